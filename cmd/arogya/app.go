@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/arogya-health/arogya/internal/postgres"
+	"github.com/arogya-health/arogya/internal/sqldb"
+	"github.com/arogya-health/arogya/internal/sqlite"
+)
+
+// openDB opens the database named by dsn; with migrate it also applies
+// pending migrations.
+func openDB(ctx context.Context, dsn string, migrate bool) (*sqldb.DB, fs.FS, error) {
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		if path != ":memory:" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return nil, nil, err
+			}
+		}
+		if migrate {
+			db, err := sqlite.Open(ctx, path)
+			return db, sqlite.Migrations(), err
+		}
+		db, err := sqlite.Connect(ctx, path)
+		return db, sqlite.Migrations(), err
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		if migrate {
+			db, err := postgres.Open(ctx, dsn)
+			return db, postgres.Migrations(), err
+		}
+		db, err := postgres.Connect(ctx, dsn)
+		return db, postgres.Migrations(), err
+	}
+	return nil, nil, errors.New("--db must be sqlite:PATH or postgres://…")
+}
+
+// newLogger returns the JSON logger at the configured level.
+func newLogger(w io.Writer, level string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %v", err)
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// adminToken returns the operator token: the configured one, or the one in
+// DATA/admin-token, generating it (mode 0600) on first start.
+func adminToken(cfg *Config) (token, path string, err error) {
+	if cfg.AdminToken != "" {
+		return cfg.AdminToken, "", nil
+	}
+	path = filepath.Join(cfg.Data, "admin-token")
+	if b, err := os.ReadFile(path); err == nil {
+		t := strings.TrimSpace(string(b))
+		if len(t) < 16 {
+			return "", "", fmt.Errorf("%s holds a token shorter than 16 characters", path)
+		}
+		return t, path, nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", "", err
+	}
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", "", err
+	}
+	t := base64.RawURLEncoding.EncodeToString(b[:])
+	if err := os.WriteFile(path, []byte(t+"\n"), 0o600); err != nil {
+		return "", "", err
+	}
+	return t, path, nil
+}

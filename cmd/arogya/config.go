@@ -1,0 +1,145 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/arogya-health/arogya"
+)
+
+var (
+	errUsage  = errors.New("usage")
+	errFailed = errors.New("failed")
+)
+
+// Roles this binary can serve.
+var knownRoles = []string{"abha"}
+
+// Config is the node's configuration: flags with AROGYA_* fallbacks.
+type Config struct {
+	Addr          string
+	Data          string
+	DB            string
+	PublicURL     string
+	CMID          string
+	Roles         []string
+	SMSOutbox     string
+	SMSWebhook    string
+	AdminToken    string
+	MasterKeyFile string
+	KYCFixtures   string
+	LogLevel      string
+	DemoPeople    int
+}
+
+// newFlagSet returns a flag set whose defaults come from the environment.
+func newFlagSet(name string, cfg *Config, getenv func(string) string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("arogya "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	str := stringFlag(fs, getenv)
+	str(&cfg.Data, "data", "./arogya-data", "data directory: database, keys, admin token")
+	str(&cfg.DB, "db", "", "database: sqlite:PATH or postgres://… (default sqlite in the data dir)")
+	str(&cfg.MasterKeyFile, "master-key-file", "", "file holding the master key that seals the node's keys (default DATA/master.key, created 0600)")
+	str(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	return fs
+}
+
+// stringFlag returns a function that defines string flags whose default is
+// taken from AROGYA_<NAME> when set.
+func stringFlag(fs *flag.FlagSet, getenv func(string) string) func(p *string, name, def, help string) {
+	return func(p *string, name, def, help string) {
+		key := "AROGYA_" + strings.ToUpper(strings.ReplaceAll(name, "-", "_"))
+		if v := getenv(key); v != "" {
+			def = v
+		}
+		fs.StringVar(p, name, def, help+" (env "+key+")")
+	}
+}
+
+// addServeFlags adds the flags of serve and demo.
+func addServeFlags(fs *flag.FlagSet, cfg *Config, getenv func(string) string) *string {
+	str := stringFlag(fs, getenv)
+	str(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+	str(&cfg.PublicURL, "public-url", "", "how others reach this node (default http://ADDR)")
+	str(&cfg.CMID, "cm-id", "sbx", "consent manager id: the suffix of ABHA addresses")
+	str(&cfg.SMSOutbox, "sms-outbox", "", "write SMS (with OTPs) to this file, one JSON object per line")
+	str(&cfg.SMSWebhook, "sms-webhook", "", "POST SMS as JSON to this URL (a real SMS gateway)")
+	str(&cfg.AdminToken, "admin-token", "", "operator bearer token for /api/v1/admin/… (default: generated into DATA/admin-token)")
+	str(&cfg.KYCFixtures, "kyc-fixtures", "", "JSON file of Aadhaar identities to use instead of the sandbox KYC")
+	roles := new(string)
+	str(roles, "roles", strings.Join(knownRoles, ","), "comma-separated roles to serve: "+strings.Join(knownRoles, ", "))
+	return roles
+}
+
+// finish validates cfg and fills derived defaults.
+func (c *Config) finish(roles string) error {
+	if c.Data == "" {
+		return fmt.Errorf("--data must not be empty")
+	}
+	if c.DB == "" {
+		c.DB = "sqlite:" + filepath.Join(c.Data, "arogya.db")
+	}
+	if !strings.HasPrefix(c.DB, "sqlite:") && !strings.HasPrefix(c.DB, "postgres://") && !strings.HasPrefix(c.DB, "postgresql://") {
+		return fmt.Errorf("--db must be sqlite:PATH or postgres://…")
+	}
+	if c.MasterKeyFile == "" {
+		c.MasterKeyFile = filepath.Join(c.Data, "master.key")
+	}
+	if c.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+			return fmt.Errorf("--addr: %v", err)
+		}
+	}
+	if c.SMSOutbox != "" && c.SMSWebhook != "" {
+		return fmt.Errorf("choose one of --sms-outbox and --sms-webhook")
+	}
+	if c.CMID == "" {
+		c.CMID = "sbx"
+	}
+	c.Roles = nil
+	for _, r := range strings.Split(roles, ",") {
+		r = strings.TrimSpace(r)
+		if r == "" {
+			continue
+		}
+		if !slices.Contains(knownRoles, r) {
+			return fmt.Errorf("--roles: unknown role %q (this build serves: %s)", r, strings.Join(knownRoles, ", "))
+		}
+		c.Roles = append(c.Roles, r)
+	}
+	if len(c.Roles) == 0 && roles != "" {
+		return fmt.Errorf("--roles: no role given")
+	}
+	return nil
+}
+
+func (c *Config) has(role string) bool { return slices.Contains(c.Roles, role) }
+
+func printVersion(w io.Writer) {
+	v, commit := arogya.Version, arogya.Commit
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && commit == "" {
+				commit = s.Value
+			}
+		}
+	}
+	if commit != "" {
+		fmt.Fprintf(w, "arogya %s (%s)\n", v, commit)
+	} else {
+		fmt.Fprintf(w, "arogya %s\n", v)
+	}
+}
+
+// ensureDataDir creates the data directory, private to the user.
+func ensureDataDir(dir string) error {
+	return os.MkdirAll(dir, 0o700)
+}

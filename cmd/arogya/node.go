@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"crypto/subtle"
+	_ "embed"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/abha"
+	"github.com/arogya-health/arogya/internal/audit"
+	"github.com/arogya-health/arogya/internal/auth"
+	"github.com/arogya-health/arogya/internal/httpx"
+	"github.com/arogya-health/arogya/internal/notify"
+	"github.com/arogya-health/arogya/internal/sqldb"
+	"github.com/arogya-health/arogya/internal/web"
+)
+
+//go:embed openapi.json
+var openapiJSON []byte
+
+// node is one running Arogya node: its storage, keys and HTTP handler.
+// Everything is wired here and nowhere else.
+type node struct {
+	cfg      Config
+	log      *slog.Logger
+	db       *sqldb.DB
+	keys     *auth.Keys
+	audit    *audit.Log
+	sms      notify.SMS
+	abha     *abha.Service
+	admin    string // operator token
+	handler  http.Handler
+	closeSMS func() error
+}
+
+// nodeOptions lets tests speed up slow defaults.
+type nodeOptions struct {
+	Argon auth.ArgonParams
+	Now   func() time.Time
+}
+
+func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptions) (_ *node, err error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if err := ensureDataDir(cfg.Data); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	n := &node{cfg: cfg, log: logger}
+	defer func() {
+		if err != nil {
+			n.Close()
+		}
+	}()
+	if n.db, _, err = openDB(ctx, cfg.DB, true); err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	master, err := auth.LoadOrCreateMasterKey(cfg.MasterKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	if n.keys, err = auth.NewKeys(ctx, n.db, master, auth.KeysOptions{Now: opt.Now}); err != nil {
+		return nil, fmt.Errorf("keys: %w", err)
+	}
+	if n.admin, _, err = adminToken(&cfg); err != nil {
+		return nil, fmt.Errorf("admin token: %w", err)
+	}
+	n.audit = audit.NewLog(n.db, opt.Now)
+	kind, target := "log", ""
+	if cfg.SMSOutbox != "" {
+		kind, target = "file", cfg.SMSOutbox
+	} else if cfg.SMSWebhook != "" {
+		kind, target = "webhook", cfg.SMSWebhook
+	}
+	if n.sms, err = notify.FromConfig(kind, target, logger); err != nil {
+		return nil, fmt.Errorf("sms: %w", err)
+	}
+	if c, ok := n.sms.(interface{ Close() error }); ok {
+		n.closeSMS = c.Close
+	}
+	var kyc abha.KYC = abha.NewSandboxKYC()
+	if cfg.KYCFixtures != "" {
+		if kyc, err = abha.LoadKYCFixtures(cfg.KYCFixtures); err != nil {
+			return nil, fmt.Errorf("--kyc-fixtures: %w", err)
+		}
+	}
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + cfg.Addr
+		n.cfg.PublicURL = cfg.PublicURL
+	}
+	n.abha = abha.NewService(n.db, kyc, n.sms, n.audit, n.keys, abha.Config{
+		CMID: cfg.CMID, Issuer: cfg.PublicURL, Secret: auth.DeriveKey(master, "abha"), Argon: opt.Argon, Now: opt.Now,
+	})
+	n.handler = n.routes()
+	return n, nil
+}
+
+func (n *node) routes() http.Handler {
+	mux := http.NewServeMux()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := httpx.NewMetrics(reg)
+
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := n.db.Ping(ctx); err != nil {
+			httpx.Error(w, r, arogya.Errorf(arogya.EUNAVAILABLE, "database not reachable"))
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		_, _ = w.Write(n.keys.JWKSJSON())
+	})
+	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapiJSON)
+	})
+	mux.Handle("POST /api/v1/admin/keys/rotate", n.requireAdmin(http.HandlerFunc(n.rotateKey)))
+	mux.Handle("GET /api/v1/admin/audit/verify", n.requireAdmin(http.HandlerFunc(n.verifyAudit)))
+
+	if n.cfg.has("abha") {
+		abha.NewHandler(n.abha, n.keys).Register(mux, n.requireAdmin)
+		web.NewABHA(n.abha, web.Options{CMID: n.cfg.CMID}).Register(mux)
+	}
+	return httpx.Chain(mux, httpx.RequestID, metrics.Observe(n.log), securityHeaders)
+}
+
+// securityHeaders sets headers every response should carry.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireAdmin lets through only requests bearing the operator token.
+func (n *node) requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := httpx.BearerToken(r.Header.Get("Authorization"))
+		if tok == "" || subtle.ConstantTimeCompare([]byte(tok), []byte(n.admin)) != 1 {
+			httpx.Error(w, r, arogya.Errorf(arogya.EUNAUTHORIZED, "operator token required"))
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(arogya.NewContext(r.Context(), arogya.Actor{Kind: arogya.ActorOperator})))
+	})
+}
+
+func (n *node) rotateKey(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Purpose string `json:"purpose"`
+	}
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	switch req.Purpose {
+	case auth.PurposeSign, auth.PurposeEncrypt, auth.PurposeCard:
+	default:
+		httpx.Error(w, r, arogya.Errorf(arogya.EINVALID, "purpose must be sign, encrypt or card"))
+		return
+	}
+	if err := n.keys.Rotate(r.Context(), req.Purpose); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	_ = n.audit.Record(r.Context(), audit.Event{Actor: "operator", Action: "keys.rotate", Subject: req.Purpose, Outcome: "ok"})
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"purpose": req.Purpose, "kid": n.keys.ActiveKeyID(req.Purpose)})
+}
+
+func (n *node) verifyAudit(w http.ResponseWriter, r *http.Request) {
+	res, err := audit.Verify(r.Context(), n.db)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"checked": res.Checked, "intact": res.Intact(), "brokenAt": res.BrokenAt, "reason": res.Reason})
+}
+
+// Close releases the node's resources.
+func (n *node) Close() error {
+	var err error
+	if n.closeSMS != nil {
+		err = n.closeSMS()
+	}
+	if n.db != nil {
+		if e := n.db.Close(); e != nil && err == nil {
+			err = e
+		}
+	}
+	return err
+}

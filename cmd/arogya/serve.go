@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
+	var cfg Config
+	name := "serve"
+	if demo {
+		name = "demo"
+	}
+	fs := newFlagSet(name, &cfg, getenv, stderr)
+	roles := addServeFlags(fs, &cfg, getenv)
+	people := 0
+	if demo {
+		fs.IntVar(&people, "people", 1000, "synthetic people to enrol on an empty data dir")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if err := cfg.finish(*roles); err != nil {
+		return err
+	}
+	logger, err := newLogger(stderr, cfg.LogLevel)
+	if err != nil {
+		return err
+	}
+	fresh := false
+	if demo {
+		fresh = isFresh(cfg)
+		if cfg.SMSOutbox == "" && cfg.SMSWebhook == "" {
+			cfg.SMSOutbox = filepath.Join(cfg.Data, "sms-outbox.jsonl")
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close()
+	if cfg.PublicURL == "" {
+		cfg.PublicURL = "http://" + ln.Addr().String()
+	}
+	cfg.Addr = ln.Addr().String()
+	n, err := newNode(ctx, cfg, logger, nodeOptions{})
+	if err != nil {
+		return err
+	}
+	defer n.Close()
+
+	var seeded *seedResult
+	if demo && fresh {
+		fmt.Fprintf(stdout, "Seeding %d synthetic people into %s …\n", people, cfg.Data)
+		start := time.Now()
+		if seeded, err = seed(ctx, n, people, stdout); err != nil {
+			return fmt.Errorf("seeding: %w", err)
+		}
+		fmt.Fprintf(stdout, "Seeded %d people across %d states and UTs in %s.\n", seeded.People, seeded.States, time.Since(start).Round(time.Millisecond))
+	} else if demo {
+		fmt.Fprintf(stdout, "Data dir %s is not empty: not seeding again.\n", cfg.Data)
+	}
+
+	srv := &http.Server{
+		Handler:           n.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("serving", "addr", cfg.Addr, "roles", cfg.Roles, "db", dbKind(cfg.DB))
+	printBanner(stdout, n, seeded, demo)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func dbKind(dsn string) string {
+	if len(dsn) >= 7 && dsn[:7] == "sqlite:" {
+		return "sqlite"
+	}
+	return "postgres"
+}
+
+// isFresh reports whether the node has no database yet (SQLite) or no data
+// dir at all.
+func isFresh(cfg Config) bool {
+	if dbKind(cfg.DB) == "sqlite" {
+		_, err := os.Stat(cfg.DB[len("sqlite:"):])
+		return errors.Is(err, os.ErrNotExist)
+	}
+	_, err := os.Stat(filepath.Join(cfg.Data, "admin-token"))
+	return errors.Is(err, os.ErrNotExist)
+}
+
+func printBanner(w io.Writer, n *node, s *seedResult, demo bool) {
+	u := n.cfg.PublicURL
+	fmt.Fprintf(w, "\nArogya is running at %s  (Ctrl-C to stop)\n\n", u)
+	fmt.Fprintf(w, "  Enrol for an ABHA:   %s/abha/enrol\n", u)
+	fmt.Fprintf(w, "  Log in:              %s/abha/login\n", u)
+	fmt.Fprintf(w, "  ABHA v3 API:         %s/v3/enrollment/request/otp  (public key: %s/v3/profile/public/certificate)\n", u, u)
+	fmt.Fprintf(w, "  Our API (OpenAPI):   %s/openapi.json\n", u)
+	fmt.Fprintf(w, "  Keys (JWKS):         %s/.well-known/jwks.json\n", u)
+	fmt.Fprintf(w, "  Health, metrics:     %s/healthz  %s/readyz  %s/metrics\n", u, u, u)
+	if n.cfg.SMSOutbox != "" {
+		fmt.Fprintf(w, "  OTPs are written to: %s\n", n.cfg.SMSOutbox)
+	}
+	fmt.Fprintf(w, "  Operator token in:   %s\n", filepath.Join(n.cfg.Data, "admin-token"))
+	if s != nil && len(s.Logins) > 0 {
+		fmt.Fprintf(w, "\nDemo logins (password login at %s/abha/login):\n", u)
+		for _, l := range s.Logins {
+			fmt.Fprintf(w, "  ABHA %s  address %-28s password %s   (%s, %s)\n", l.Number, l.Address, l.Password, l.Name, l.State)
+		}
+		fmt.Fprintf(w, "\nTo enrol someone new, use any Aadhaar number that passes the Verhoeff check, e.g. %s;\n", s.FreshAadhaar)
+		fmt.Fprintf(w, "the sandbox KYC makes up their identity and the OTP appears in the outbox file above.\n\n")
+	} else if demo {
+		fmt.Fprintln(w)
+	}
+}

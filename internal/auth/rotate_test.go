@@ -1,0 +1,216 @@
+package auth
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	arogya "github.com/arogya-health/arogya"
+	"github.com/golang-jwt/jwt/v5"
+)
+
+func TestRotate(t *testing.T) {
+	ctx := context.Background()
+	store := &memKeyStore{}
+	clock := &testClock{t: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)}
+	ks, err := NewKeys(ctx, store, testMaster, KeysOptions{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldSign, oldCard := ks.ActiveKeyID(PurposeSign), ks.ActiveKeyID(PurposeCard)
+	oldPEM := ks.EncryptionPublicKeyPEM()
+
+	exp := clock.Now().Add(100 * 24 * time.Hour).Unix()
+	oldJWT, err := ks.SignJWT(jwt.MapClaims{"sub": "a", "exp": exp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldCT, err := EncryptOAEP(oldPEM, []byte("123456"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldCard1, err := ks.SignCompact([]byte(`{"n":1}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	clock.Advance(time.Hour)
+	for _, p := range []string{PurposeSign, PurposeEncrypt, PurposeCard} {
+		if err := ks.Rotate(ctx, p); err != nil {
+			t.Fatalf("Rotate(%s): %v", p, err)
+		}
+	}
+	if err := ks.Rotate(ctx, "bogus"); err == nil {
+		t.Error("Rotate accepted an unknown purpose")
+	}
+	if ks.ActiveKeyID(PurposeSign) == oldSign || ks.ActiveKeyID(PurposeCard) == oldCard {
+		t.Fatal("Rotate did not change the active key")
+	}
+	if ks.EncryptionPublicKeyPEM() == oldPEM {
+		t.Fatal("Rotate did not change the encryption key")
+	}
+
+	// Old artefacts still verify and decrypt.
+	if _, err := ks.ParseJWT(oldJWT); err != nil {
+		t.Errorf("JWT signed before rotation: %v", err)
+	}
+	if pt, err := ks.DecryptOAEP(oldCT); err != nil || string(pt) != "123456" {
+		t.Errorf("ciphertext made before rotation: %q, %v", pt, err)
+	}
+	newJWT, _ := ks.SignJWT(jwt.MapClaims{"sub": "b", "exp": exp})
+	if kid := headerKid(t, newJWT); kid != ks.ActiveKeyID(PurposeSign) {
+		t.Errorf("new JWT kid = %q, want the new key", kid)
+	}
+	set := ks.JWKS()
+	for _, kid := range []string{oldSign, oldCard, ks.ActiveKeyID(PurposeSign), ks.ActiveKeyID(PurposeCard)} {
+		if _, ok := set.Key(kid); !ok {
+			t.Errorf("JWKS lacks key %s", kid)
+		}
+	}
+	if _, _, err := VerifyCompact(set, oldCard1); err != nil {
+		t.Errorf("card signed before rotation: %v", err)
+	}
+
+	// The store agrees, and a reload sees the same active keys.
+	reloaded, err := NewKeys(ctx, store, testMaster, KeysOptions{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reloaded.ActiveKeyID(PurposeSign) != ks.ActiveKeyID(PurposeSign) {
+		t.Error("reload picked a different active sign key")
+	}
+	if n := len(must(store.Keys(ctx))); n != 6 {
+		t.Errorf("store holds %d keys, want 6", n)
+	}
+	if _, err := reloaded.ParseJWT(oldJWT); err != nil {
+		t.Errorf("reloaded keys reject the old JWT: %v", err)
+	}
+
+	// After 30 days retired keys leave the JWKS but still verify locally.
+	clock.Advance(30 * 24 * time.Hour)
+	set = ks.JWKS()
+	if _, ok := set.Key(oldSign); ok {
+		t.Error("JWKS still has a sign key retired 30 days ago")
+	}
+	if _, ok := set.Key(oldCard); ok {
+		t.Error("JWKS still has a card key retired 30 days ago")
+	}
+	if len(set.Keys) != 2 {
+		t.Errorf("JWKS has %d keys, want 2", len(set.Keys))
+	}
+	if _, err := ks.ParseJWT(oldJWT); err != nil {
+		t.Errorf("old JWT after 30 days: %v", err)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	ctx := context.Background()
+	ks, err := NewKeys(ctx, &memKeyStore{}, testMaster, KeysOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 4)
+	for range 3 {
+		go func() {
+			for range 10 {
+				tok, err := ks.SignJWT(jwt.MapClaims{"exp": time.Now().Add(time.Minute).Unix()})
+				if err == nil {
+					_, err = ks.ParseJWT(tok)
+				}
+				if err == nil {
+					_, err = ks.SignCompact([]byte("x"))
+				}
+				_ = ks.JWKSJSON()
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	go func() { done <- ks.Rotate(ctx, PurposeCard) }()
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestParseJWT(t *testing.T) {
+	ks := sharedKeys(t)
+	now := time.Now()
+	good, err := ks.SignJWT(jwt.MapClaims{"sub": "91-1111", "iss": "arogya", "exp": now.Add(time.Hour).Unix()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claims, err := ks.ParseJWT(good, jwt.WithIssuer("arogya"))
+	if err != nil || claims["sub"] != "91-1111" {
+		t.Fatalf("ParseJWT = %v, %v", claims, err)
+	}
+	if kid := headerKid(t, good); kid != ks.ActiveKeyID(PurposeSign) {
+		t.Errorf("kid = %q, want %q", kid, ks.ActiveKeyID(PurposeSign))
+	}
+
+	expired, _ := ks.SignJWT(jwt.MapClaims{"sub": "x", "exp": now.Add(-time.Minute).Unix()})
+	noExp, _ := ks.SignJWT(jwt.MapClaims{"sub": "x"})
+	hs := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"exp": now.Add(time.Hour).Unix()})
+	hs.Header["kid"] = ks.ActiveKeyID(PurposeSign)
+	hsTok, _ := hs.SignedString([]byte("secret"))
+	none := jwt.NewWithClaims(jwt.SigningMethodNone, jwt.MapClaims{"exp": now.Add(time.Hour).Unix()})
+	none.Header["kid"] = ks.ActiveKeyID(PurposeSign)
+	noneTok, _ := none.SignedString(jwt.UnsafeAllowNoneSignatureType)
+	// A token signed by a key of another Keys with the same kid is refused.
+	other, _ := NewKeys(t.Context(), &memKeyStore{}, testMaster, KeysOptions{})
+	foreign, _ := other.SignJWT(jwt.MapClaims{"exp": now.Add(time.Hour).Unix()})
+	// A card key must not verify JWTs even when its kid is named.
+	card := ks.activeKey(PurposeCard)
+	ed := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{"exp": now.Add(time.Hour).Unix()})
+	ed.Header["kid"] = card.id
+	edTok, _ := ed.SignedString(card.priv)
+	tampered := good[:len(good)-4] + flip(good[len(good)-4:])
+
+	tests := map[string]struct {
+		tok  string
+		opts []jwt.ParserOption
+	}{
+		"expired":      {tok: expired},
+		"no exp":       {tok: noExp},
+		"HS256":        {tok: hsTok},
+		"alg none":     {tok: noneTok},
+		"foreign key":  {tok: foreign},
+		"card key":     {tok: edTok},
+		"tampered sig": {tok: tampered},
+		"garbage":      {tok: "a.b.c"},
+		"empty":        {tok: ""},
+		"wrong issuer": {tok: good, opts: []jwt.ParserOption{jwt.WithIssuer("gateway")}},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, err := ks.ParseJWT(tt.tok, tt.opts...)
+			if code := arogya.ErrorCode(err); code != arogya.EUNAUTHORIZED {
+				t.Errorf("ParseJWT: %v (code %q), want EUNAUTHORIZED", err, code)
+			}
+		})
+	}
+}
+
+func flip(s string) string {
+	b := []byte(s)
+	if b[0] == 'A' {
+		b[0] = 'B'
+	} else {
+		b[0] = 'A'
+	}
+	return string(b)
+}
+
+func headerKid(t *testing.T, tok string) string {
+	t.Helper()
+	p, _, err := jwt.NewParser().ParseUnverified(tok, jwt.MapClaims{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid, _ := p.Header["kid"].(string)
+	return kid
+}

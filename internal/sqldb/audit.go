@@ -1,0 +1,84 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/arogya-health/arogya/internal/audit"
+)
+
+var _ audit.Store = (*DB)(nil)
+
+// AppendAudit appends e to the log. In one transaction it reads the head of
+// the chain from audit_head (row-locked on PostgreSQL, so appends from
+// several nodes serialize; SQLite's BEGIN IMMEDIATE does the same), sets
+// e.Seq and e.PrevHash, calls seal with them, inserts the event and moves
+// the head. e.At is normalised to UTC milliseconds (now if zero) before
+// seal, so the hash covers exactly what is stored.
+func (db *DB) AppendAudit(ctx context.Context, e *audit.Event, seal func(prev []byte, seq int64)) error {
+	e.At = orNow(e.At)
+	err := db.Transact(ctx, func(tx *sql.Tx) error {
+		var (
+			seq  int64
+			prev []byte
+		)
+		if err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1"+db.forUpdate()).
+			Scan(&seq, &prev); err != nil {
+			return fmt.Errorf("read head: %w", err)
+		}
+		if len(prev) == 0 {
+			prev = make([]byte, 32)
+		}
+		e.Seq, e.PrevHash, e.Hash = seq+1, prev, nil
+		seal(prev, e.Seq)
+		if len(e.Hash) == 0 {
+			return fmt.Errorf("seal left the event without a hash")
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events
+			(seq, at, actor, action, subject, outcome, detail, prev_hash, hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+			e.Seq, millis(e.At), e.Actor, e.Action, e.Subject, e.Outcome, e.Detail, e.PrevHash, e.Hash); err != nil {
+			return fmt.Errorf("insert: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", e.Seq, e.Hash); err != nil {
+			return fmt.Errorf("move head: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqldb: append audit: %w", err)
+	}
+	return nil
+}
+
+// AuditEvents returns up to limit events with Seq > after, in order. A
+// limit of zero or less returns nothing.
+func (db *DB) AuditEvents(ctx context.Context, after int64, limit int) ([]audit.Event, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	rows, err := db.read.QueryContext(ctx, `SELECT seq, at, actor, action, subject, outcome, detail, prev_hash, hash
+		FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: audit events: %w", err)
+	}
+	defer rows.Close()
+	var out []audit.Event
+	for rows.Next() {
+		var (
+			e  audit.Event
+			at int64
+		)
+		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.Subject, &e.Outcome, &e.Detail,
+			&e.PrevHash, &e.Hash); err != nil {
+			return nil, fmt.Errorf("sqldb: audit events: %w", err)
+		}
+		e.At = fromMillis(at)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqldb: audit events: %w", err)
+	}
+	return out, nil
+}

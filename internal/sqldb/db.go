@@ -1,0 +1,158 @@
+// Package sqldb is the one implementation of Arogya's domain stores over
+// database/sql. The SQL is written once, in a portable subset understood by
+// both SQLite (modernc.org/sqlite) and PostgreSQL (pgx): $1-style
+// placeholders, BIGINT unix-millisecond timestamps, ON CONFLICT upserts. What
+// differs between the engines (error classification, row and advisory locks,
+// bulk copy) is described by a Dialect, supplied by internal/sqlite or
+// internal/postgres, which also own the schema migrations.
+//
+// *DB implements abha.Store, audit.Store and auth.KeyStore. Each role's
+// tables carry the role's prefix (abha_, audit_, auth_) and no query joins
+// across roles, so a deployment may later give a role its own database.
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Dialect tells the shared store what the underlying engine can do.
+type Dialect struct {
+	// Name is "sqlite" or "postgres".
+	Name string
+	// IsUniqueViolation reports whether err is a unique or primary key
+	// constraint violation.
+	IsUniqueViolation func(err error) bool
+	// IsRetryable reports whether a transaction that failed with err may be
+	// retried as a whole (serialization failure, deadlock). May be nil.
+	IsRetryable func(err error) bool
+	// Locking is true when SELECT ... FOR UPDATE and advisory locks
+	// (pg_advisory_lock, pg_advisory_xact_lock) are available. Without it the
+	// engine must serialize write transactions itself (SQLite BEGIN IMMEDIATE).
+	Locking bool
+	// CopyFrom, if set, loads rows into tables in one transaction of its
+	// own on conn, faster than INSERT (PostgreSQL COPY). May be nil.
+	CopyFrom func(ctx context.Context, conn *sql.Conn, tables []CopyTable) error
+}
+
+// CopyTable is one table's worth of rows for Dialect.CopyFrom.
+type CopyTable struct {
+	Name    string
+	Columns []string
+	Rows    [][]any
+}
+
+// DB is a database handle shared by every domain store. It is safe for
+// concurrent use.
+type DB struct {
+	read, write *sql.DB
+	d           Dialect
+}
+
+// New returns a DB using one connection pool for reads and writes.
+func New(db *sql.DB, d Dialect) *DB {
+	return &DB{read: db, write: db, d: d}
+}
+
+// NewReadWrite returns a DB that runs transactions on write and single
+// statements outside transactions on read. SQLite uses it to queue writers
+// on a one-connection pool in Go rather than in the busy handler.
+func NewReadWrite(read, write *sql.DB, d Dialect) *DB {
+	return &DB{read: read, write: write, d: d}
+}
+
+// SQL returns the pool that writes go to.
+func (db *DB) SQL() *sql.DB { return db.write }
+
+// Dialect returns the engine's dialect.
+func (db *DB) Dialect() Dialect { return db.d }
+
+// Close closes the connection pools.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.read.PingContext(ctx); err != nil {
+		return fmt.Errorf("sqldb: ping: %w", err)
+	}
+	if db.read != db.write {
+		if err := db.write.PingContext(ctx); err != nil {
+			return fmt.Errorf("sqldb: ping: %w", err)
+		}
+	}
+	return nil
+}
+
+// maxAttempts bounds Transact's retries of serialization failures.
+const maxAttempts = 5
+
+// Transact runs fn in a transaction, committing if it returns nil and
+// rolling back otherwise. When the dialect says the failure is retryable
+// (PostgreSQL 40001 and 40P01) fn runs again, a few times at most, so fn
+// must not have effects outside the transaction that cannot be repeated.
+func (db *DB) Transact(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = db.transactOnce(ctx, fn)
+		if err == nil || db.d.IsRetryable == nil || !db.d.IsRetryable(err) || attempt >= maxAttempts {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(err, ctx.Err())
+		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		}
+	}
+}
+
+func (db *DB) transactOnce(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqldb: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("sqldb: commit: %w", err)
+	}
+	return nil
+}
+
+// querier is what *sql.DB, *sql.Tx and *sql.Conn have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// forUpdate returns " FOR UPDATE" where row locks exist, else "".
+func (db *DB) forUpdate() string {
+	if db.d.Locking {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// unique reports whether err is a unique violation.
+func (db *DB) unique(err error) bool {
+	return err != nil && db.d.IsUniqueViolation != nil && db.d.IsUniqueViolation(err)
+}

@@ -1,0 +1,128 @@
+// Package sqlite opens Arogya's stores on an embedded SQLite database
+// (modernc.org/sqlite: pure Go, no cgo) and owns its schema migrations.
+// The stores themselves are the shared implementation in internal/sqldb.
+//
+// The database runs in WAL mode with synchronous=NORMAL. Transactions begin
+// IMMEDIATE, so write transactions serialize; they go through a
+// one-connection pool, so writers queue in Go instead of polling the busy
+// handler, while reads outside transactions use a separate pool.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/arogya-health/arogya/internal/sqldb"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the embedded schema migrations, for sqldb.Migrate and
+// sqldb.Status.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // the directory is embedded; this cannot happen
+	}
+	return sub
+}
+
+// Dialect describes SQLite to the shared store.
+var Dialect = sqldb.Dialect{
+	Name:              "sqlite",
+	IsUniqueViolation: isUniqueViolation,
+}
+
+func isUniqueViolation(err error) bool {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return false
+	}
+	return e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+}
+
+// Open opens (creating if needed) the database file at path and applies any
+// pending migrations. The path ":memory:" gives a private in-memory
+// database on a single connection, for tests and throwaway demos.
+func Open(ctx context.Context, path string) (*sqldb.DB, error) {
+	db, err := Connect(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := sqldb.Migrate(ctx, db, Migrations()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Connect opens the database at path like Open but applies no migrations,
+// for `arogya migrate` to report status first.
+func Connect(ctx context.Context, path string) (*sqldb.DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty database path")
+	}
+	if path == ":memory:" {
+		db, err := sql.Open("sqlite", dsn(":memory:", "_pragma=foreign_keys(1)"))
+		if err != nil {
+			return nil, fmt.Errorf("sqlite: open: %w", err)
+		}
+		db.SetMaxOpenConns(1) // each connection would be a different database
+		db.SetConnMaxIdleTime(0)
+		db.SetConnMaxLifetime(0)
+		return ping(ctx, sqldb.New(db, Dialect))
+	}
+	write, err := sql.Open("sqlite", dsn(path,
+		"_pragma=journal_mode(WAL)", "_pragma=busy_timeout(10000)", "_pragma=foreign_keys(1)",
+		"_pragma=synchronous(NORMAL)", "_txlock=immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	// Create the file and switch it to WAL before readers connect.
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	read, err := sql.Open("sqlite", dsn(path,
+		"_pragma=busy_timeout(10000)", "_pragma=foreign_keys(1)", "_pragma=synchronous(NORMAL)",
+		"_pragma=query_only(1)", "_txlock=deferred"))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0)*2)
+	read.SetMaxOpenConns(n)
+	read.SetMaxIdleConns(n)
+	return ping(ctx, sqldb.NewReadWrite(read, write, Dialect))
+}
+
+func ping(ctx context.Context, db *sqldb.DB) (*sqldb.DB, error) {
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	return db, nil
+}
+
+// dsn builds a modernc file: URI for path with the given query parameters.
+func dsn(path string, params ...string) string {
+	u := "file:" + (&url.URL{Path: path}).EscapedPath() + "?"
+	for i, p := range params {
+		if i > 0 {
+			u += "&"
+		}
+		u += p
+	}
+	return u
+}

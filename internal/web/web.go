@@ -1,0 +1,211 @@
+// Package web serves Arogya's server-rendered pages. The ABHA citizen pages
+// (enrolment with Aadhaar, login, profile and card download) are plain HTML
+// forms rendered with html/template from embedded templates and CSS, sized
+// for phones first and working without JavaScript. Multi-step flows carry
+// only the service's opaque transaction id in hidden fields; the login
+// token lives in an HttpOnly, SameSite=Strict cookie, and every POST is
+// checked against a double-submit CSRF token.
+//
+// Every string a person reads comes from a message catalogue
+// (messages_en.go), so translations need no template changes.
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/abha"
+	"github.com/arogya-health/arogya/internal/httpx"
+)
+
+//go:embed templates/*.html static/*
+var assets embed.FS
+
+// pageNames are the templates under templates/, each rendered inside
+// layout.html.
+var pageNames = []string{"landing", "enrol", "login", "profile", "error"}
+
+// Options configures the ABHA pages.
+type Options struct {
+	// CMID is the suffix of ABHA addresses shown in forms ("sbx"); the
+	// service's own is used when empty.
+	CMID string
+}
+
+// ABHA serves the ABHA citizen pages under /abha/.
+type ABHA struct {
+	svc   *abha.Service
+	cmid  string
+	cat   catalogue
+	pages map[string]*template.Template
+}
+
+// NewABHA returns the ABHA pages over svc. It panics if the embedded
+// templates do not parse, which is a build defect caught by any test.
+func NewABHA(svc *abha.Service, opts Options) *ABHA {
+	cmid := opts.CMID
+	if cmid == "" {
+		cmid = svc.CMID()
+	}
+	cat := catalogues["en"]
+	pages, err := parsePages(cat)
+	if err != nil {
+		panic(err)
+	}
+	return &ABHA{svc: svc, cmid: cmid, cat: cat, pages: pages}
+}
+
+// parsePages parses every page with the layout, with "t" bound to cat.
+func parsePages(cat catalogue) (map[string]*template.Template, error) {
+	funcs := template.FuncMap{"t": cat.text}
+	pages := make(map[string]*template.Template, len(pageNames))
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// Register adds the ABHA pages to mux.
+func (p *ABHA) Register(mux *http.ServeMux) {
+	static, _ := fs.Sub(assets, "static")
+	mux.Handle("GET /abha/static/", secure(staticCache(http.StripPrefix("/abha/static/", http.FileServerFS(static)))))
+	mux.Handle("GET /abha/{$}", secure(http.HandlerFunc(p.landing)))
+	mux.Handle("GET /abha/", secure(http.HandlerFunc(p.notFound)))
+	mux.Handle("GET /abha/enrol", secure(http.HandlerFunc(p.enrolGet)))
+	mux.Handle("POST /abha/enrol", secure(p.post(p.enrolPost)))
+	mux.Handle("GET /abha/login", secure(http.HandlerFunc(p.loginGet)))
+	mux.Handle("POST /abha/login", secure(p.post(p.loginPost)))
+	mux.Handle("GET /abha/profile", secure(http.HandlerFunc(p.profileGet)))
+	mux.Handle("POST /abha/profile", secure(p.post(p.profilePost)))
+	mux.Handle("GET /abha/card.png", secure(http.HandlerFunc(p.cardPNG)))
+	mux.Handle("GET /abha/card.pdf", secure(http.HandlerFunc(p.cardPDF)))
+	mux.Handle("POST /abha/logout", secure(p.post(p.logout)))
+}
+
+// secure sets the headers every page carries. Pages hold personal data, so
+// nothing is cached; only same-origin resources load and nothing may frame
+// them.
+func secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// staticCache lets browsers keep the CSS for an hour.
+func staticCache(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// view is what every template gets. Only the fields a page uses are set.
+type view struct {
+	Page     string // page name; its title is the message "title.<Page>"
+	CSRF     string
+	CMID     string
+	LoggedIn bool
+	Error    string // safe message of a failed step
+	Notice   string // message id of a one-line confirmation
+
+	// Multi-step forms.
+	Step        string
+	StepNo      int
+	StepsTotal  int
+	TxnID       string
+	Masked      string // masked mobile the OTP went to
+	Mobile      string
+	Suggestions []string
+	Hint        string
+	LoginID     string
+	TToken      string
+	Accounts    []accountView
+
+	Profile *profileView
+}
+
+// accountView is one ABHA offered at login by mobile.
+type accountView struct {
+	Number    string // bare digits, the form value
+	Formatted string
+	Address   string
+	Name      string
+}
+
+// render writes page name with v and status. The page is rendered into a
+// buffer first so a template failure becomes a clean 500.
+func (p *ABHA) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
+	if v.Page == "" {
+		v.Page = name
+	}
+	if v.CMID == "" {
+		v.CMID = p.cmid
+	}
+	var buf bytes.Buffer
+	if err := p.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+		slog.ErrorContext(r.Context(), "web: render", "page", name, "err", err.Error())
+		http.Error(w, p.cat.text("title.error"), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// fail re-renders page name with err's safe message and matching status.
+func (p *ABHA) fail(w http.ResponseWriter, r *http.Request, name string, v *view, err error) {
+	status := httpx.Status(err)
+	if status >= 500 {
+		// The error may carry driver text; it goes to the log only, and the
+		// page shows the generic message.
+		slog.ErrorContext(r.Context(), "web: request failed", "path", r.URL.Path, "err", err.Error())
+	}
+	v.Error = arogya.ErrorMessage(err)
+	p.render(w, r, status, name, v)
+}
+
+// userError is an error made here, with a message from the catalogue.
+func (p *ABHA) userError(code, id string) error {
+	return &arogya.Error{Code: code, Message: p.cat.text(id)}
+}
+
+// notFound answers paths under /abha/ that are not pages.
+func (p *ABHA) notFound(w http.ResponseWriter, r *http.Request) {
+	v := &view{Page: "notfound", CSRF: p.csrfToken(w, r), Error: p.cat.text("error.notfound")}
+	p.render(w, r, http.StatusNotFound, "error", v)
+}
+
+// landing offers enrolment and login.
+func (p *ABHA) landing(w http.ResponseWriter, r *http.Request) {
+	_, _, ok := p.citizen(r)
+	v := &view{CSRF: p.csrfToken(w, r), LoggedIn: ok, Notice: noticeID(p.cat, r.URL.Query().Get("notice"))}
+	p.render(w, r, http.StatusOK, "landing", v)
+}
+
+// noticeID accepts a notice id from a query string only if the catalogue
+// has it, so nothing else can be injected into the page.
+func noticeID(cat catalogue, id string) string {
+	if id == "" {
+		return ""
+	}
+	if _, ok := cat["notice."+id]; !ok {
+		return ""
+	}
+	return "notice." + id
+}
