@@ -93,6 +93,7 @@ func (p *ABHA) enrolOTP(w http.ResponseWriter, r *http.Request, v *view) {
 		}
 		// The ABHA exists; the other mobile can be linked later. Say why
 		// it was not, and go on.
+		errStatus(r, err)
 		v.Error = arogya.ErrorMessage(err)
 	}
 	p.showAddress(ctx, w, r, enrolView(v, stepAddress), http.StatusOK)
@@ -128,7 +129,7 @@ func (p *ABHA) enrolAddress(w http.ResponseWriter, r *http.Request, v *view) {
 	}
 	if err != nil {
 		v.Error = arogya.ErrorMessage(err)
-		p.showAddress(ctx, w, r, v, statusOf(err))
+		p.showAddress(ctx, w, r, v, errStatus(r, err))
 		return
 	}
 	redirect(w, r, "/abha/profile", "created")

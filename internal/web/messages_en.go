@@ -94,6 +94,7 @@ var messagesEN = catalogue{
 	"profile.number":        "ABHA number",
 	"profile.address":       "ABHA address",
 	"profile.addresses":     "All your ABHA addresses",
+	"profile.details":       "Your details",
 	"profile.name":          "Name",
 	"profile.gender":        "Gender",
 	"profile.dob":           "Date of birth",

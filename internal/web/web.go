@@ -66,7 +66,7 @@ func parsePages(cat catalogue) (map[string]*template.Template, error) {
 	funcs := template.FuncMap{"t": cat.text}
 	pages := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/parts.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", name, err)
 		}
@@ -170,14 +170,19 @@ func (p *ABHA) render(w http.ResponseWriter, r *http.Request, status int, name s
 
 // fail re-renders page name with err's safe message and matching status.
 func (p *ABHA) fail(w http.ResponseWriter, r *http.Request, name string, v *view, err error) {
+	v.Error = arogya.ErrorMessage(err)
+	p.render(w, r, errStatus(r, err), name, v)
+}
+
+// errStatus returns the HTTP status of err, logging server-side failures.
+// The error may carry driver text; it goes to the log only, and the page
+// shows the generic message.
+func errStatus(r *http.Request, err error) int {
 	status := httpx.Status(err)
 	if status >= 500 {
-		// The error may carry driver text; it goes to the log only, and the
-		// page shows the generic message.
 		slog.ErrorContext(r.Context(), "web: request failed", "path", r.URL.Path, "err", err.Error())
 	}
-	v.Error = arogya.ErrorMessage(err)
-	p.render(w, r, status, name, v)
+	return status
 }
 
 // userError is an error made here, with a message from the catalogue.
