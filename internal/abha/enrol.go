@@ -469,9 +469,14 @@ func (s *Service) CreateAddress(ctx context.Context, txnID, handle string, prefe
 }
 
 func (s *Service) addAddress(ctx context.Context, number, handle string, preferred bool) (string, error) {
-	_, full, err := ParseAddress(handle, s.cfg.CMID)
+	h, full, err := ParseAddress(handle, s.cfg.CMID)
 	if err != nil {
 		return "", err
+	}
+	if isDigits(h) {
+		// All-digit handles are reserved: NNNNNNNNNNNNNN@cm is the default
+		// address of the ABHA with that number.
+		return "", arogya.ABDMError(arogya.EINVALID, "ABDM-1000", "an ABHA address must contain a letter")
 	}
 	if err := s.store.AddAddress(ctx, number, full, preferred); err != nil {
 		if arogya.ErrorCode(err) == arogya.ECONFLICT {

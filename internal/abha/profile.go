@@ -210,8 +210,8 @@ func (s *Service) VerifyProfileOTP(ctx context.Context, number, txnID, otp strin
 // CardClaims is the payload of the signed QR on a Health ID card. Short keys
 // keep the QR small enough for cheap phone cameras.
 type CardClaims struct {
-	Number    string `json:"hidn"`           // formatted ABHA number
-	Address   string `json:"hid"`            // preferred ABHA address
+	Number    string `json:"hidn"` // formatted ABHA number
+	Address   string `json:"hid"`  // preferred ABHA address
 	Name      string `json:"name"`
 	Gender    string `json:"gender"`
 	BirthDate string `json:"dob"`

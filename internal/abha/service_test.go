@@ -70,7 +70,7 @@ type fixture struct {
 	clock *clock
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	db := sqlite.OpenTest(t)
 	keysOnce.Do(func() {
@@ -314,7 +314,11 @@ func TestDocumentEnrolmentAndDuplicates(t *testing.T) {
 		{DocumentType: "PASSPORT"},
 		func() abha.DocumentEnrolment { d := doc("BR1", "A", "B"); return d }(),
 		func() abha.DocumentEnrolment { d := doc("BR5720100066666", "A", "B"); d.State = "Atlantis"; return d }(),
-		func() abha.DocumentEnrolment { d := doc("BR5720100066666", "A", "B"); d.BirthDate = "22-10-1991"; return d }(),
+		func() abha.DocumentEnrolment {
+			d := doc("BR5720100066666", "A", "B")
+			d.BirthDate = "22-10-1991"
+			return d
+		}(),
 	} {
 		txn := start("9123456783")
 		if _, err := f.svc.EnrolByDocument(ctx, txn, d); code(err) != arogya.EINVALID {

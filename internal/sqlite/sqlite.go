@@ -84,7 +84,7 @@ func Connect(ctx context.Context, path string) (*sqldb.DB, error) {
 	}
 	write, err := sql.Open("sqlite", dsn(path,
 		"_pragma=journal_mode(WAL)", "_pragma=busy_timeout(10000)", "_pragma=foreign_keys(1)",
-		"_pragma=synchronous(NORMAL)", "_txlock=immediate"))
+		"_pragma=synchronous(NORMAL)", "_pragma=cache_size(-65536)", "_pragma=temp_store(MEMORY)", "_txlock=immediate"))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open: %w", err)
 	}

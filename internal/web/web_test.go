@@ -195,6 +195,14 @@ func (e *testEnv) enrol(t *testing.T, b *browser, aadhaarNo, mobile string) page
 	if p.status != 200 || !strings.Contains(p.body, "Choose your ABHA address") {
 		t.Fatalf("address step: %d\n%s", p.status, p.body)
 	}
+	if mobile == "" {
+		sc := strings.Join(p.header.Values("Set-Cookie"), "\n")
+		for _, want := range []string{"abha_session=", "Path=/abha", "Max-Age=1800", "HttpOnly", "SameSite=Strict"} {
+			if !strings.Contains(sc, want) {
+				t.Errorf("session cookie lacks %s: %s", want, sc)
+			}
+		}
+	}
 	choice := hidden(t, strings.Replace(p.body, `name="choice" value=`, `name="choice0" value=`, 1), "choice0")
 	p = b.post("/abha/enrol", url.Values{"step": {"address"}, "txnId": {txn}, "custom": {"x"}})
 	if p.status != 400 || !strings.Contains(p.body, "8 to 18 characters") {
