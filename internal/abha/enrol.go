@@ -270,7 +270,7 @@ func (s *Service) VerifyMobileOTP(ctx context.Context, txnID, otp string) (*Veri
 	}
 	a.Mobile = t.PendingMobile
 	t.PendingMobile = ""
-	if err := s.store.UpdateAccount(ctx, a); err != nil {
+	if err := s.updateAccount(ctx, a); err != nil {
 		return nil, err
 	}
 	if err := s.store.PutTxn(ctx, t); err != nil {

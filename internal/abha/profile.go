@@ -92,7 +92,7 @@ func (s *Service) UpdateProfile(ctx context.Context, number string, u ProfileUpd
 	if len(changed) == 0 {
 		return nil, arogya.ABDMError(arogya.EINVALID, "ABDM-1000", "nothing to update")
 	}
-	if err := s.store.UpdateAccount(ctx, a); err != nil {
+	if err := s.updateAccount(ctx, a); err != nil {
 		return nil, err
 	}
 	if err := s.record(ctx, "abha.profile.update", number, "ok", strings.Join(changed, ",")); err != nil {
@@ -195,7 +195,7 @@ func (s *Service) VerifyProfileOTP(ctx context.Context, number, txnID, otp strin
 			AadhaarKey: a.AadhaarKey, DocumentKey: a.DocumentKey, CreatedAt: a.CreatedAt}
 		msg, detail = "ABHA deleted.", "delete"
 	}
-	if err := s.store.UpdateAccount(ctx, a); err != nil {
+	if err := s.updateAccount(ctx, a); err != nil {
 		return "", err
 	}
 	if err := s.store.DeleteTxn(ctx, t.ID); err != nil {

@@ -235,3 +235,9 @@ func (s *Service) checkOTP(ctx context.Context, t *Txn, otp string) error {
 
 // maskMobile shows only the last four digits.
 func maskMobile(m string) string { return notify.MaskMobile(m) }
+
+// updateAccount stores a's mutable fields, stamped with the current time.
+func (s *Service) updateAccount(ctx context.Context, a *Account) error {
+	a.UpdatedAt = s.now()
+	return s.store.UpdateAccount(ctx, a)
+}

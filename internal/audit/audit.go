@@ -29,6 +29,10 @@ type Event struct {
 // sequence number, and inserts the sealed event, all in one transaction.
 type Store interface {
 	AppendAudit(ctx context.Context, e *Event, seal func(prev []byte, seq int64)) error
+	// AppendAuditBatch appends events in order in one transaction, calling
+	// seal for each with the hash of the event before it; all or none are
+	// stored. It lets many concurrent records share one commit.
+	AppendAuditBatch(ctx context.Context, events []*Event, seal func(e *Event, prev []byte, seq int64)) error
 	// AuditEvents returns up to limit events with Seq > after, in order.
 	AuditEvents(ctx context.Context, after int64, limit int) ([]Event, error)
 }

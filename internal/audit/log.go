@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -15,11 +16,26 @@ import (
 const HashSize = sha256.Size
 
 // Log records audit events into a Store, sealing each into the hash chain.
-// It is safe for concurrent use as far as the Store is.
+// It is safe for concurrent use. Concurrent records share commits (group
+// commit): while one batch is being written, newer events queue and go out
+// together in the next transaction. Record returns only once its event is
+// durably stored, so nothing is acknowledged that could be lost.
 type Log struct {
 	store Store
 	now   func() time.Time
+
+	mu       sync.Mutex
+	queue    []*pending
+	flushing bool
 }
+
+type pending struct {
+	e    *Event
+	done chan error
+}
+
+// maxBatch bounds how many events share one transaction.
+const maxBatch = 512
 
 // NewLog returns a Log over store; now is the clock (time.Now if nil).
 func NewLog(store Store, now func() time.Time) *Log {
@@ -39,21 +55,66 @@ func (l *Log) Record(ctx context.Context, e Event) error {
 	}
 	e.At = l.now().UTC().Truncate(time.Millisecond)
 	e.Seq, e.PrevHash, e.Hash = 0, nil, nil
-	err := l.store.AppendAudit(ctx, &e, func(prev []byte, seq int64) {
+	p := &pending{e: &e, done: make(chan error, 1)}
+
+	l.mu.Lock()
+	l.queue = append(l.queue, p)
+	if l.flushing {
+		// Another caller is writing; it will take this event in its next
+		// batch.
+		l.mu.Unlock()
+		select {
+		case err := <-p.done:
+			return err
+		case <-ctx.Done():
+			// The event may still be written; the caller must treat
+			// the operation as failed.
+			return fmt.Errorf("audit: record %s: %w", e.Action, ctx.Err())
+		}
+	}
+	l.flushing = true
+	for {
+		batch := l.queue
+		if len(batch) > maxBatch {
+			batch = batch[:maxBatch]
+		}
+		l.queue = l.queue[len(batch):]
+		l.mu.Unlock()
+		l.write(context.WithoutCancel(ctx), batch)
+		l.mu.Lock()
+		if len(l.queue) == 0 {
+			l.flushing = false
+			l.mu.Unlock()
+			break
+		}
+	}
+	return <-p.done
+}
+
+// write stores a batch and tells each waiting caller how it went.
+func (l *Log) write(ctx context.Context, batch []*pending) {
+	events := make([]*Event, len(batch))
+	for i, p := range batch {
+		events[i] = p.e
+	}
+	err := l.store.AppendAuditBatch(ctx, events, func(e *Event, prev []byte, seq int64) {
 		e.Seq = seq
 		if len(prev) == 0 {
 			prev = make([]byte, HashSize) // the first event links to zeros
 		}
 		e.PrevHash = append([]byte(nil), prev...)
-		e.Hash = HashEvent(&e)
+		e.Hash = HashEvent(e)
 	})
-	if err != nil {
-		return fmt.Errorf("audit: record %s: %w", e.Action, err)
+	for _, p := range batch {
+		switch {
+		case err != nil:
+			p.done <- fmt.Errorf("audit: record %s: %w", p.e.Action, err)
+		case p.e.Hash == nil:
+			p.done <- errors.New("audit: record: the store did not seal the event")
+		default:
+			p.done <- nil
+		}
 	}
-	if e.Hash == nil {
-		return errors.New("audit: record: the store did not seal the event")
-	}
-	return nil
 }
 
 // HashEvent returns the SHA-256 of e's canonical encoding: each of seq, at

@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/stdlib"
-
 	"github.com/arogya-health/arogya/internal/sqldb"
 )
 
@@ -69,6 +67,8 @@ func OpenTest(tb testing.TB) *sqldb.DB {
 	return db
 }
 
+// connectAdmin connects with the "pgx" driver, which package stdlib
+// (imported by postgres.go) registers.
 func connectAdmin(ctx context.Context, dsn string) (*sql.DB, error) {
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
@@ -90,5 +90,3 @@ func withDatabase(dsn, name string) string {
 	}
 	return strings.TrimSpace(dsn) + " dbname=" + name
 }
-
-var _ = stdlib.GetDefaultDriver // the "pgx" driver sql.Open uses is registered by stdlib

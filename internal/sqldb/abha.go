@@ -45,9 +45,9 @@ type scanner interface{ Scan(dest ...any) error }
 
 func scanAccount(s scanner) (*abha.Account, error) {
 	var (
-		a                        abha.Account
-		aadhaar, document        sql.NullString
-		createdAt, updatedAt     int64
+		a                    abha.Account
+		aadhaar, document    sql.NullString
+		createdAt, updatedAt int64
 	)
 	err := s.Scan(&a.Number, &a.FirstName, &a.MiddleName, &a.LastName, &a.Gender, &a.BirthDate,
 		&a.Mobile, &a.Email, &a.AddressLine, &a.StateCode, &a.DistrictCode, &a.PinCode,
@@ -133,7 +133,7 @@ func (db *DB) AccountByDocument(ctx context.Context, documentKey string) (*abha.
 // AccountByAddress returns the account owning that ABHA address.
 func (db *DB) AccountByAddress(ctx context.Context, address string) (*abha.Account, error) {
 	var number string
-	err := db.read.QueryRowContext(ctx, "SELECT number FROM abha_addresses WHERE address = $1", address).Scan(&number)
+	err := db.queryRow(ctx, "SELECT number FROM abha_addresses WHERE address = $1", address).Scan(&number)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errAccountNotFound
 	} else if err != nil {
@@ -145,13 +145,13 @@ func (db *DB) AccountByAddress(ctx context.Context, address string) (*abha.Accou
 // accountWhere loads the one account whose column equals value. column is
 // always a constant from this file.
 func (db *DB) accountWhere(ctx context.Context, column, value string) (*abha.Account, error) {
-	a, err := scanAccount(db.read.QueryRowContext(ctx, accountSelect+" WHERE "+column+" = $1", value))
+	a, err := scanAccount(db.queryRow(ctx, accountSelect+" WHERE "+column+" = $1", value))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errAccountNotFound
 	} else if err != nil {
 		return nil, fmt.Errorf("sqldb: account: %w", err)
 	}
-	if err := loadAddresses(ctx, db.read, []*abha.Account{a}); err != nil {
+	if err := db.loadOwnAddresses(ctx, a); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -202,6 +202,31 @@ func (db *DB) accounts(ctx context.Context, query string, args ...any) ([]*abha.
 		return nil, err
 	}
 	return out, nil
+}
+
+// loadOwnAddresses sets a.Addresses, oldest first.
+func (db *DB) loadOwnAddresses(ctx context.Context, a *abha.Account) error {
+	s, err := db.prepared(ctx, "SELECT address FROM abha_addresses WHERE number = $1 ORDER BY created_at, address")
+	if err != nil {
+		return fmt.Errorf("sqldb: addresses: %w", err)
+	}
+	rows, err := s.QueryContext(ctx, a.Number)
+	if err != nil {
+		return fmt.Errorf("sqldb: addresses: %w", err)
+	}
+	defer rows.Close()
+	a.Addresses = nil
+	for rows.Next() {
+		var address string
+		if err := rows.Scan(&address); err != nil {
+			return fmt.Errorf("sqldb: addresses: %w", err)
+		}
+		a.Addresses = append(a.Addresses, address)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("sqldb: addresses: %w", err)
+	}
+	return nil
 }
 
 // inChunk bounds the number of values in one IN (...) list.

@@ -63,7 +63,7 @@ func (db *DB) Txn(ctx context.Context, id string) (*abha.Txn, error) {
 		createdAt, expiresAt int64
 		data                 string
 	)
-	err := db.read.QueryRowContext(ctx, "SELECT created_at, expires_at, data FROM abha_txns WHERE id = $1", id).
+	err := db.queryRow(ctx, "SELECT created_at, expires_at, data FROM abha_txns WHERE id = $1", id).
 		Scan(&createdAt, &expiresAt, &data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errTxnNotFound

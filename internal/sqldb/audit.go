@@ -17,7 +17,18 @@ var _ audit.Store = (*DB)(nil)
 // the head. e.At is normalised to UTC milliseconds (now if zero) before
 // seal, so the hash covers exactly what is stored.
 func (db *DB) AppendAudit(ctx context.Context, e *audit.Event, seal func(prev []byte, seq int64)) error {
-	e.At = orNow(e.At)
+	return db.AppendAuditBatch(ctx, []*audit.Event{e}, func(_ *audit.Event, prev []byte, seq int64) { seal(prev, seq) })
+}
+
+// AppendAuditBatch appends events in order in one transaction, as
+// AppendAudit does for one: each is sealed with the hash of the one before.
+func (db *DB) AppendAuditBatch(ctx context.Context, events []*audit.Event, seal func(e *audit.Event, prev []byte, seq int64)) error {
+	if len(events) == 0 {
+		return nil
+	}
+	for _, e := range events {
+		e.At = orNow(e.At)
+	}
 	err := db.Transact(ctx, func(tx *sql.Tx) error {
 		var (
 			seq  int64
@@ -30,18 +41,22 @@ func (db *DB) AppendAudit(ctx context.Context, e *audit.Event, seal func(prev []
 		if len(prev) == 0 {
 			prev = make([]byte, 32)
 		}
-		e.Seq, e.PrevHash, e.Hash = seq+1, prev, nil
-		seal(prev, e.Seq)
-		if len(e.Hash) == 0 {
-			return fmt.Errorf("seal left the event without a hash")
+		for _, e := range events {
+			seq++
+			e.Seq, e.PrevHash, e.Hash = seq, prev, nil
+			seal(e, prev, e.Seq)
+			if len(e.Hash) == 0 {
+				return fmt.Errorf("seal left the event without a hash")
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events
+				(seq, at, actor, action, subject, outcome, detail, prev_hash, hash)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+				e.Seq, millis(e.At), e.Actor, e.Action, e.Subject, e.Outcome, e.Detail, e.PrevHash, e.Hash); err != nil {
+				return fmt.Errorf("insert: %w", err)
+			}
+			prev = e.Hash
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events
-			(seq, at, actor, action, subject, outcome, detail, prev_hash, hash)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-			e.Seq, millis(e.At), e.Actor, e.Action, e.Subject, e.Outcome, e.Detail, e.PrevHash, e.Hash); err != nil {
-			return fmt.Errorf("insert: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", e.Seq, e.Hash); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", seq, prev); err != nil {
 			return fmt.Errorf("move head: %w", err)
 		}
 		return nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/arogya-health/arogya/internal/abha"
 )
@@ -13,7 +14,7 @@ var addressColumns = []string{"address", "number", "created_at"}
 // BulkCreateAccounts inserts many accounts and their addresses in one
 // transaction: all of them or, on any error, none. It is for loading and
 // seeding (not part of abha.Store): it uses COPY where the dialect offers
-// it and prepared statements otherwise. Timestamps are filled in as by
+// it and prepared multi-row INSERTs otherwise. Timestamps are filled in as by
 // CreateAccount. A duplicate key is ECONFLICT.
 func (db *DB) BulkCreateAccounts(ctx context.Context, accts []*abha.Account) error {
 	if len(accts) == 0 {
@@ -25,41 +26,87 @@ func (db *DB) BulkCreateAccounts(ctx context.Context, accts []*abha.Account) err
 	if db.d.CopyFrom != nil {
 		return db.copyAccounts(ctx, accts)
 	}
+	accountRows, addressRows := bulkRows(accts)
 	return db.Transact(ctx, func(tx *sql.Tx) error {
-		acct, err := tx.PrepareContext(ctx, accountInsert)
-		if err != nil {
-			return fmt.Errorf("sqldb: bulk create accounts: %w", err)
+		if err := db.insertRows(ctx, tx, "abha_accounts", accountColumns, accountRows); err != nil {
+			return db.conflict("bulk create accounts", err)
 		}
-		defer acct.Close()
-		addr, err := tx.PrepareContext(ctx, addressInsert)
-		if err != nil {
-			return fmt.Errorf("sqldb: bulk create accounts: %w", err)
-		}
-		defer addr.Close()
-		for _, a := range accts {
-			if _, err := acct.ExecContext(ctx, accountArgs(a)...); err != nil {
-				return db.conflict("bulk create accounts", err)
-			}
-			for _, address := range a.Addresses {
-				if _, err := addr.ExecContext(ctx, address, a.Number, millis(a.CreatedAt)); err != nil {
-					return db.conflict("bulk create accounts", err)
-				}
-			}
+		if err := db.insertRows(ctx, tx, "abha_addresses", addressColumns, addressRows); err != nil {
+			return db.conflict("bulk create accounts", err)
 		}
 		return nil
 	})
 }
 
-// copyAccounts loads accounts through Dialect.CopyFrom.
-func (db *DB) copyAccounts(ctx context.Context, accts []*abha.Account) error {
-	accountRows := make([][]any, 0, len(accts))
-	addressRows := make([][]any, 0, len(accts))
+// bulkRows returns the column values of the accounts and of their addresses.
+func bulkRows(accts []*abha.Account) (accountRows, addressRows [][]any) {
+	accountRows = make([][]any, 0, len(accts))
+	addressRows = make([][]any, 0, len(accts))
 	for _, a := range accts {
 		accountRows = append(accountRows, accountArgs(a))
 		for _, address := range a.Addresses {
 			addressRows = append(addressRows, []any{address, a.Number, millis(a.CreatedAt)})
 		}
 	}
+	return accountRows, addressRows
+}
+
+// maxBulkParams keeps multi-row INSERTs under SQLite's and PostgreSQL's
+// limits on bound parameters (32766 and 65535).
+const maxBulkParams = 4000
+
+// insertRows inserts rows with multi-row INSERT statements, prepared once
+// for full batches, which cuts the per-statement cost of database/sql and
+// the driver to a fraction.
+func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, table string, columns []string, rows [][]any) error {
+	per := max(1, maxBulkParams/len(columns))
+	insert := func(n int) string {
+		var b strings.Builder
+		b.WriteString("INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES ")
+		for i := range n {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			if db.d.QuestionMarks {
+				b.WriteString("(" + strings.Repeat("?, ", len(columns)-1) + "?)")
+			} else {
+				b.WriteString("(" + placeholders(1+i*len(columns), len(columns)) + ")")
+			}
+		}
+		return b.String()
+	}
+	args := make([]any, 0, per*len(columns))
+	var full *sql.Stmt
+	if len(rows) >= per {
+		var err error
+		if full, err = tx.PrepareContext(ctx, insert(per)); err != nil {
+			return err
+		}
+		defer full.Close()
+	}
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		args = args[:0]
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		var err error
+		if n == per {
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, insert(n), args...)
+		}
+		if err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// copyAccounts loads accounts through Dialect.CopyFrom.
+func (db *DB) copyAccounts(ctx context.Context, accts []*abha.Account) error {
+	accountRows, addressRows := bulkRows(accts)
 	conn, err := db.write.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("sqldb: bulk create accounts: %w", err)

@@ -16,6 +16,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -33,6 +34,11 @@ type Dialect struct {
 	// (pg_advisory_lock, pg_advisory_xact_lock) are available. Without it the
 	// engine must serialize write transactions itself (SQLite BEGIN IMMEDIATE).
 	Locking bool
+	// QuestionMarks is true when anonymous ? placeholders are accepted and
+	// cheaper than $N ones: modernc.org/sqlite looks numbered parameters up
+	// by name in a list, quadratic in a statement's parameter count, which
+	// dominates multi-row INSERTs.
+	QuestionMarks bool
 	// CopyFrom, if set, loads rows into tables in one transaction of its
 	// own on conn, faster than INSERT (PostgreSQL COPY). May be nil.
 	CopyFrom func(ctx context.Context, conn *sql.Conn, tables []CopyTable) error
@@ -50,6 +56,7 @@ type CopyTable struct {
 type DB struct {
 	read, write *sql.DB
 	d           Dialect
+	stmts       sync.Map // query string → *sql.Stmt on read
 }
 
 // New returns a DB using one connection pool for reads and writes.
@@ -72,7 +79,12 @@ func (db *DB) Dialect() Dialect { return db.d }
 
 // Close closes the connection pools.
 func (db *DB) Close() error {
-	err := db.write.Close()
+	var err error
+	db.stmts.Range(func(_, v any) bool {
+		err = errors.Join(err, v.(*sql.Stmt).Close())
+		return true
+	})
+	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
 	}
@@ -156,3 +168,37 @@ func (db *DB) forUpdate() string {
 func (db *DB) unique(err error) bool {
 	return err != nil && db.d.IsUniqueViolation != nil && db.d.IsUniqueViolation(err)
 }
+
+// prepared returns a statement for query on the read pool, prepared once
+// and kept: parsing dominates the cost of point lookups on SQLite.
+// Only constant queries may go through it.
+func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := db.stmts.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := db.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if old, loaded := db.stmts.LoadOrStore(query, s); loaded {
+		s.Close()
+		return old.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+// queryRow runs a constant single-row query through a prepared statement.
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	s, err := db.prepared(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
+// rowScanner is what *sql.Row offers.
+type rowScanner interface{ Scan(dest ...any) error }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }

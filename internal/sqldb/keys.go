@@ -49,7 +49,7 @@ func (db *DB) Keys(ctx context.Context) ([]auth.StoredKey, error) {
 	var out []auth.StoredKey
 	for rows.Next() {
 		var (
-			k                  auth.StoredKey
+			k                auth.StoredKey
 			created, retired int64
 		)
 		if err := rows.Scan(&k.ID, &k.Purpose, &k.Alg, &k.Sealed, &created, &retired); err != nil {

@@ -41,6 +41,7 @@ func Migrations() fs.FS {
 var Dialect = sqldb.Dialect{
 	Name:              "sqlite",
 	IsUniqueViolation: isUniqueViolation,
+	QuestionMarks:     true,
 }
 
 func isUniqueViolation(err error) bool {

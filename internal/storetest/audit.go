@@ -117,6 +117,38 @@ func testAuditConcurrent(t *testing.T, db *sqldb.DB) {
 	verifyChain(t, events, workers*each)
 }
 
+// testAuditBatch: a batch shares one transaction, continues the chain after
+// single appends, and is stored whole or not at all.
+func testAuditBatch(t *testing.T, db *sqldb.DB) {
+	appendN(t, db, 2, "system")
+	batch := make([]*audit.Event, 5)
+	for i := range batch {
+		batch[i] = &audit.Event{At: ms(time.Duration(i) * time.Millisecond), Actor: "citizen:**1234",
+			Action: "abha.profile.read", Subject: fmt.Sprintf("abha:%d", i), Outcome: "ok"}
+	}
+	seal := func(e *audit.Event, prev []byte, seq int64) { e.Hash = hashEvent(e, prev, seq) }
+	must(t, "AppendAuditBatch", db.AppendAuditBatch(ctx(t), batch, seal))
+	for i, e := range batch {
+		if e.Seq != int64(3+i) {
+			t.Fatalf("batch event %d has seq %d, want %d", i, e.Seq, 3+i)
+		}
+	}
+	// A batch whose third event is left unsealed stores nothing.
+	bad := []*audit.Event{{Action: "a"}, {Action: "b"}, {Action: "c"}}
+	n := 0
+	err := db.AppendAuditBatch(ctx(t), bad, func(e *audit.Event, prev []byte, seq int64) {
+		if n++; n < 3 {
+			e.Hash = hashEvent(e, prev, seq)
+		}
+	})
+	if err == nil {
+		t.Fatal("a batch with an unsealed event succeeded")
+	}
+	events, err := db.AuditEvents(ctx(t), 0, 100)
+	must(t, "AuditEvents", err)
+	verifyChain(t, events, 7)
+}
+
 func testAuditPaging(t *testing.T, db *sqldb.DB) {
 	appendN(t, db, 7, "system")
 	var all []audit.Event

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"Reviews", testReviews},
 		{"AuditAppend", testAuditAppend},
 		{"AuditConcurrent", testAuditConcurrent},
+		{"AuditBatch", testAuditBatch},
 		{"AuditPaging", testAuditPaging},
 		{"Keys", testKeys},
 		{"BulkCreateAccounts", testBulkCreate},

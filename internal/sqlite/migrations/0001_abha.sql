@@ -13,8 +13,8 @@ CREATE TABLE abha_accounts (
 	state_code    TEXT NOT NULL DEFAULT '',
 	district_code TEXT NOT NULL DEFAULT '',
 	pin_code      TEXT NOT NULL DEFAULT '',
-	aadhaar_key   TEXT UNIQUE,
-	document_key  TEXT UNIQUE,
+	aadhaar_key   TEXT,
+	document_key  TEXT,
 	kyc_verified  INTEGER NOT NULL DEFAULT 0,
 	type          TEXT NOT NULL DEFAULT '',
 	status        TEXT NOT NULL DEFAULT '',
@@ -24,6 +24,9 @@ CREATE TABLE abha_accounts (
 	created_at    INTEGER NOT NULL,
 	updated_at    INTEGER NOT NULL
 ) WITHOUT ROWID;
+-- Partial: most accounts have one of the two keys, and NULLs need no entry.
+CREATE UNIQUE INDEX abha_accounts_aadhaar_key ON abha_accounts (aadhaar_key) WHERE aadhaar_key IS NOT NULL;
+CREATE UNIQUE INDEX abha_accounts_document_key ON abha_accounts (document_key) WHERE document_key IS NOT NULL;
 CREATE INDEX abha_accounts_mobile ON abha_accounts (mobile) WHERE mobile <> '';
 CREATE INDEX abha_accounts_birth_gender ON abha_accounts (birth_date, gender);
 
