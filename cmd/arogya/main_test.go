@@ -130,7 +130,7 @@ func TestOpsEndpoints(t *testing.T) {
 	}
 
 	// Key rotation: the operator rotates the card key; the JWKS then holds
-	// both card keys.
+	// both card keys beside the user-token key.
 	req, _ := http.NewRequest("POST", base+"/api/v1/admin/keys/rotate", strings.NewReader(`{"purpose":"card"}`))
 	req.Header.Set("Authorization", "Bearer "+n.admin)
 	resp, err := http.DefaultClient.Do(req)
@@ -141,7 +141,7 @@ func TestOpsEndpoints(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("rotate: %d", resp.StatusCode)
 	}
-	if got := strings.Count(string(n.keys.JWKSJSON()), `"EdDSA"`); got != 2 {
-		t.Fatalf("JWKS has %d EdDSA keys after rotation, want 2", got)
+	if got := strings.Count(string(n.keys.JWKSJSON()), `"EdDSA"`); got != 3 {
+		t.Fatalf("JWKS has %d EdDSA keys after rotation, want 3 (user, old and new card)", got)
 	}
 }

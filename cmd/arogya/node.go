@@ -173,9 +173,9 @@ func (n *node) rotateKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch req.Purpose {
-	case auth.PurposeSign, auth.PurposeEncrypt, auth.PurposeCard:
+	case auth.PurposeSign, auth.PurposeEncrypt, auth.PurposeCard, auth.PurposeUser:
 	default:
-		httpx.Error(w, r, arogya.Errorf(arogya.EINVALID, "purpose must be sign, encrypt or card"))
+		httpx.Error(w, r, arogya.Errorf(arogya.EINVALID, "purpose must be sign, encrypt, card or user"))
 		return
 	}
 	if err := n.keys.Rotate(r.Context(), req.Purpose); err != nil {

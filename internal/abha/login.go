@@ -28,14 +28,14 @@ type Tokens struct {
 
 func (s *Service) issueTokens(a *Account) (Tokens, error) {
 	now := s.now()
-	x, err := s.keys.SignJWT(jwt.MapClaims{
+	x, err := s.keys.SignUserJWT(jwt.MapClaims{
 		"iss": s.cfg.Issuer, "sub": a.Number, "typ": TokenX, "jti": newID(),
 		"iat": now.Unix(), "exp": now.Add(TokenTTL).Unix(), "abhaAddress": a.Preferred,
 	})
 	if err != nil {
 		return Tokens{}, err
 	}
-	r, err := s.keys.SignJWT(jwt.MapClaims{
+	r, err := s.keys.SignUserJWT(jwt.MapClaims{
 		"iss": s.cfg.Issuer, "sub": a.Number, "typ": TokenRefresh, "jti": newID(),
 		"iat": now.Unix(), "exp": now.Add(RefreshTokenTTL).Unix(),
 	})
@@ -47,7 +47,7 @@ func (s *Service) issueTokens(a *Account) (Tokens, error) {
 
 // parseToken checks a token's signature, expiry and type.
 func (s *Service) parseToken(token, typ string) (jwt.MapClaims, error) {
-	claims, err := s.keys.ParseJWT(token, jwt.WithTimeFunc(s.cfg.Now))
+	claims, err := s.keys.ParseUserJWT(token, jwt.WithTimeFunc(s.cfg.Now))
 	if err != nil {
 		return nil, arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1017", "Invalid or expired token")
 	}
@@ -57,9 +57,14 @@ func (s *Service) parseToken(token, typ string) (jwt.MapClaims, error) {
 	return claims, nil
 }
 
-// Authenticate checks an X-token and returns the ABHA number it is for. A
-// deleted account's tokens stop working at once.
+// Authenticate checks an X-token and returns the ABHA number it is for.
+// Verified tokens are remembered until they expire, so a client making many
+// calls with one token pays for the signature check once. Whether the
+// account is still active is checked by each call that uses it.
 func (s *Service) Authenticate(ctx context.Context, token string) (string, error) {
+	if n, ok := s.tokens.get(token, s.now()); ok {
+		return n, nil
+	}
 	claims, err := s.parseToken(token, TokenX)
 	if err != nil {
 		return "", err
@@ -67,6 +72,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (string, error
 	number, _ := claims["sub"].(string)
 	if number == "" {
 		return "", arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1017", "Invalid token")
+	}
+	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
+		s.tokens.put(token, number, exp.Time)
 	}
 	return number, nil
 }
@@ -205,7 +213,7 @@ func (s *Service) VerifyLoginOTP(ctx context.Context, txnID, otp string) (*Login
 		return nil, err
 	}
 	now := s.now()
-	tt, err := s.keys.SignJWT(jwt.MapClaims{"iss": s.cfg.Issuer, "sub": t.ID, "typ": TokenT,
+	tt, err := s.keys.SignUserJWT(jwt.MapClaims{"iss": s.cfg.Issuer, "sub": t.ID, "typ": TokenT,
 		"iat": now.Unix(), "exp": now.Add(ChooseTokenTTL).Unix()})
 	if err != nil {
 		return nil, err

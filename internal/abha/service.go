@@ -31,8 +31,8 @@ const (
 
 // Keys is what the service needs from the node's key set.
 type Keys interface {
-	SignJWT(claims jwt.MapClaims) (string, error)
-	ParseJWT(token string, opts ...jwt.ParserOption) (jwt.MapClaims, error)
+	SignUserJWT(claims jwt.MapClaims) (string, error)
+	ParseUserJWT(token string, opts ...jwt.ParserOption) (jwt.MapClaims, error)
 	SignCompact(payload []byte) (string, error)
 	JWKS() auth.JWKS
 }
@@ -66,6 +66,7 @@ type Service struct {
 	docKey     []byte
 
 	txnLocks [64]sync.Mutex // serialises OTP checks per transaction on this node
+	tokens   tokenCache
 }
 
 // NewService returns a Service.

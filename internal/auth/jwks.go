@@ -128,12 +128,12 @@ func ParseJWKS(b []byte) (JWKS, error) {
 }
 
 // JWKS returns the public signing keys: RS256 keys of PurposeSign and EdDSA
-// keys of PurposeCard, active ones and those retired less than 30 days ago.
+// keys of PurposeCard and PurposeUser, active ones and those retired less than 30 days ago.
 // Encryption keys are published through EncryptionPublicKeyPEM instead.
 func (ks *Keys) JWKS() JWKS {
 	now := ks.now()
 	set := JWKS{Keys: []JWK{}}
-	for _, p := range []string{PurposeSign, PurposeCard} {
+	for _, p := range []string{PurposeSign, PurposeCard, PurposeUser} {
 		for _, k := range ks.ofPurpose(p) {
 			ks.mu.RLock()
 			retired := k.retired

@@ -17,8 +17,12 @@ func TestJWKS(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ParseJWKS(JWKSJSON()): %v", err)
 	}
-	if len(set.Keys) != 2 {
-		t.Fatalf("JWKS has %d keys, want 2 (sign and card)", len(set.Keys))
+	if len(set.Keys) != 3 {
+		t.Fatalf("JWKS has %d keys, want 3 (sign, card and user)", len(set.Keys))
+	}
+	userJWK, ok := set.Key(ks.ActiveKeyID(PurposeUser))
+	if !ok || userJWK.Kty != "OKP" || userJWK.Alg != "EdDSA" {
+		t.Errorf("user JWK = %+v", userJWK)
 	}
 	signJWK, ok := set.Key(ks.ActiveKeyID(PurposeSign))
 	if !ok || signJWK.Kty != "RSA" || signJWK.Alg != "RS256" || signJWK.Use != "sig" || signJWK.E != "AQAB" || signJWK.N == "" {

@@ -59,7 +59,7 @@ func (k *key) active() bool { return k.retired.IsZero() }
 // NewKeys loads every stored key, unsealing it with master, and generates and
 // stores a key for each purpose that has no active one: an RSA key for
 // PurposeSign (RS256) and PurposeEncrypt (RSA-OAEP), an Ed25519 key for
-// PurposeCard (EdDSA). A wrong master key makes it fail.
+// PurposeCard and PurposeUser (EdDSA). A wrong master key makes it fail.
 func NewKeys(ctx context.Context, store KeyStore, master []byte, opts KeysOptions) (*Keys, error) {
 	if len(master) != MasterKeySize {
 		return nil, fmt.Errorf("auth: master key is %d bytes, want %d", len(master), MasterKeySize)
@@ -87,7 +87,7 @@ func NewKeys(ctx context.Context, store KeyStore, master []byte, opts KeysOption
 	}
 	ks.rotateMu.Lock()
 	defer ks.rotateMu.Unlock()
-	for _, p := range []string{PurposeSign, PurposeEncrypt, PurposeCard} {
+	for _, p := range []string{PurposeSign, PurposeEncrypt, PurposeCard, PurposeUser} {
 		if ks.activeKey(p) != nil {
 			continue
 		}
@@ -140,7 +140,7 @@ func (ks *Keys) create(ctx context.Context, purpose string) (*key, error) {
 			k.alg = AlgRSAOAEP
 		}
 		k.priv, err = rsa.GenerateKey(rand.Reader, ks.rsaBits)
-	case PurposeCard:
+	case PurposeCard, PurposeUser:
 		k.alg = AlgEdDSA
 		_, k.priv, err = ed25519.GenerateKey(rand.Reader)
 	default:
@@ -181,19 +181,19 @@ func (ks *Keys) unseal(sk StoredKey) (*key, error) {
 	k := &key{id: sk.ID, purpose: sk.Purpose, alg: sk.Alg, created: sk.CreatedAt, retired: sk.RetiredAt}
 	switch p := priv.(type) {
 	case *rsa.PrivateKey:
-		if sk.Purpose == PurposeCard {
-			return nil, fmt.Errorf("auth: key %s: card key is RSA, want Ed25519", sk.ID)
+		if sk.Purpose == PurposeCard || sk.Purpose == PurposeUser {
+			return nil, fmt.Errorf("auth: key %s: %s key is RSA, want Ed25519", sk.ID, sk.Purpose)
 		}
 		k.priv = p
 	case ed25519.PrivateKey:
-		if sk.Purpose != PurposeCard {
+		if sk.Purpose != PurposeCard && sk.Purpose != PurposeUser {
 			return nil, fmt.Errorf("auth: key %s: %s key is Ed25519, want RSA", sk.ID, sk.Purpose)
 		}
 		k.priv = p
 	default:
 		return nil, fmt.Errorf("auth: key %s has unsupported type %T", sk.ID, priv)
 	}
-	if sk.Purpose != PurposeSign && sk.Purpose != PurposeEncrypt && sk.Purpose != PurposeCard {
+	if sk.Purpose != PurposeSign && sk.Purpose != PurposeEncrypt && sk.Purpose != PurposeCard && sk.Purpose != PurposeUser {
 		return nil, fmt.Errorf("auth: key %s has unknown purpose %q", sk.ID, sk.Purpose)
 	}
 	return k, nil

@@ -89,7 +89,7 @@ func TestNewKeysCreatesAndReloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	stored, _ := store.Keys(ctx)
-	want := map[string]string{PurposeSign: AlgRS256, PurposeEncrypt: AlgRSAOAEP, PurposeCard: AlgEdDSA}
+	want := map[string]string{PurposeSign: AlgRS256, PurposeEncrypt: AlgRSAOAEP, PurposeCard: AlgEdDSA, PurposeUser: AlgEdDSA}
 	if len(stored) != len(want) {
 		t.Fatalf("stored %d keys, want %d", len(stored), len(want))
 	}
@@ -112,8 +112,8 @@ func TestNewKeysCreatesAndReloads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(must(store.Keys(ctx))); n != 3 {
-		t.Errorf("reload created keys: store has %d, want 3", n)
+	if n := len(must(store.Keys(ctx))); n != len(want) {
+		t.Errorf("reload created keys: store has %d, want %d", n, len(want))
 	}
 	for p := range want {
 		if a, b := ks.ActiveKeyID(p), again.ActiveKeyID(p); a != b || a == "" {

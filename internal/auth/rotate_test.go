@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -79,8 +80,8 @@ func TestRotate(t *testing.T) {
 	if reloaded.ActiveKeyID(PurposeSign) != ks.ActiveKeyID(PurposeSign) {
 		t.Error("reload picked a different active sign key")
 	}
-	if n := len(must(store.Keys(ctx))); n != 6 {
-		t.Errorf("store holds %d keys, want 6", n)
+	if n := len(must(store.Keys(ctx))); n != 7 {
+		t.Errorf("store holds %d keys, want 7 (four purposes, three rotated)", n)
 	}
 	if _, err := reloaded.ParseJWT(oldJWT); err != nil {
 		t.Errorf("reloaded keys reject the old JWT: %v", err)
@@ -95,8 +96,8 @@ func TestRotate(t *testing.T) {
 	if _, ok := set.Key(oldCard); ok {
 		t.Error("JWKS still has a card key retired 30 days ago")
 	}
-	if len(set.Keys) != 2 {
-		t.Errorf("JWKS has %d keys, want 2", len(set.Keys))
+	if len(set.Keys) != 3 {
+		t.Errorf("JWKS has %d keys, want 3 (the active sign, card and user keys)", len(set.Keys))
 	}
 	if _, err := ks.ParseJWT(oldJWT); err != nil {
 		t.Errorf("old JWT after 30 days: %v", err)
@@ -213,4 +214,46 @@ func headerKid(t *testing.T, tok string) string {
 	}
 	kid, _ := p.Header["kid"].(string)
 	return kid
+}
+
+func TestUserJWT(t *testing.T) {
+	ctx := context.Background()
+	store := &memKeyStore{}
+	clock := &testClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	ks, err := NewKeys(ctx, store, testMaster, KeysOptions{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := clock.Now().Add(time.Hour).Unix()
+	tok, err := ks.SignUserJWT(jwt.MapClaims{"sub": "91234567890123", "exp": exp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := ks.ParseUserJWT(tok); err != nil || c["sub"] != "91234567890123" {
+		t.Fatalf("ParseUserJWT: %v %v", c, err)
+	}
+	// User tokens and RS256 tokens are not interchangeable.
+	if _, err := ks.ParseJWT(tok); err == nil {
+		t.Error("an EdDSA user token passed ParseJWT")
+	}
+	rs, _ := ks.SignJWT(jwt.MapClaims{"sub": "x", "exp": exp})
+	if _, err := ks.ParseUserJWT(rs); err == nil {
+		t.Error("an RS256 token passed ParseUserJWT")
+	}
+	// A card signature is not a user token, though both are EdDSA.
+	card, _ := ks.SignCompact([]byte(`{"sub":"x","exp":` + fmt.Sprint(exp) + `}`))
+	if _, err := ks.ParseUserJWT(card); err == nil {
+		t.Error("a card JWS passed ParseUserJWT")
+	}
+	// Rotation keeps old user tokens valid.
+	if err := ks.Rotate(ctx, PurposeUser); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ks.ParseUserJWT(tok); err != nil {
+		t.Errorf("user token after rotation: %v", err)
+	}
+	clock.Advance(2 * time.Hour)
+	if _, err := ks.ParseUserJWT(tok); arogya.ErrorCode(err) != arogya.EUNAUTHORIZED {
+		t.Errorf("expired user token: %v", err)
+	}
 }

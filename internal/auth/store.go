@@ -21,6 +21,7 @@ const (
 	PurposeSign    = "sign"    // RS256 JWTs (user tokens, gateway sessions)
 	PurposeEncrypt = "encrypt" // RSA-OAEP for ABHA v3 loginId/otpValue
 	PurposeCard    = "card"    // EdDSA signatures on Health ID card QR payloads
+	PurposeUser    = "user"    // EdDSA user tokens (ABHA X-tokens): cheap to sign, per login
 )
 
 // KeyStore persists sealed keys.

@@ -162,7 +162,9 @@ func (db *DB) AccountsByMobile(ctx context.Context, mobile string) ([]*abha.Acco
 	if mobile == "" {
 		return nil, nil
 	}
-	return db.accounts(ctx, accountSelect+" WHERE mobile = $1 ORDER BY number", mobile)
+	// "mobile <> ''" lets the planner use the partial index on mobile even
+	// with a bound parameter (SQLite cannot prove it from $1).
+	return db.accounts(ctx, accountSelect+" WHERE mobile = $1 AND mobile <> '' ORDER BY number", mobile)
 }
 
 // DedupCandidates returns accounts with the same birth date and gender, or
@@ -176,7 +178,7 @@ func (db *DB) DedupCandidates(ctx context.Context, birthDate, gender, mobile str
 			" WHERE birth_date = $1 AND gender = $2 ORDER BY number LIMIT $3", birthDate, gender, limit)
 	}
 	return db.accounts(ctx, accountSelect+
-		" WHERE (birth_date = $1 AND gender = $2) OR mobile = $3 ORDER BY number LIMIT $4",
+		" WHERE (birth_date = $1 AND gender = $2) OR (mobile = $3 AND mobile <> '') ORDER BY number LIMIT $4",
 		birthDate, gender, mobile, limit)
 }
 
