@@ -31,18 +31,33 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer db.Close()
-	before, err := sqldb.Status(ctx, db, migrations)
+	auditDB, err := openAuditDB(ctx, cfg.DB, db, false)
 	if err != nil {
 		return err
 	}
-	if err := sqldb.Migrate(ctx, db, migrations); err != nil {
-		return err
+	if auditDB != db {
+		defer auditDB.Close()
 	}
-	after, err := sqldb.Status(ctx, db, migrations)
-	if err != nil {
-		return err
+	for _, d := range []struct {
+		name string
+		db   *sqldb.DB
+	}{{"", db}, {" (audit log)", auditDB}} {
+		if d.name != "" && d.db == db {
+			continue
+		}
+		before, err := sqldb.Status(ctx, d.db, migrations)
+		if err != nil {
+			return err
+		}
+		if err := sqldb.Migrate(ctx, d.db, migrations); err != nil {
+			return err
+		}
+		after, err := sqldb.Status(ctx, d.db, migrations)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s%s: schema version %d → %d (latest %d)\n", dbKind(cfg.DB), d.name, before.Applied, after.Applied, after.Latest)
 	}
-	fmt.Fprintf(stdout, "%s: schema version %d → %d (latest %d)\n", dbKind(cfg.DB), before.Applied, after.Applied, after.Latest)
 	return nil
 }
 
@@ -63,7 +78,14 @@ func cmdAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 		return err
 	}
 	defer db.Close()
-	res, err := audit.Verify(ctx, db)
+	auditDB, err := openAuditDB(ctx, cfg.DB, db, false)
+	if err != nil {
+		return err
+	}
+	if auditDB != db {
+		defer auditDB.Close()
+	}
+	res, err := audit.Verify(ctx, auditDB)
 	if err != nil {
 		return err
 	}

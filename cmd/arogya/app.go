@@ -46,6 +46,27 @@ func openDB(ctx context.Context, dsn string, migrate bool) (*sqldb.DB, fs.FS, er
 	return nil, nil, errors.New("--db must be sqlite:PATH or postgres://…")
 }
 
+// openAuditDB opens the database that holds the audit log. On PostgreSQL it
+// is main itself. On SQLite it is a second file beside the main one
+// (arogya.db → arogya-audit.db): the audit log is appended to on every read
+// of personal data, and in one file each append would make every reader
+// connection discard its page cache (SQLite resets a reader's cache when
+// the WAL has changed), turning point lookups into disk reads.
+func openAuditDB(ctx context.Context, dsn string, main *sqldb.DB, migrate bool) (*sqldb.DB, error) {
+	if !strings.HasPrefix(dsn, "sqlite:") {
+		return main, nil
+	}
+	path := strings.TrimPrefix(dsn, "sqlite:")
+	if path == ":memory:" {
+		return main, nil
+	}
+	path = strings.TrimSuffix(path, ".db") + "-audit.db"
+	if migrate {
+		return sqlite.Open(ctx, path)
+	}
+	return sqlite.Connect(ctx, path)
+}
+
 // newLogger returns the JSON logger at the configured level.
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level

@@ -77,7 +77,7 @@ func TestMigrateAndAuditVerify(t *testing.T) {
 	}
 
 	// Tamper with one event: verify reports exactly that event.
-	db, err := sql.Open("sqlite", filepath.Join(n.cfg.Data, "arogya.db"))
+	db, err := sql.Open("sqlite", filepath.Join(n.cfg.Data, "arogya-audit.db"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,7 @@ type node struct {
 	cfg      Config
 	log      *slog.Logger
 	db       *sqldb.DB
+	auditDB  *sqldb.DB // the audit log's database: db itself on PostgreSQL
 	keys     *auth.Keys
 	audit    *audit.Log
 	sms      notify.SMS
@@ -63,6 +64,9 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 	if n.db, _, err = openDB(ctx, cfg.DB, true); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
+	if n.auditDB, err = openAuditDB(ctx, cfg.DB, n.db, true); err != nil {
+		return nil, fmt.Errorf("audit database: %w", err)
+	}
 	master, err := auth.LoadOrCreateMasterKey(cfg.MasterKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
@@ -73,7 +77,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 	if n.admin, _, err = adminToken(&cfg); err != nil {
 		return nil, fmt.Errorf("admin token: %w", err)
 	}
-	n.audit = audit.NewLog(n.db, opt.Now)
+	n.audit = audit.NewLog(n.auditDB, opt.Now)
 	kind, target := "log", ""
 	if cfg.SMSOutbox != "" {
 		kind, target = "file", cfg.SMSOutbox
@@ -187,7 +191,7 @@ func (n *node) rotateKey(w http.ResponseWriter, r *http.Request) {
 }
 
 func (n *node) verifyAudit(w http.ResponseWriter, r *http.Request) {
-	res, err := audit.Verify(r.Context(), n.db)
+	res, err := audit.Verify(r.Context(), n.auditDB)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -200,6 +204,11 @@ func (n *node) Close() error {
 	var err error
 	if n.closeSMS != nil {
 		err = n.closeSMS()
+	}
+	if n.auditDB != nil && n.auditDB != n.db {
+		if e := n.auditDB.Close(); e != nil && err == nil {
+			err = e
+		}
 	}
 	if n.db != nil {
 		if e := n.db.Close(); e != nil && err == nil {

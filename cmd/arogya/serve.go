@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"time"
@@ -81,6 +82,14 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	if cfg.DebugAddr != "" {
+		dbg, err := serveDebug(cfg.DebugAddr)
+		if err != nil {
+			return err
+		}
+		defer dbg.Close()
+		logger.Info("serving pprof", "addr", cfg.DebugAddr)
+	}
 	logger.Info("serving", "addr", cfg.Addr, "roles", cfg.Roles, "db", dbKind(cfg.DB))
 	printBanner(stdout, n, seeded, demo)
 
@@ -139,4 +148,21 @@ func printBanner(w io.Writer, n *node, s *seedResult, demo bool) {
 	} else if demo {
 		fmt.Fprintln(w)
 	}
+}
+
+// serveDebug serves net/http/pprof on its own listener, never on the public
+// one.
+func serveDebug(addr string) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("--debug-addr: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return srv, nil
 }

@@ -142,20 +142,52 @@ func (db *DB) AccountByAddress(ctx context.Context, address string) (*abha.Accou
 	return db.Account(ctx, number)
 }
 
-// accountWhere loads the one account whose column equals value. column is
-// always a constant from this file.
+// accountWhere loads the one account whose column equals value, with its
+// addresses, in one query (a LEFT JOIN gives one row per address): profile
+// reads are the hottest path, and one statement costs half of two. column
+// is always a constant from this file.
 func (db *DB) accountWhere(ctx context.Context, column, value string) (*abha.Account, error) {
-	a, err := scanAccount(db.queryRow(ctx, accountSelect+" WHERE "+column+" = $1", value))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errAccountNotFound
-	} else if err != nil {
+	s, err := db.prepared(ctx, "SELECT a."+strings.Join(accountColumns, ", a.")+", ad.address"+
+		" FROM abha_accounts a LEFT JOIN abha_addresses ad ON ad.number = a.number"+
+		" WHERE a."+column+" = $1 ORDER BY ad.created_at, ad.address")
+	if err != nil {
 		return nil, fmt.Errorf("sqldb: account: %w", err)
 	}
-	if err := db.loadOwnAddresses(ctx, a); err != nil {
-		return nil, err
+	rows, err := s.QueryContext(ctx, value)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: account: %w", err)
+	}
+	defer rows.Close()
+	var a *abha.Account
+	for rows.Next() {
+		var address sql.NullString
+		row, err := scanAccount(scanExtra{rows, []any{&address}})
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: account: %w", err)
+		}
+		if a == nil {
+			a = row
+		}
+		if address.Valid {
+			a.Addresses = append(a.Addresses, address.String)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqldb: account: %w", err)
+	}
+	if a == nil {
+		return nil, errAccountNotFound
 	}
 	return a, nil
 }
+
+// scanExtra scans a row's account columns followed by extra columns.
+type scanExtra struct {
+	s     scanner
+	extra []any
+}
+
+func (w scanExtra) Scan(dest ...any) error { return w.s.Scan(append(dest, w.extra...)...) }
 
 // AccountsByMobile returns every account with that mobile, by number.
 func (db *DB) AccountsByMobile(ctx context.Context, mobile string) ([]*abha.Account, error) {

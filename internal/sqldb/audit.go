@@ -29,18 +29,29 @@ func (db *DB) AppendAuditBatch(ctx context.Context, events []*audit.Event, seal 
 	for _, e := range events {
 		e.At = orNow(e.At)
 	}
+	var stmts [3]*sql.Stmt
+	for i, q := range []string{"SELECT seq, hash FROM audit_head WHERE id = 1" + db.forUpdate(), insertAuditSQL,
+		"UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1"} {
+		st, err := db.writeStmt(ctx, q)
+		if err != nil {
+			return fmt.Errorf("sqldb: append audit: prepare: %w", err)
+		}
+		stmts[i] = st
+	}
+	head, prepared, move := stmts[0], stmts[1], stmts[2]
 	err := db.Transact(ctx, func(tx *sql.Tx) error {
 		var (
 			seq  int64
 			prev []byte
 		)
-		if err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_head WHERE id = 1"+db.forUpdate()).
-			Scan(&seq, &prev); err != nil {
+		if err := tx.StmtContext(ctx, head).QueryRowContext(ctx).Scan(&seq, &prev); err != nil {
 			return fmt.Errorf("read head: %w", err)
 		}
 		if len(prev) == 0 {
 			prev = make([]byte, 32)
 		}
+		ins := tx.StmtContext(ctx, prepared)
+		defer ins.Close()
 		for _, e := range events {
 			seq++
 			e.Seq, e.PrevHash, e.Hash = seq, prev, nil
@@ -48,15 +59,13 @@ func (db *DB) AppendAuditBatch(ctx context.Context, events []*audit.Event, seal 
 			if len(e.Hash) == 0 {
 				return fmt.Errorf("seal left the event without a hash")
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO audit_events
-				(seq, at, actor, action, subject, outcome, detail, prev_hash, hash)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-				e.Seq, millis(e.At), e.Actor, e.Action, e.Subject, e.Outcome, e.Detail, e.PrevHash, e.Hash); err != nil {
+			if _, err := ins.ExecContext(ctx, e.Seq, millis(e.At), e.Actor, e.Action, e.Subject, e.Outcome,
+				e.Detail, e.PrevHash, e.Hash); err != nil {
 				return fmt.Errorf("insert: %w", err)
 			}
 			prev = e.Hash
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", seq, prev); err != nil {
+		if _, err := tx.StmtContext(ctx, move).ExecContext(ctx, seq, prev); err != nil {
 			return fmt.Errorf("move head: %w", err)
 		}
 		return nil
@@ -66,6 +75,10 @@ func (db *DB) AppendAuditBatch(ctx context.Context, events []*audit.Event, seal 
 	}
 	return nil
 }
+
+const insertAuditSQL = `INSERT INTO audit_events
+	(seq, at, actor, action, subject, outcome, detail, prev_hash, hash)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
 
 // AuditEvents returns up to limit events with Seq > after, in order. A
 // limit of zero or less returns nothing.

@@ -57,6 +57,7 @@ type DB struct {
 	read, write *sql.DB
 	d           Dialect
 	stmts       sync.Map // query string → *sql.Stmt on read
+	wstmts      sync.Map // query string → *sql.Stmt on write, for use in transactions
 }
 
 // New returns a DB using one connection pool for reads and writes.
@@ -80,10 +81,12 @@ func (db *DB) Dialect() Dialect { return db.d }
 // Close closes the connection pools.
 func (db *DB) Close() error {
 	var err error
-	db.stmts.Range(func(_, v any) bool {
-		err = errors.Join(err, v.(*sql.Stmt).Close())
-		return true
-	})
+	for _, m := range []*sync.Map{&db.stmts, &db.wstmts} {
+		m.Range(func(_, v any) bool {
+			err = errors.Join(err, v.(*sql.Stmt).Close())
+			return true
+		})
+	}
 	err = errors.Join(err, db.write.Close())
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -181,6 +184,26 @@ func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 		return nil, err
 	}
 	if old, loaded := db.stmts.LoadOrStore(query, s); loaded {
+		s.Close()
+		return old.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+// writeStmt returns a statement for a constant query, prepared once on the
+// write pool; bind it to a transaction with tx.StmtContext, and database/sql
+// reuses the connection's prepared statement, so hot transactions (the
+// audit log's appends) skip parsing. Call it outside any transaction: the
+// SQLite write pool has one connection, which a transaction holds.
+func (db *DB) writeStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if s, ok := db.wstmts.Load(query); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := db.write.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if old, loaded := db.wstmts.LoadOrStore(query, s); loaded {
 		s.Close()
 		return old.(*sql.Stmt), nil
 	}
