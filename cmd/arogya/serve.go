@@ -11,6 +11,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 )
 
@@ -39,6 +40,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	tuneGC(getenv)
 	fresh := false
 	if demo {
 		fresh = isFresh(cfg)
@@ -165,4 +167,14 @@ func serveDebug(addr string) (*http.Server, error) {
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	return srv, nil
+}
+
+// tuneGC trades memory for CPU when the operator has not chosen: the live
+// heap of a node is small (tens of MB), and collecting it at Go's default
+// (GOGC=100) cost about a tenth of the CPU of profile reads. GOGC=400 lets
+// the heap grow to five times the live set before a collection.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }

@@ -127,7 +127,7 @@ type Store interface {
 	// AddressesTaken reports which of the given addresses exist.
 	AddressesTaken(ctx context.Context, addresses []string) (map[string]bool, error)
 	// DedupCandidates returns accounts with the same birth date and gender, or
-	// the same mobile, at most limit of them.
+	// the same mobile, at most limit of them, without their Addresses.
 	DedupCandidates(ctx context.Context, birthDate, gender, mobile string, limit int) ([]*Account, error)
 	CountAccounts(ctx context.Context) (int64, error)
 

@@ -95,7 +95,7 @@ func (s *Service) EnrolByAadhaar(ctx context.Context, txnID, otp, mobile string)
 	if err := s.store.PutTxn(ctx, t); err != nil {
 		return nil, err
 	}
-	return s.resultFor(ctx, t, true)
+	return s.result(t, a, true)
 }
 
 func (s *Service) resultFor(ctx context.Context, t *Txn, isNew bool) (*EnrolResult, error) {
@@ -103,6 +103,10 @@ func (s *Service) resultFor(ctx context.Context, t *Txn, isNew bool) (*EnrolResu
 	if err != nil {
 		return nil, err
 	}
+	return s.result(t, a, isNew)
+}
+
+func (s *Service) result(t *Txn, a *Account, isNew bool) (*EnrolResult, error) {
 	tok, err := s.issueTokens(a)
 	if err != nil {
 		return nil, err

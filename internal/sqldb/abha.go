@@ -96,12 +96,21 @@ var errAccountNotFound = arogya.Errorf(arogya.ENOTFOUND, "ABHA account not found
 // zero CreatedAt is set to now, a zero UpdatedAt to CreatedAt.
 func (db *DB) CreateAccount(ctx context.Context, a *abha.Account) error {
 	prepareAccount(a)
+	// Enrolment's hot write: both statements prepared once.
+	insAccount, err := db.writeStmt(ctx, accountInsert)
+	if err != nil {
+		return fmt.Errorf("sqldb: create account: %w", err)
+	}
+	insAddress, err := db.writeStmt(ctx, addressInsert)
+	if err != nil {
+		return fmt.Errorf("sqldb: create account: %w", err)
+	}
 	return db.Transact(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, accountInsert, accountArgs(a)...); err != nil {
+		if _, err := tx.StmtContext(ctx, insAccount).ExecContext(ctx, accountArgs(a)...); err != nil {
 			return db.conflict("create account", err)
 		}
 		for _, addr := range a.Addresses {
-			if _, err := tx.ExecContext(ctx, addressInsert, addr, a.Number, millis(a.CreatedAt)); err != nil {
+			if _, err := tx.StmtContext(ctx, insAddress).ExecContext(ctx, addr, a.Number, millis(a.CreatedAt)); err != nil {
 				return db.conflict("create account", err)
 			}
 		}
@@ -205,13 +214,35 @@ func (db *DB) DedupCandidates(ctx context.Context, birthDate, gender, mobile str
 	if limit <= 0 {
 		return nil, nil
 	}
-	if mobile == "" {
-		return db.accounts(ctx, accountSelect+
-			" WHERE birth_date = $1 AND gender = $2 ORDER BY number LIMIT $3", birthDate, gender, limit)
+	// Runs at every enrolment: prepared, and without addresses, which
+	// duplicate scoring does not use.
+	q, args := accountSelect+" WHERE birth_date = $1 AND gender = $2 ORDER BY number LIMIT $3",
+		[]any{birthDate, gender, limit}
+	if mobile != "" {
+		q, args = accountSelect+" WHERE (birth_date = $1 AND gender = $2) OR (mobile = $3 AND mobile <> '') ORDER BY number LIMIT $4",
+			[]any{birthDate, gender, mobile, limit}
 	}
-	return db.accounts(ctx, accountSelect+
-		" WHERE (birth_date = $1 AND gender = $2) OR (mobile = $3 AND mobile <> '') ORDER BY number LIMIT $4",
-		birthDate, gender, mobile, limit)
+	s, err := db.prepared(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: dedup candidates: %w", err)
+	}
+	rows, err := s.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: dedup candidates: %w", err)
+	}
+	defer rows.Close()
+	var out []*abha.Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: dedup candidates: %w", err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqldb: dedup candidates: %w", err)
+	}
+	return out, nil
 }
 
 // accounts runs an account query and loads the accounts' addresses.

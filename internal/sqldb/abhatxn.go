@@ -45,11 +45,13 @@ func (db *DB) PutTxn(ctx context.Context, t *abha.Txn) error {
 	if err != nil {
 		return fmt.Errorf("sqldb: put txn: %w", err)
 	}
-	_, err = db.write.ExecContext(ctx, `INSERT INTO abha_txns (id, kind, created_at, expires_at, data)
+	st, err := db.writeStmt(ctx, `INSERT INTO abha_txns (id, kind, created_at, expires_at, data)
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at,
-		expires_at = excluded.expires_at, data = excluded.data`,
-		t.ID, t.Kind, millis(t.CreatedAt), millis(t.ExpiresAt), string(data))
+		expires_at = excluded.expires_at, data = excluded.data`)
+	if err == nil {
+		_, err = st.ExecContext(ctx, t.ID, t.Kind, millis(t.CreatedAt), millis(t.ExpiresAt), string(data))
+	}
 	if err != nil {
 		return fmt.Errorf("sqldb: put txn: %w", err)
 	}
@@ -108,6 +110,16 @@ func (db *DB) DeleteExpiredTxns(ctx context.Context, before time.Time) (int64, e
 // to key older than since are deleted on the way.
 func (db *DB) ReserveOTPSend(ctx context.Context, key string, at, since time.Time, max int) (bool, error) {
 	var ok bool
+	var st [3]*sql.Stmt
+	for i, q := range []string{"DELETE FROM abha_otp_sends WHERE key = $1 AND at < $2",
+		"SELECT count(*) FROM abha_otp_sends WHERE key = $1 AND at >= $2",
+		"INSERT INTO abha_otp_sends (key, at) VALUES ($1, $2)"} {
+		s, err := db.writeStmt(ctx, q)
+		if err != nil {
+			return false, fmt.Errorf("sqldb: reserve otp send: %w", err)
+		}
+		st[i] = s
+	}
 	err := db.Transact(ctx, func(tx *sql.Tx) error {
 		ok = false
 		if db.d.Locking {
@@ -115,18 +127,17 @@ func (db *DB) ReserveOTPSend(ctx context.Context, key string, at, since time.Tim
 				return err
 			}
 		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM abha_otp_sends WHERE key = $1 AND at < $2", key, millis(since)); err != nil {
+		if _, err := tx.StmtContext(ctx, st[0]).ExecContext(ctx, key, millis(since)); err != nil {
 			return err
 		}
 		var n int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM abha_otp_sends WHERE key = $1 AND at >= $2",
-			key, millis(since)).Scan(&n); err != nil {
+		if err := tx.StmtContext(ctx, st[1]).QueryRowContext(ctx, key, millis(since)).Scan(&n); err != nil {
 			return err
 		}
 		if n >= max {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO abha_otp_sends (key, at) VALUES ($1, $2)", key, millis(at)); err != nil {
+		if _, err := tx.StmtContext(ctx, st[2]).ExecContext(ctx, key, millis(at)); err != nil {
 			return err
 		}
 		ok = true
