@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/arogya-health/arogya/internal/audit"
 )
@@ -50,8 +51,6 @@ func (db *DB) AppendAuditBatch(ctx context.Context, events []*audit.Event, seal 
 		if len(prev) == 0 {
 			prev = make([]byte, 32)
 		}
-		ins := tx.StmtContext(ctx, prepared)
-		defer ins.Close()
 		for _, e := range events {
 			seq++
 			e.Seq, e.PrevHash, e.Hash = seq, prev, nil
@@ -59,11 +58,10 @@ func (db *DB) AppendAuditBatch(ctx context.Context, events []*audit.Event, seal 
 			if len(e.Hash) == 0 {
 				return fmt.Errorf("seal left the event without a hash")
 			}
-			if _, err := ins.ExecContext(ctx, e.Seq, millis(e.At), e.Actor, e.Action, e.Subject, e.Outcome,
-				e.Detail, e.PrevHash, e.Hash); err != nil {
-				return fmt.Errorf("insert: %w", err)
-			}
 			prev = e.Hash
+		}
+		if err := db.insertAudit(ctx, tx, prepared, events); err != nil {
+			return fmt.Errorf("insert: %w", err)
 		}
 		if _, err := tx.StmtContext(ctx, move).ExecContext(ctx, seq, prev); err != nil {
 			return fmt.Errorf("move head: %w", err)
@@ -72,6 +70,46 @@ func (db *DB) AppendAuditBatch(ctx context.Context, events []*audit.Event, seal 
 	})
 	if err != nil {
 		return fmt.Errorf("sqldb: append audit: %w", err)
+	}
+	return nil
+}
+
+// auditInsertRows is how many events one multi-row INSERT carries on
+// PostgreSQL (9 parameters each, far below the 65,535 limit).
+const auditInsertRows = 200
+
+// insertAudit stores sealed events. On SQLite, statements run in process, so
+// the prepared single-row INSERT is cheapest; on PostgreSQL every statement
+// is a network round trip made while the chain's head row is locked, so
+// events go in multi-row INSERTs.
+func (db *DB) insertAudit(ctx context.Context, tx *sql.Tx, single *sql.Stmt, events []*audit.Event) error {
+	if db.d.Name != "postgres" || len(events) == 1 {
+		ins := tx.StmtContext(ctx, single)
+		defer ins.Close()
+		for _, e := range events {
+			if _, err := ins.ExecContext(ctx, e.Seq, millis(e.At), e.Actor, e.Action, e.Subject, e.Outcome,
+				e.Detail, e.PrevHash, e.Hash); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for len(events) > 0 {
+		chunk := events[:min(len(events), auditInsertRows)]
+		events = events[len(chunk):]
+		var q strings.Builder
+		q.WriteString("INSERT INTO audit_events (seq, at, actor, action, subject, outcome, detail, prev_hash, hash) VALUES ")
+		args := make([]any, 0, 9*len(chunk))
+		for i, e := range chunk {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString("(" + placeholders(9*i+1, 9) + ")")
+			args = append(args, e.Seq, millis(e.At), e.Actor, e.Action, e.Subject, e.Outcome, e.Detail, e.PrevHash, e.Hash)
+		}
+		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return err
+		}
 	}
 	return nil
 }
