@@ -269,30 +269,6 @@ func (db *DB) accounts(ctx context.Context, query string, args ...any) ([]*abha.
 	return out, nil
 }
 
-// loadOwnAddresses sets a.Addresses, oldest first.
-func (db *DB) loadOwnAddresses(ctx context.Context, a *abha.Account) error {
-	s, err := db.prepared(ctx, "SELECT address FROM abha_addresses WHERE number = $1 ORDER BY created_at, address")
-	if err != nil {
-		return fmt.Errorf("sqldb: addresses: %w", err)
-	}
-	rows, err := s.QueryContext(ctx, a.Number)
-	if err != nil {
-		return fmt.Errorf("sqldb: addresses: %w", err)
-	}
-	defer rows.Close()
-	a.Addresses = nil
-	for rows.Next() {
-		var address string
-		if err := rows.Scan(&address); err != nil {
-			return fmt.Errorf("sqldb: addresses: %w", err)
-		}
-		a.Addresses = append(a.Addresses, address)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("sqldb: addresses: %w", err)
-	}
-	return nil
-}
 
 // inChunk bounds the number of values in one IN (...) list.
 const inChunk = 500
