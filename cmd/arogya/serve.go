@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/pprof"
@@ -40,6 +41,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
+	slog.SetDefault(logger) // packages that log through slog's default log JSON too
 	tuneGC(getenv)
 	fresh := false
 	if demo {
