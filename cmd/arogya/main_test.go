@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 )
@@ -143,5 +144,26 @@ func TestOpsEndpoints(t *testing.T) {
 	}
 	if got := strings.Count(string(n.keys.JWKSJSON()), `"EdDSA"`); got != 3 {
 		t.Fatalf("JWKS has %d EdDSA keys after rotation, want 3 (user, old and new card)", got)
+	}
+}
+
+func TestJanitorSweepsExpiredFlows(t *testing.T) {
+	n, base, outbox := testNode(t)
+	c := newSpecClient(t, base)
+	var r struct{ TxnID string }
+	c.json("POST", "/v3/enrollment/request/otp", map[string]any{"scope": []string{"abha-enrol"}, "loginHint": "aadhaar",
+		"loginId": c.enc("234123412346"), "otpSystem": "aadhaar"}, 200, &r)
+	_, _ = lastOTP(t, outbox)
+	ctx := context.Background()
+	if _, err := n.db.Txn(ctx, r.TxnID); err != nil {
+		t.Fatalf("flow not stored: %v", err)
+	}
+	n.sweep(ctx, time.Now()) // not expired yet
+	if _, err := n.db.Txn(ctx, r.TxnID); err != nil {
+		t.Fatalf("live flow swept: %v", err)
+	}
+	n.sweep(ctx, time.Now().Add(time.Hour)) // past the 30-minute expiry
+	if _, err := n.db.Txn(ctx, r.TxnID); err == nil {
+		t.Fatal("expired flow kept")
 	}
 }

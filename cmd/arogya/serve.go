@@ -86,6 +86,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	jctx, stopJanitor := context.WithCancel(ctx)
+	defer stopJanitor()
+	go n.janitor(jctx)
 	if cfg.DebugAddr != "" {
 		dbg, err := serveDebug(cfg.DebugAddr)
 		if err != nil {
