@@ -37,7 +37,7 @@ func (ks *Keys) ParseJWT(token string, opts ...jwt.ParserOption) (jwt.MapClaims,
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
-		k := ks.byKid(PurposeSign, kid)
+		k := ks.byKidReloading(PurposeSign, kid)
 		if k == nil {
 			return nil, errors.New("unknown kid")
 		}
@@ -80,7 +80,7 @@ func (ks *Keys) ParseUserJWT(token string, opts ...jwt.ParserOption) (jwt.MapCla
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
-		k := ks.byKid(PurposeUser, kid)
+		k := ks.byKidReloading(PurposeUser, kid)
 		if k == nil {
 			return nil, errors.New("unknown kid")
 		}

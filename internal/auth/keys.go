@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 )
@@ -39,6 +40,9 @@ type Keys struct {
 	rsaBits int
 
 	rotateMu sync.Mutex // serialises Rotate and key creation
+
+	reloadMu   sync.Mutex
+	lastReload time.Time
 
 	mu   sync.RWMutex
 	keys []*key // oldest first
@@ -197,6 +201,77 @@ func (ks *Keys) unseal(sk StoredKey) (*key, error) {
 		return nil, fmt.Errorf("auth: key %s has unknown purpose %q", sk.ID, sk.Purpose)
 	}
 	return k, nil
+}
+
+// reloadInterval bounds how often a miss (an unknown key id, a ciphertext
+// no key opens) makes Keys re-read the store.
+const reloadInterval = 5 * time.Second
+
+// Reload re-reads the store: keys created by other nodes sharing the
+// database are added, and keys they retired are marked retired. Several
+// nodes on one PostgreSQL database thus converge on the same key set; the
+// newest active key of each purpose is the one used.
+func (ks *Keys) Reload(ctx context.Context) error {
+	stored, err := ks.store.Keys(ctx)
+	if err != nil {
+		return fmt.Errorf("auth: reload keys: %w", err)
+	}
+	ks.mu.RLock()
+	known := make(map[string]*key, len(ks.keys))
+	for _, k := range ks.keys {
+		known[k.id] = k
+	}
+	ks.mu.RUnlock()
+	var added []*key
+	for _, sk := range stored {
+		if k, ok := known[sk.ID]; ok {
+			if !sk.RetiredAt.IsZero() && k.active() {
+				ks.mu.Lock()
+				k.retired = sk.RetiredAt
+				ks.mu.Unlock()
+			}
+			continue
+		}
+		k, err := ks.unseal(sk)
+		if err != nil {
+			return err
+		}
+		added = append(added, k)
+	}
+	if len(added) > 0 {
+		ks.mu.Lock()
+		ks.keys = append(ks.keys, added...)
+		slices.SortStableFunc(ks.keys, func(a, b *key) int { return a.created.Compare(b.created) })
+		ks.mu.Unlock()
+	}
+	return nil
+}
+
+// reloadSoon reloads the store unless that was done within reloadInterval,
+// and reports whether it reloaded.
+func (ks *Keys) reloadSoon() bool {
+	ks.reloadMu.Lock()
+	if now := ks.now(); now.Sub(ks.lastReload) >= reloadInterval || now.Before(ks.lastReload) {
+		ks.lastReload = now
+	} else {
+		ks.reloadMu.Unlock()
+		return false
+	}
+	ks.reloadMu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return ks.Reload(ctx) == nil
+}
+
+// byKidReloading is byKid, reloading the store once on a miss.
+func (ks *Keys) byKidReloading(purpose, kid string) *key {
+	if k := ks.byKid(purpose, kid); k != nil || kid == "" {
+		return k
+	}
+	if ks.reloadSoon() {
+		return ks.byKid(purpose, kid)
+	}
+	return nil
 }
 
 // activeKey returns the newest active key of purpose, or nil.

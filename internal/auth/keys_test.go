@@ -13,8 +13,15 @@ import (
 // memKeyStore is an in-memory KeyStore: a test fixture for the storage
 // interface, whose real implementations are tested by internal/storetest.
 type memKeyStore struct {
-	mu   sync.Mutex
-	keys []StoredKey
+	mu    sync.Mutex
+	keys  []StoredKey
+	nread int // Keys calls
+}
+
+func (s *memKeyStore) reads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.nread
 }
 
 func (s *memKeyStore) PutKey(_ context.Context, k StoredKey) error {
@@ -38,6 +45,7 @@ func (s *memKeyStore) RetireKey(_ context.Context, id string, at time.Time) erro
 func (s *memKeyStore) Keys(context.Context) ([]StoredKey, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.nread++
 	return slices.Clone(s.keys), nil
 }
 

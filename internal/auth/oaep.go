@@ -54,16 +54,30 @@ func (ks *Keys) DecryptOAEP(ciphertextB64 string) ([]byte, error) {
 	if err != nil {
 		return nil, errDecrypt
 	}
+	if pt, ok := ks.tryDecrypt(ct); ok {
+		return pt, nil
+	}
+	// The client may have encrypted under a key another node sharing this
+	// database created or rotated in since we loaded ours.
+	if ks.reloadSoon() {
+		if pt, ok := ks.tryDecrypt(ct); ok {
+			return pt, nil
+		}
+	}
+	return nil, errDecrypt
+}
+
+func (ks *Keys) tryDecrypt(ct []byte) ([]byte, bool) {
 	for _, k := range ks.ofPurpose(PurposeEncrypt) {
 		priv := k.priv.(*rsa.PrivateKey)
 		if len(ct) != priv.Size() {
 			continue
 		}
 		if pt, err := rsa.DecryptOAEP(sha1.New(), nil, priv, ct, nil); err == nil {
-			return pt, nil
+			return pt, true
 		}
 	}
-	return nil, errDecrypt
+	return nil, false
 }
 
 // decodeAnyBase64 accepts standard or URL-safe base64, with or without

@@ -257,3 +257,62 @@ func TestUserJWT(t *testing.T) {
 		t.Errorf("expired user token: %v", err)
 	}
 }
+
+// TestTwoNodesShareKeys: two nodes on one database see each other's keys,
+// so a token signed or a ciphertext made for one works on the other, even
+// after one of them rotates.
+func TestTwoNodesShareKeys(t *testing.T) {
+	ctx := context.Background()
+	store := &memKeyStore{}
+	clock := &testClock{t: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	a, err := NewKeys(ctx, store, testMaster, KeysOptions{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := NewKeys(ctx, store, testMaster, KeysOptions{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Rotate(ctx, PurposeUser); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Rotate(ctx, PurposeEncrypt); err != nil {
+		t.Fatal(err)
+	}
+	exp := clock.Now().Add(time.Hour).Unix()
+	tok, err := a.SignUserJWT(jwt.MapClaims{"sub": "91234567890123", "exp": exp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ParseUserJWT(tok); err != nil {
+		t.Fatalf("node b rejects node a's new token: %v", err)
+	}
+	ct, err := EncryptOAEP(a.EncryptionPublicKeyPEM(), []byte("234123412346"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(reloadInterval) // b reloaded for the token just now
+	if pt, err := b.DecryptOAEP(ct); err != nil || string(pt) != "234123412346" {
+		t.Fatalf("node b cannot open node a's ciphertext: %v", err)
+	}
+	// b now knows a's rotation: its active user key is a's new one.
+	if a.ActiveKeyID(PurposeUser) != b.ActiveKeyID(PurposeUser) {
+		t.Error("the nodes disagree on the active user key")
+	}
+	// Tokens with unknown kids do not hammer the store.
+	stranger, err := NewKeys(ctx, &memKeyStore{}, testMaster, KeysOptions{Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign, _ := stranger.SignUserJWT(jwt.MapClaims{"sub": "x", "exp": exp})
+	clock.Advance(reloadInterval)
+	before := store.reads()
+	for range 10 {
+		if _, err := b.ParseUserJWT(foreign); err == nil {
+			t.Fatal("a foreign token verified")
+		}
+	}
+	if store.reads()-before > 1 {
+		t.Errorf("%d store reads for 10 bad tokens", store.reads()-before)
+	}
+}
