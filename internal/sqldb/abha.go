@@ -269,7 +269,6 @@ func (db *DB) accounts(ctx context.Context, query string, args ...any) ([]*abha.
 	return out, nil
 }
 
-
 // inChunk bounds the number of values in one IN (...) list.
 const inChunk = 500
 
