@@ -112,3 +112,17 @@ func TestRequestIDAndPanic(t *testing.T) {
 		t.Fatalf("unsafe request id accepted: %q", got)
 	}
 }
+
+func FuzzSafeID(f *testing.F) {
+	for _, s := range []string{"839ede87-6bad-48df-a0d5-e93305c88e75", "", "<script>", strings.Repeat("a", 65), "a:b.c_d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !safeID(s) {
+			return
+		}
+		if len(s) > 64 || strings.ContainsAny(s, " \t\r\n<>\"'&/\\") {
+			t.Fatalf("unsafe request id %q accepted", s)
+		}
+	})
+}
