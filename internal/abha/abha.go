@@ -65,6 +65,7 @@ type Txn struct {
 	Purpose       string    // profile flows: mobile-verify, de-activate, re-activate, delete
 	CreatedAt     time.Time
 	ExpiresAt     time.Time
+	Version       int64 // set by the store: bumped on every write
 }
 
 // Txn kinds.
@@ -131,7 +132,11 @@ type Store interface {
 	DedupCandidates(ctx context.Context, birthDate, gender, mobile string, limit int) ([]*Account, error)
 	CountAccounts(ctx context.Context) (int64, error)
 
-	PutTxn(ctx context.Context, t *Txn) error // insert or replace
+	PutTxn(ctx context.Context, t *Txn) error // insert or replace; sets t.Version
+	// SwapTxn replaces the stored flow only if it is still at t.Version,
+	// then sets t.Version to the new version; if another write came first it
+	// changes nothing and returns ECONFLICT.
+	SwapTxn(ctx context.Context, t *Txn) error
 	Txn(ctx context.Context, id string) (*Txn, error)
 	DeleteTxn(ctx context.Context, id string) error
 	// ReserveOTPSend records an OTP send to key at time at, unless there have

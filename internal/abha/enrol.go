@@ -36,7 +36,9 @@ func (s *Service) RequestAadhaarOTP(ctx context.Context, aadhaar string) (txnID,
 	}
 	t := s.newTxn(TxnEnrolAadhaar, []string{"abha-enrol"})
 	t.AadhaarKey = auth.KeyedHash(s.aadhaarKey, aadhaar)
-	t.KYC = id
+	kyc := *id
+	kyc.Aadhaar = "" // never stored: only its keyed hash is
+	t.KYC = &kyc
 	if err := s.sendOTP(ctx, t, id.Mobile, "ABHA enrolment"); err != nil {
 		return "", "", err
 	}
@@ -69,12 +71,18 @@ func (s *Service) EnrolByAadhaar(ctx context.Context, txnID, otp, mobile string)
 		return nil, err
 	}
 	if existing, err := s.store.AccountByAadhaar(ctx, t.AadhaarKey); err == nil {
+		if existing.Status == StatusDeleted {
+			return nil, arogya.ABDMError(arogya.EGONE, "ABDM-1122",
+				"The ABHA of this Aadhaar was deleted at its holder's request and cannot be used again.")
+		}
 		t.Number = existing.Number
 		if err := s.store.PutTxn(ctx, t); err != nil {
 			return nil, err
 		}
-		_ = s.record(ctx, "abha.enrol", existing.Number, "existing", "aadhaar")
-		return s.resultFor(ctx, t, false)
+		if err := s.record(ctx, "abha.login", existing.Number, "ok", "aadhaar re-enrolment"); err != nil {
+			return nil, err
+		}
+		return s.result(t, existing, false)
 	} else if arogya.ErrorCode(err) != arogya.ENOTFOUND {
 		return nil, err
 	}
@@ -89,6 +97,9 @@ func (s *Service) EnrolByAadhaar(ctx context.Context, txnID, otp, mobile string)
 		t.PendingMobile = mobile
 	}
 	if err := s.createAccount(ctx, a); err != nil {
+		if arogya.ErrorCode(err) == arogya.ECONFLICT {
+			_ = s.store.DeleteTxn(ctx, t.ID) // held for review: start again after the decision
+		}
 		return nil, err
 	}
 	t.Number = a.Number
@@ -189,9 +200,8 @@ func (s *Service) checkDuplicate(ctx context.Context, a *Account) error {
 		return err
 	}
 	_ = s.record(ctx, "abha.enrol", matches[0], "held-for-review", "review "+r.ID)
-	return &arogya.Error{Code: arogya.ECONFLICT, ABDMCode: "ABDM-1114", Message: "An ABHA with very similar details already exists (number ending " +
-		last4(matches[0]) + "). Your enrolment is held for review with reference " + r.ID +
-		". If that ABHA is yours, log in with it instead."}
+	return &arogya.Error{Code: arogya.ECONFLICT, ABDMCode: "ABDM-1114", Message: "An ABHA with very similar details may already exist. " +
+		"Your enrolment is held for review with reference " + r.ID + ". If you already have an ABHA, log in with it instead."}
 }
 
 func last4(s string) string {
@@ -320,15 +330,30 @@ func (s *Service) EnrolByDocument(ctx context.Context, txnID string, d DocumentE
 	}
 	a.Mobile = t.OTPTo
 	if existing, err := s.store.AccountByDocument(ctx, a.DocumentKey); err == nil {
+		// A licence number is no secret: only the holder of the ABHA's
+		// own mobile gets in this way; anyone else is told to log in.
+		if existing.Status == StatusDeleted || existing.Mobile == "" || existing.Mobile != t.OTPTo {
+			_ = s.record(ctx, "abha.enrol", existing.Number, arogya.ECONFLICT, "document exists, other mobile")
+			return nil, arogya.ABDMError(arogya.ECONFLICT, "ABDM-1121",
+				"An ABHA already exists for this document. Log in with it, or enrol with the mobile linked to it.")
+		}
 		t.Number = existing.Number
 		if err := s.store.PutTxn(ctx, t); err != nil {
 			return nil, err
 		}
-		return s.resultFor(ctx, t, false)
+		if err := s.record(ctx, "abha.login", existing.Number, "ok", "document re-enrolment"); err != nil {
+			return nil, err
+		}
+		return s.result(t, existing, false)
 	} else if arogya.ErrorCode(err) != arogya.ENOTFOUND {
 		return nil, err
 	}
 	if err := s.createAccount(ctx, a); err != nil {
+		if arogya.ErrorCode(err) == arogya.ECONFLICT {
+			// Held for review (or lost a race): this verified mobile has
+			// had its one attempt.
+			_ = s.store.DeleteTxn(ctx, t.ID)
+		}
 		return nil, err
 	}
 	t.Number = a.Number

@@ -2,6 +2,7 @@ package abha
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -103,8 +104,12 @@ func (s *Service) UpdateProfile(ctx context.Context, number string, u ProfileUpd
 
 // AddAddress lets a logged-in holder add another ABHA address.
 func (s *Service) AddAddress(ctx context.Context, number, handle string, preferred bool) (string, error) {
-	if _, err := s.activeAccount(ctx, number); err != nil {
+	a, err := s.activeAccount(ctx, number)
+	if err != nil {
 		return "", err
+	}
+	if a.Status != StatusActive {
+		return "", arogya.ABDMError(arogya.EFORBIDDEN, "ABDM-1119", "Reactivate the ABHA before changing it")
 	}
 	return s.addAddress(ctx, number, handle, preferred)
 }
@@ -226,6 +231,9 @@ func (s *Service) Card(ctx context.Context, number string) (Card, error) {
 	if err != nil {
 		return Card{}, err
 	}
+	if a.Status != StatusActive {
+		return Card{}, arogya.ABDMError(arogya.EFORBIDDEN, "ABDM-1119", "A deactivated ABHA has no card; reactivate it first")
+	}
 	now := s.now()
 	claims := CardClaims{Number: FormatNumber(a.Number), Address: a.Preferred, Name: a.FullName(),
 		Gender: a.Gender, BirthDate: a.BirthDate, StateCode: a.StateCode, District: a.DistrictCode, IssuedAt: now.Unix()}
@@ -276,6 +284,10 @@ func (s *Service) VerifyQR(ctx context.Context, qr string) (*QRVerification, err
 	if err != nil {
 		return &QRVerification{Valid: false, Reason: "signature does not verify against this node's keys"}, nil
 	}
+	// Only card signatures count: a token signed by this node is not a card.
+	if typ := jwsType(qr); typ != auth.CardJWSType {
+		return &QRVerification{Valid: false, Reason: "this is not an ABHA card", KeyID: kid}, nil
+	}
 	var c CardClaims
 	if err := json.Unmarshal(payload, &c); err != nil || c.Number == "" {
 		return &QRVerification{Valid: false, Reason: "payload is not an ABHA card", KeyID: kid}, nil
@@ -284,12 +296,34 @@ func (s *Service) VerifyQR(ctx context.Context, qr string) (*QRVerification, err
 	if n, err := ParseNumber(c.Number); err == nil {
 		if a, err := s.store.Account(ctx, n); err == nil {
 			v.Status = a.Status
-			if a.Status == StatusDeleted {
+			switch a.Status {
+			case StatusDeleted:
 				v.Valid, v.Reason, v.Claims = false, "this ABHA has been deleted", nil
+			case StatusDeactivated:
+				v.Valid, v.Reason = false, "this ABHA is deactivated"
 			}
 		}
 	}
 	return v, nil
+}
+
+// jwsType returns the "typ" of a compact JWS header, or "".
+func jwsType(jws string) string {
+	head, _, ok := strings.Cut(jws, ".")
+	if !ok {
+		return ""
+	}
+	b, err := base64.RawURLEncoding.DecodeString(head)
+	if err != nil {
+		return ""
+	}
+	var h struct {
+		Typ string `json:"typ"`
+	}
+	if json.Unmarshal(b, &h) != nil {
+		return ""
+	}
+	return h.Typ
 }
 
 // Reviews lists probable duplicates by status (operator only).

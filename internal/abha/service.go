@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"hash/fnv"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -64,6 +65,7 @@ type Service struct {
 	aadhaarKey []byte
 	mobileKey  []byte
 	docKey     []byte
+	subjectKey []byte
 
 	txnLocks [64]sync.Mutex // serialises OTP checks per transaction on this node
 	tokens   tokenCache
@@ -86,6 +88,7 @@ func NewService(store Store, kyc KYC, sms notify.SMS, auditor Auditor, keys Keys
 		aadhaarKey: auth.DeriveKey(cfg.Secret, "abha/aadhaar"),
 		mobileKey:  auth.DeriveKey(cfg.Secret, "abha/mobile"),
 		docKey:     auth.DeriveKey(cfg.Secret, "abha/document"),
+		subjectKey: auth.DeriveKey(cfg.Secret, "abha/audit-subject"),
 	}
 }
 
@@ -122,11 +125,11 @@ func newID() string {
 }
 
 // record writes an audit event; a failure to audit fails the operation, since
-// an unaudited access must not happen.
+// an unaudited access must not happen. Events name ABHAs by AuditID.
 func (s *Service) record(ctx context.Context, action, number, outcome, detail string) error {
 	actor := "system"
 	if a := arogya.ActorFrom(ctx); a.Kind == arogya.ActorCitizen {
-		actor = "citizen:" + audit.MaskID(a.ID)
+		actor = "citizen:" + s.AuditID(a.ID)
 	} else if a.Kind != arogya.ActorAnonymous {
 		actor = string(a.Kind)
 		if a.ID != "" && a.Kind != arogya.ActorOperator {
@@ -134,8 +137,18 @@ func (s *Service) record(ctx context.Context, action, number, outcome, detail st
 		}
 	}
 	return s.audit.Record(ctx, audit.Event{
-		Actor: actor, Action: action, Subject: "abha:" + audit.MaskID(number), Outcome: outcome, Detail: detail,
+		Actor: actor, Action: action, Subject: "abha:" + s.AuditID(number), Outcome: outcome, Detail: detail,
 	})
+}
+
+// AuditID is how audit events name an ABHA: a keyed hash of its number
+// (128 bits, hex). It identifies the account exactly, so a person's access
+// log can be built from the audit log, without putting the number in it.
+func (s *Service) AuditID(number string) string {
+	if number == "" {
+		return ""
+	}
+	return auth.KeyedHash(s.subjectKey, number)[:32]
 }
 
 // newTxn makes a transaction of the given kind.
@@ -189,38 +202,54 @@ func (s *Service) sendOTP(ctx context.Context, t *Txn, mobile, purpose string) e
 	}
 	text := "Your OTP for " + purpose + " is " + otp + ". It is valid for 10 minutes. Do not share it with anyone. - ABHA"
 	if err := s.sms.SendSMS(ctx, notify.Message{To: mobile, Text: text, OTP: otp}); err != nil {
+		// The sender's errors never hold the number or the text.
+		slog.WarnContext(ctx, "abha: OTP SMS not sent", "err", err.Error())
 		return arogya.Errorf(arogya.EUNAVAILABLE, "could not send the OTP; try again")
 	}
 	return nil
 }
 
 // checkOTP verifies otp against t. A correct OTP is used up; a wrong one
-// counts against OTPMaxAttempts, after which the OTP is void.
+// counts against OTPMaxAttempts, after which the OTP is void. Each outcome
+// is written with a compare-and-swap on the flow's version, so that guesses
+// sent to several nodes at once are all counted and a correct OTP is
+// accepted once.
 func (s *Service) checkOTP(ctx context.Context, t *Txn, otp string) error {
-	unlock := s.lockTxn(t.ID)
+	unlock := s.lockTxn(t.ID) // fewer conflicts between requests on this node
 	defer unlock()
-	// Re-read under the lock so concurrent guesses are counted.
-	fresh, err := s.store.Txn(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	*t = *fresh
 	otp = strings.TrimSpace(otp)
-	switch {
-	case len(t.OTPHash) == 0:
-		return arogya.ABDMError(arogya.EINVALID, "ABDM-1100", "No OTP is pending for this transaction; request a new OTP")
-	case s.now().After(t.OTPExpires):
-		return arogya.ABDMError(arogya.EGONE, "ABDM-1101", "OTP has expired; request a new OTP")
-	case t.OTPAttempts >= OTPMaxAttempts:
-		return arogya.ABDMError(arogya.ETOOMANYREQUESTS, "ABDM-1102", "OTP tried too many times; request a new OTP")
-	}
-	if !auth.EqualMAC(auth.HashOTP(s.otpKey, t.ID, otp), t.OTPHash) {
+	for range 8 {
+		fresh, err := s.store.Txn(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		*t = *fresh
+		switch {
+		case len(t.OTPHash) == 0:
+			return arogya.ABDMError(arogya.EINVALID, "ABDM-1100", "No OTP is pending for this transaction; request a new OTP")
+		case s.now().After(t.OTPExpires):
+			return arogya.ABDMError(arogya.EGONE, "ABDM-1101", "OTP has expired; request a new OTP")
+		case t.OTPAttempts >= OTPMaxAttempts:
+			return arogya.ABDMError(arogya.ETOOMANYREQUESTS, "ABDM-1102", "OTP tried too many times; request a new OTP")
+		}
+		if auth.EqualMAC(auth.HashOTP(s.otpKey, t.ID, otp), t.OTPHash) {
+			t.OTPHash = nil
+			t.Verified = true
+			err := s.store.SwapTxn(ctx, t)
+			if arogya.ErrorCode(err) == arogya.ECONFLICT {
+				continue // changed under us: look again
+			}
+			return err
+		}
 		t.OTPAttempts++
 		left := OTPMaxAttempts - t.OTPAttempts
 		if left <= 0 {
 			t.OTPHash = nil
 		}
-		if err := s.store.PutTxn(ctx, t); err != nil {
+		err = s.store.SwapTxn(ctx, t)
+		if arogya.ErrorCode(err) == arogya.ECONFLICT {
+			continue
+		} else if err != nil {
 			return err
 		}
 		if left <= 0 {
@@ -229,9 +258,7 @@ func (s *Service) checkOTP(ctx context.Context, t *Txn, otp string) error {
 		return &arogya.Error{Code: arogya.EUNAUTHORIZED, ABDMCode: "ABDM-1103",
 			Message: "Incorrect OTP; " + strconv.Itoa(left) + " attempts left"}
 	}
-	t.OTPHash = nil
-	t.Verified = true
-	return s.store.PutTxn(ctx, t)
+	return arogya.ABDMError(arogya.EUNAVAILABLE, "ABDM-1098", "The transaction is busy; try again")
 }
 
 // maskMobile shows only the last four digits.

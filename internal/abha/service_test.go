@@ -3,7 +3,9 @@ package abha_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -476,5 +478,200 @@ func TestMobileWithSeveralABHAs(t *testing.T) {
 	}
 	if n, _ := f.svc.Authenticate(ctx, done.Tokens.Token); n != numbers[1] {
 		t.Fatal("token for the wrong ABHA")
+	}
+}
+
+func verifiedMobileTxn(t *testing.T, f *fixture, mobile string) string {
+	t.Helper()
+	ctx := context.Background()
+	txn, _, err := f.svc.RequestMobileOTP(ctx, "", mobile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.VerifyMobileOTP(ctx, txn, f.sms.last(t).OTP); err != nil {
+		t.Fatal(err)
+	}
+	return txn
+}
+
+func licence(id, first, last string) abha.DocumentEnrolment {
+	return abha.DocumentEnrolment{DocumentType: "DRIVING_LICENCE", DocumentID: id, FirstName: first, LastName: last,
+		BirthDate: "1988-03-04", Gender: "F", Address: "4 Park Street", State: "West Bengal", District: "Kolkata", PinCode: "700016"}
+}
+
+// TestDocumentNumberIsNoKey: knowing someone's licence number and holding
+// some mobile does not get into their ABHA.
+func TestDocumentNumberIsNoKey(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	owner, err := f.svc.EnrolByDocument(ctx, verifiedMobileTxn(t, f, "9830000001"), licence("WB0120200012345", "Priya", "Sen"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.svc.EnrolByDocument(ctx, verifiedMobileTxn(t, f, "9830000002"), licence("WB0120200012345", "X", "Y"))
+	if code(err) != arogya.ECONFLICT || res != nil {
+		t.Fatalf("someone else's mobile with the licence: %v %+v", err, res)
+	}
+	// The owner, with the ABHA's own mobile, gets their existing ABHA back.
+	again, err := f.svc.EnrolByDocument(ctx, verifiedMobileTxn(t, f, "9830000001"), licence("WB0120200012345", "Priya", "Sen"))
+	if err != nil || again.IsNew || again.Account.Number != owner.Account.Number {
+		t.Fatalf("owner re-enrolment: %v", err)
+	}
+}
+
+// TestHeldEnrolmentUsesUpTheFlow: a probable duplicate is held once per
+// verified mobile, and the message names no other ABHA.
+func TestHeldEnrolmentUsesUpTheFlow(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	first, err := f.svc.EnrolByDocument(ctx, verifiedMobileTxn(t, f, "9830000011"), licence("WB0120200054321", "Mohammed", "Shaikh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	txn := verifiedMobileTxn(t, f, "9830000012")
+	_, err = f.svc.EnrolByDocument(ctx, txn, licence("WB0120200099999", "Mohammad", "Sheikh"))
+	if code(err) != arogya.ECONFLICT {
+		t.Fatalf("probable duplicate: %v", err)
+	}
+	n := first.Account.Number
+	for _, part := range []string{n[len(n)-4:], n[:4], abha.FormatNumber(n)} {
+		if strings.Contains(arogya.ErrorMessage(err), part) {
+			t.Fatalf("message names the other ABHA: %q", arogya.ErrorMessage(err))
+		}
+	}
+	if _, err := f.svc.EnrolByDocument(ctx, txn, licence("WB0120200077777", "Mohamad", "Shaik")); code(err) != arogya.EINVALID {
+		t.Fatalf("second try on a held flow: %v", err)
+	}
+}
+
+func TestDeletedABHACannotBeReEnrolled(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a := f.enrol(t, 30).Account
+	txn, _, _ := f.svc.RequestProfileOTP(ctx, a.Number, abha.ActionDelete, "")
+	if _, err := f.svc.VerifyProfileOTP(ctx, a.Number, txn, f.sms.last(t).OTP); err != nil {
+		t.Fatal(err)
+	}
+	txn, _, err := f.svc.RequestAadhaarOTP(ctx, aadhaar(30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.svc.EnrolByAadhaar(ctx, txn, f.sms.last(t).OTP, "")
+	if code(err) != arogya.EGONE || res != nil {
+		t.Fatalf("re-enrolment of a deleted ABHA: %v %+v", err, res)
+	}
+}
+
+func TestFlowsHoldNoAadhaarNumber(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	txn, _, err := f.svc.RequestAadhaarOTP(ctx, aadhaar(31))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := f.db.Txn(ctx, txn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.KYC == nil || stored.KYC.Aadhaar != "" || stored.KYC.Name == "" {
+		t.Fatalf("stored KYC %+v", stored.KYC)
+	}
+}
+
+// TestOTPGuessesAcrossNodes: two nodes on one database, guesses sent to
+// both at once: every guess is counted, and after five the OTP is void.
+func TestOTPGuessesAcrossNodes(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	other := abha.NewService(f.db, abha.NewSandboxKYC(), f.sms, audit.NewLog(f.db, f.clock.Now), keys, abha.Config{
+		CMID: "sbx", Issuer: "http://test", Secret: master, Now: f.clock.Now,
+	})
+	txn, _, err := f.svc.RequestAadhaarOTP(ctx, aadhaar(32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	right := f.sms.last(t).OTP
+	wrong := "000000"
+	if right == wrong {
+		wrong = "111111"
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[string]int{}
+	for i := range 12 {
+		svc := f.svc
+		if i%2 == 1 {
+			svc = other
+		}
+		wg.Go(func() {
+			_, err := svc.EnrolByAadhaar(ctx, txn, wrong, "")
+			mu.Lock()
+			codes[code(err)]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	// Four "incorrect, N left", the fifth voids the OTP, and the rest find
+	// no OTP pending.
+	if codes[arogya.EUNAUTHORIZED] != abha.OTPMaxAttempts-1 || codes[arogya.ETOOMANYREQUESTS] != 1 ||
+		codes[arogya.EINVALID] != 12-abha.OTPMaxAttempts {
+		t.Fatalf("outcomes %v: want %d incorrect, 1 too many, %d with no OTP pending", codes, abha.OTPMaxAttempts-1, 12-abha.OTPMaxAttempts)
+	}
+	if _, err := other.EnrolByAadhaar(ctx, txn, right, ""); err == nil {
+		t.Fatal("the right OTP worked after five wrong guesses")
+	}
+}
+
+// TestOTPAcceptedOnceAcrossNodes: the right OTP sent to two nodes at once
+// verifies once.
+func TestOTPAcceptedOnceAcrossNodes(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	other := abha.NewService(f.db, abha.NewSandboxKYC(), f.sms, audit.NewLog(f.db, f.clock.Now), keys, abha.Config{
+		CMID: "sbx", Issuer: "http://test", Secret: master, Now: f.clock.Now,
+	})
+	a := f.enrol(t, 33).Account
+	txn, _, err := f.svc.RequestLoginOTP(ctx, abha.HintABHANumber, a.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	otp := f.sms.last(t).OTP
+	var wg sync.WaitGroup
+	var ok atomic.Int32
+	for _, svc := range []*abha.Service{f.svc, other, f.svc, other} {
+		wg.Go(func() {
+			if _, err := svc.VerifyLoginOTP(ctx, txn, otp); err == nil {
+				ok.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if ok.Load() != 1 {
+		t.Fatalf("OTP accepted %d times", ok.Load())
+	}
+}
+
+func TestCardsOnlyForActiveABHAs(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	res := f.enrol(t, 34)
+	a := res.Account
+	card, err := f.svc.Card(ctx, a.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A token this node signed is not a card, though it verifies.
+	if v, err := f.svc.VerifyQR(ctx, res.Tokens.Token); err != nil || v.Valid {
+		t.Fatalf("an X-token passed as a card: %v %+v", err, v)
+	}
+	txn, _, _ := f.svc.RequestProfileOTP(ctx, a.Number, abha.ActionDeactivate, "")
+	if _, err := f.svc.VerifyProfileOTP(ctx, a.Number, txn, f.sms.last(t).OTP); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Card(ctx, a.Number); code(err) != arogya.EFORBIDDEN {
+		t.Fatalf("card of a deactivated ABHA: %v", err)
+	}
+	if v, _ := f.svc.VerifyQR(ctx, card.QR); v.Valid || v.Status != abha.StatusDeactivated {
+		t.Fatalf("deactivated ABHA's card: %+v", v)
 	}
 }

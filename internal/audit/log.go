@@ -73,22 +73,38 @@ func (l *Log) Record(ctx context.Context, e Event) error {
 		}
 	}
 	l.flushing = true
+	l.mu.Unlock()
+	l.flush(context.WithoutCancel(ctx), p)
+	return <-p.done
+}
+
+// flush writes queued batches. The caller that became the flusher writes
+// the batch holding its own event; if more events queued meanwhile, it hands
+// the flushing over to a new goroutine and returns, so that no caller is
+// kept writing other callers' events under sustained load.
+func (l *Log) flush(ctx context.Context, own *pending) {
 	for {
+		l.mu.Lock()
 		batch := l.queue
 		if len(batch) > maxBatch {
 			batch = batch[:maxBatch]
 		}
 		l.queue = l.queue[len(batch):]
 		l.mu.Unlock()
-		l.write(context.WithoutCancel(ctx), batch)
+		l.write(ctx, batch)
 		l.mu.Lock()
 		if len(l.queue) == 0 {
 			l.flushing = false
 			l.mu.Unlock()
-			break
+			return
 		}
+		if own != nil && len(own.done) > 0 {
+			l.mu.Unlock()
+			go l.flush(ctx, nil)
+			return
+		}
+		l.mu.Unlock()
 	}
-	return <-p.done
 }
 
 // write stores a batch and tells each waiting caller how it went.

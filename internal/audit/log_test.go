@@ -248,30 +248,67 @@ func TestVerifyDetectsTampering(t *testing.T) {
 	}
 }
 
-// TestRecordGroupCommit: concurrent records share commits and still form one
-// gap-free, verifiable chain with every event present exactly once.
+// gateStore holds its first batch until released and counts batches.
+type gateStore struct {
+	memStore
+	gate    chan struct{}
+	entered chan struct{}
+	mu      sync.Mutex
+	batches []int
+}
+
+func (g *gateStore) AppendAuditBatch(ctx context.Context, events []*Event, seal func(*Event, []byte, int64)) error {
+	g.mu.Lock()
+	first := len(g.batches) == 0
+	g.batches = append(g.batches, len(events))
+	g.mu.Unlock()
+	if first {
+		close(g.entered)
+		<-g.gate
+	}
+	return g.memStore.AppendAuditBatch(ctx, events, seal)
+}
+
+// TestRecordGroupCommit: events recorded while a batch is being written go
+// out together in the next one, and the caller that wrote the first batch
+// returns without waiting for theirs.
 func TestRecordGroupCommit(t *testing.T) {
-	s := &memStore{}
-	l := NewLog(s, nil)
-	const n = 300
+	g := &gateStore{gate: make(chan struct{}), entered: make(chan struct{})}
+	l := NewLog(g, nil)
+	firstDone := make(chan error, 1)
+	go func() { firstDone <- l.Record(context.Background(), Event{Action: "first"}) }()
+	<-g.entered // the first event's batch is being written, and held
+	const n = 20
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			if err := l.Record(context.Background(), Event{Action: "abha.profile.read", Subject: fmt.Sprint(i)}); err != nil {
+			if err := l.Record(context.Background(), Event{Action: "later", Subject: fmt.Sprint(i)}); err != nil {
 				t.Error(err)
 			}
 		})
 	}
+	// Wait until all of them are queued behind the held batch.
+	for {
+		l.mu.Lock()
+		queued := len(l.queue)
+		l.mu.Unlock()
+		if queued == n {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(g.gate)
+	if err := <-firstDone; err != nil {
+		t.Fatal(err)
+	}
 	wg.Wait()
-	res, err := Verify(context.Background(), s)
-	if err != nil || !res.Intact() || res.Checked != n {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if len(g.batches) != 2 || g.batches[0] != 1 || g.batches[1] != n {
+		t.Fatalf("batches %v, want [1 %d]", g.batches, n)
+	}
+	res, err := Verify(context.Background(), &g.memStore)
+	if err != nil || !res.Intact() || res.Checked != n+1 {
 		t.Fatalf("verify: %v %+v", err, res)
-	}
-	seen := map[string]bool{}
-	for _, e := range s.events {
-		seen[e.Subject] = true
-	}
-	if len(seen) != n {
-		t.Fatalf("%d distinct events stored, want %d", len(seen), n)
 	}
 }

@@ -36,25 +36,63 @@ var errTxnNotFound = arogya.Errorf(arogya.ENOTFOUND, "Transaction not found.")
 // stored at millisecond precision; a zero CreatedAt becomes now.
 func (db *DB) PutTxn(ctx context.Context, t *abha.Txn) error {
 	t.CreatedAt = orNow(t.CreatedAt)
-	data, err := json.Marshal(txnData{
-		Kind: t.Kind, Scope: t.Scope, OTPHash: t.OTPHash, OTPExpires: millis(t.OTPExpires),
-		OTPAttempts: t.OTPAttempts, OTPTo: t.OTPTo, Verified: t.Verified, AadhaarKey: t.AadhaarKey,
-		KYC: t.KYC, PendingMobile: t.PendingMobile, Number: t.Number, Accounts: t.Accounts,
-		Purpose: t.Purpose,
-	})
+	data, err := encodeTxn(t)
 	if err != nil {
 		return fmt.Errorf("sqldb: put txn: %w", err)
 	}
 	st, err := db.writeStmt(ctx, `INSERT INTO abha_txns (id, kind, created_at, expires_at, data)
 		VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, created_at = excluded.created_at,
-		expires_at = excluded.expires_at, data = excluded.data`)
+		expires_at = excluded.expires_at, data = excluded.data, version = abha_txns.version + 1
+		RETURNING version`)
 	if err == nil {
-		_, err = st.ExecContext(ctx, t.ID, t.Kind, millis(t.CreatedAt), millis(t.ExpiresAt), string(data))
+		err = st.QueryRowContext(ctx, t.ID, t.Kind, millis(t.CreatedAt), millis(t.ExpiresAt), data).Scan(&t.Version)
 	}
 	if err != nil {
 		return fmt.Errorf("sqldb: put txn: %w", err)
 	}
+	return nil
+}
+
+// encodeTxn returns the stored JSON form of t.
+func encodeTxn(t *abha.Txn) (string, error) {
+	b, err := json.Marshal(txnData{
+		Kind: t.Kind, Scope: t.Scope, OTPHash: t.OTPHash, OTPExpires: millis(t.OTPExpires),
+		OTPAttempts: t.OTPAttempts, OTPTo: t.OTPTo, Verified: t.Verified, AadhaarKey: t.AadhaarKey,
+		KYC: t.KYC, PendingMobile: t.PendingMobile, Number: t.Number, Accounts: t.Accounts,
+		Purpose: t.Purpose,
+	})
+	return string(b), err
+}
+
+// SwapTxn replaces the flow only if it is still at t.Version (compare and
+// swap), then sets t.Version; otherwise it changes nothing and returns
+// ECONFLICT. A missing flow is ENOTFOUND.
+func (db *DB) SwapTxn(ctx context.Context, t *abha.Txn) error {
+	data, err := encodeTxn(t)
+	if err != nil {
+		return fmt.Errorf("sqldb: swap txn: %w", err)
+	}
+	st, err := db.writeStmt(ctx, `UPDATE abha_txns SET kind = $1, expires_at = $2, data = $3, version = version + 1
+		WHERE id = $4 AND version = $5 RETURNING version`)
+	if err != nil {
+		return fmt.Errorf("sqldb: swap txn: %w", err)
+	}
+	var v int64
+	err = st.QueryRowContext(ctx, t.Kind, millis(t.ExpiresAt), data, t.ID, t.Version).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		var n int
+		if err := db.queryRow(ctx, "SELECT count(*) FROM abha_txns WHERE id = $1", t.ID).Scan(&n); err != nil {
+			return fmt.Errorf("sqldb: swap txn: %w", err)
+		}
+		if n == 0 {
+			return errTxnNotFound
+		}
+		return arogya.Errorf(arogya.ECONFLICT, "Transaction was changed by another request.")
+	} else if err != nil {
+		return fmt.Errorf("sqldb: swap txn: %w", err)
+	}
+	t.Version = v
 	return nil
 }
 
@@ -65,8 +103,9 @@ func (db *DB) Txn(ctx context.Context, id string) (*abha.Txn, error) {
 		createdAt, expiresAt int64
 		data                 string
 	)
-	err := db.queryRow(ctx, "SELECT created_at, expires_at, data FROM abha_txns WHERE id = $1", id).
-		Scan(&createdAt, &expiresAt, &data)
+	var version int64
+	err := db.queryRow(ctx, "SELECT created_at, expires_at, data, version FROM abha_txns WHERE id = $1", id).
+		Scan(&createdAt, &expiresAt, &data, &version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errTxnNotFound
 	} else if err != nil {
@@ -80,7 +119,7 @@ func (db *DB) Txn(ctx context.Context, id string) (*abha.Txn, error) {
 		ID: id, Kind: d.Kind, Scope: d.Scope, OTPHash: d.OTPHash, OTPExpires: fromMillis(d.OTPExpires),
 		OTPAttempts: d.OTPAttempts, OTPTo: d.OTPTo, Verified: d.Verified, AadhaarKey: d.AadhaarKey,
 		KYC: d.KYC, PendingMobile: d.PendingMobile, Number: d.Number, Accounts: d.Accounts,
-		Purpose: d.Purpose, CreatedAt: fromMillis(createdAt), ExpiresAt: fromMillis(expiresAt),
+		Purpose: d.Purpose, CreatedAt: fromMillis(createdAt), ExpiresAt: fromMillis(expiresAt), Version: version,
 	}, nil
 }
 

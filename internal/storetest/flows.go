@@ -194,3 +194,32 @@ func testReviews(t *testing.T, db *sqldb.DB) {
 		}
 	}
 }
+
+// testSwapTxn: compare-and-swap on a flow's version.
+func testSwapTxn(t *testing.T, db *sqldb.DB) {
+	tx := &abha.Txn{ID: "txn-cas", Kind: abha.TxnLogin, OTPAttempts: 0, CreatedAt: ms(0), ExpiresAt: ms(time.Minute)}
+	must(t, "PutTxn", db.PutTxn(ctx(t), tx))
+	a, err := db.Txn(ctx(t), tx.ID)
+	must(t, "Txn", err)
+	b, err := db.Txn(ctx(t), tx.ID)
+	must(t, "Txn", err)
+	if a.Version != tx.Version {
+		t.Fatalf("read version %d, PutTxn reported %d", a.Version, tx.Version)
+	}
+	a.OTPAttempts = 1
+	must(t, "SwapTxn(a)", db.SwapTxn(ctx(t), a))
+	if a.Version == b.Version {
+		t.Fatal("SwapTxn did not move the version")
+	}
+	b.OTPAttempts = 1
+	wantCode(t, "SwapTxn(stale)", db.SwapTxn(ctx(t), b), arogya.ECONFLICT)
+	got, err := db.Txn(ctx(t), tx.ID)
+	must(t, "Txn", err)
+	if got.OTPAttempts != 1 || got.Version != a.Version {
+		t.Fatalf("after swaps: attempts %d version %d, want 1 and %d", got.OTPAttempts, got.Version, a.Version)
+	}
+	// A PutTxn moves the version too, so a swap prepared before it fails.
+	must(t, "PutTxn", db.PutTxn(ctx(t), got))
+	wantCode(t, "SwapTxn(after put)", db.SwapTxn(ctx(t), a), arogya.ECONFLICT)
+	wantCode(t, "SwapTxn(missing)", db.SwapTxn(ctx(t), &abha.Txn{ID: "nope", Kind: abha.TxnLogin}), arogya.ENOTFOUND)
+}

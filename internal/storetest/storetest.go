@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"DedupCandidates", testDedupCandidates},
 		{"CountAccounts", testCountAccounts},
 		{"Txn", testTxn},
+		{"SwapTxn", testSwapTxn},
 		{"ReserveOTPSend", testReserveOTPSend},
 		{"ReserveOTPSendConcurrent", testReserveOTPSendConcurrent},
 		{"Reviews", testReviews},
