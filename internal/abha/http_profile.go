@@ -123,6 +123,13 @@ func (h *Handler) patchAccount(w http.ResponseWriter, r *http.Request) error {
 		}
 		u.Password = &pw
 	}
+	if req.Current != nil {
+		cur, err := h.decrypt("currentPassword", *req.Current)
+		if err != nil {
+			return err
+		}
+		u.CurrentPassword = &cur
+	}
 	a, err := h.svc.UpdateProfile(r.Context(), userFrom(r), u)
 	if err != nil {
 		return err

@@ -31,6 +31,9 @@ type ProfileUpdate struct {
 	AddressLine *string
 	PinCode     *string
 	Password    *string // plaintext; stored as argon2id
+	// CurrentPassword must be given, and right, to change an existing
+	// password: a stolen session alone cannot take over password login.
+	CurrentPassword *string
 	Preferred   *string // an ABHA address of the account to make preferred
 }
 
@@ -72,6 +75,11 @@ func (s *Service) UpdateProfile(ctx context.Context, number string, u ProfileUpd
 		if err := validPassword(*u.Password); err != nil {
 			return nil, err
 		}
+		if a.PasswordHash != "" {
+			if err := s.checkCurrentPassword(ctx, a, u.CurrentPassword); err != nil {
+				return nil, err
+			}
+		}
 		h, err := auth.HashPassword(*u.Password, s.cfg.Argon)
 		if err != nil {
 			return nil, err
@@ -100,6 +108,31 @@ func (s *Service) UpdateProfile(ctx context.Context, number string, u ProfileUpd
 		return nil, err
 	}
 	return s.store.Account(ctx, number)
+}
+
+// checkCurrentPassword verifies the holder's current password, counting
+// wrong ones against the same limit as password logins.
+func (s *Service) checkCurrentPassword(ctx context.Context, a *Account, current *string) error {
+	if current == nil || *current == "" {
+		return arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1118", "Give your current password to change it")
+	}
+	now := s.now()
+	allowed, err := s.store.ReserveOTPSend(ctx, auth.KeyedHash(s.mobileKey, "password:"+a.Number), now, now.Add(-OTPSendWindow), 10)
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		return arogya.ABDMError(arogya.ETOOMANYREQUESTS, "ABDM-1013", "Too many password attempts. Try again after 15 minutes.")
+	}
+	ok, err := auth.CheckPassword(a.PasswordHash, *current)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		_ = s.record(ctx, "abha.profile.update", a.Number, arogya.EUNAUTHORIZED, "password")
+		return arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1118", "The current password is incorrect")
+	}
+	return nil
 }
 
 // AddAddress lets a logged-in holder add another ABHA address.

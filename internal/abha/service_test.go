@@ -675,3 +675,24 @@ func TestCardsOnlyForActiveABHAs(t *testing.T) {
 		t.Fatalf("deactivated ABHA's card: %+v", v)
 	}
 }
+
+func TestChangingAPasswordNeedsTheCurrentOne(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	a := f.enrol(t, 35).Account
+	first, second, wrong := "first-passw0rd", "second-passw0rd", "not-the-one"
+	if _, err := f.svc.UpdateProfile(ctx, a.Number, abha.ProfileUpdate{Password: &first}); err != nil {
+		t.Fatalf("setting a first password: %v", err)
+	}
+	for _, cur := range []*string{nil, &wrong} {
+		if _, err := f.svc.UpdateProfile(ctx, a.Number, abha.ProfileUpdate{Password: &second, CurrentPassword: cur}); code(err) != arogya.EUNAUTHORIZED {
+			t.Fatalf("change with current %v: %v", cur, err)
+		}
+	}
+	if _, err := f.svc.UpdateProfile(ctx, a.Number, abha.ProfileUpdate{Password: &second, CurrentPassword: &first}); err != nil {
+		t.Fatalf("change with the current password: %v", err)
+	}
+	if _, err := f.svc.LoginPassword(ctx, abha.HintABHANumber, a.Number, second); err != nil {
+		t.Fatalf("login with the new password: %v", err)
+	}
+}

@@ -287,7 +287,8 @@ type profileUpdateRequest struct {
 	Email       *string `json:"email"`
 	Address     *string `json:"address"`
 	PinCode     *string `json:"pinCode"`
-	Password    *string `json:"password"` // RSA-OAEP encrypted, as other secrets
+	Password    *string `json:"password"`        // RSA-OAEP encrypted, as other secrets
+	Current     *string `json:"currentPassword"` // RSA-OAEP encrypted; needed to change an existing password
 	Preferred   *string `json:"preferredAbhaAddress"`
 	Mobile      *string `json:"mobile"`
 	FirstName   *string `json:"firstName"`

@@ -116,6 +116,7 @@ var messagesEN = catalogue{
 	"profile.edit.home":     "Address",
 	"profile.edit.pin":      "PIN code",
 	"profile.edit.password": "New password (optional)",
+	"profile.edit.current":  "Current password (needed to change it)",
 	"profile.edit.pwhint":   "At least 8 characters. Lets you log in without an OTP.",
 	"profile.edit.submit":   "Save changes",
 	"profile.edit.nothing":  "Nothing was changed.",

@@ -26,6 +26,8 @@ type profileView struct {
 	State     string
 	PinCode   string
 	KYC       bool
+	// HasPassword asks for the current password before a new one.
+	HasPassword bool
 }
 
 // newProfileView prepares a for display.
@@ -34,7 +36,7 @@ func newProfileView(a *abha.Account) *profileView {
 		Name: a.FullName(), Number: abha.FormatNumber(a.Number), Preferred: a.Preferred, Addresses: a.Addresses,
 		Gender: "gender." + a.Gender, BirthDate: a.BirthDate, Email: a.Email, Address: a.AddressLine,
 		State: abha.StateName(a.StateCode), District: abha.DistrictName(a.StateCode, a.DistrictCode),
-		PinCode: a.PinCode, KYC: a.KYCVerified,
+		PinCode: a.PinCode, KYC: a.KYCVerified, HasPassword: a.PasswordHash != "",
 	}
 	if a.Mobile != "" {
 		v.Mobile = notify.MaskMobile(a.Mobile)
@@ -98,6 +100,9 @@ func (p *ABHA) profilePost(w http.ResponseWriter, r *http.Request, v *view) {
 	u.PinCode = changed("pinCode", cur.PinCode)
 	if pw := f.Get("password"); pw != "" {
 		u.Password = &pw
+		if cur := f.Get("currentPassword"); cur != "" {
+			u.CurrentPassword = &cur
+		}
 	}
 	if u.Email == nil && u.AddressLine == nil && u.PinCode == nil && u.Password == nil {
 		v.Notice = "profile.edit.nothing"
