@@ -42,6 +42,7 @@ type Account struct {
 	NameKey      string // phonetic key of the name, for duplicate detection
 	Preferred    string // preferred ABHA address (full, with @cm)
 	Addresses    []string
+	TokenVersion int64 // in every token; bumping it revokes the tokens issued before
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -120,7 +121,8 @@ type Store interface {
 	AccountByAddress(ctx context.Context, address string) (*Account, error)
 	AccountsByMobile(ctx context.Context, mobile string) ([]*Account, error)
 	// UpdateAccount replaces the mutable fields (everything except Number,
-	// AadhaarKey, DocumentKey, CreatedAt, Addresses) and sets UpdatedAt.
+	// AadhaarKey, DocumentKey, CreatedAt, Addresses; TokenVersion included)
+	// and sets UpdatedAt.
 	UpdateAccount(ctx context.Context, a *Account) error
 	// AddAddress adds an address to an account; if preferred it becomes the
 	// account's preferred address.

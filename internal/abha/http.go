@@ -56,6 +56,7 @@ func (h *Handler) Register(mux *http.ServeMux, admin func(http.Handler) http.Han
 
 	mux.HandleFunc("POST /api/v1/abha/verify-qr", h.api(h.verifyQR))
 	mux.HandleFunc("POST /api/v1/abha/token/refresh", h.api(h.refresh))
+	mux.HandleFunc("POST /api/v1/abha/logout", h.api(h.user(h.logout)))
 	mux.Handle("GET /api/v1/admin/abha/reviews", admin(http.HandlerFunc(h.api(h.listReviews))))
 	mux.Handle("POST /api/v1/admin/abha/reviews/{id}", admin(http.HandlerFunc(h.api(h.decideReview))))
 }

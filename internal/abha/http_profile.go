@@ -344,3 +344,11 @@ func (h *Handler) decideReview(w http.ResponseWriter, r *http.Request) error {
 	httpx.WriteJSON(w, http.StatusOK, reviewOf(rv))
 	return nil
 }
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) error {
+	if err := h.svc.Logout(r.Context(), userFrom(r)); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

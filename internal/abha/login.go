@@ -30,14 +30,14 @@ func (s *Service) issueTokens(a *Account) (Tokens, error) {
 	now := s.now()
 	x, err := s.keys.SignUserJWT(jwt.MapClaims{
 		"iss": s.cfg.Issuer, "sub": a.Number, "typ": TokenX, "jti": newID(),
-		"iat": now.Unix(), "exp": now.Add(TokenTTL).Unix(), "abhaAddress": a.Preferred,
+		"iat": now.Unix(), "exp": now.Add(TokenTTL).Unix(), "abhaAddress": a.Preferred, "ver": a.TokenVersion,
 	})
 	if err != nil {
 		return Tokens{}, err
 	}
 	r, err := s.keys.SignUserJWT(jwt.MapClaims{
 		"iss": s.cfg.Issuer, "sub": a.Number, "typ": TokenRefresh, "jti": newID(),
-		"iat": now.Unix(), "exp": now.Add(RefreshTokenTTL).Unix(),
+		"iat": now.Unix(), "exp": now.Add(RefreshTokenTTL).Unix(), "ver": a.TokenVersion,
 	})
 	if err != nil {
 		return Tokens{}, err
@@ -58,25 +58,79 @@ func (s *Service) parseToken(token, typ string) (jwt.MapClaims, error) {
 }
 
 // Authenticate checks an X-token and returns the ABHA number it is for.
-// Verified tokens are remembered until they expire, so a client making many
-// calls with one token pays for the signature check once. Whether the
-// account is still active is checked by each call that uses it.
+// Verified signatures are remembered until the token expires, so a client
+// making many calls with one token pays for the check once. The token's
+// version must still be the account's: logging out, changing the mobile,
+// deactivating or deleting the ABHA revokes every earlier token (on every
+// node within VersionCacheTTL).
 func (s *Service) Authenticate(ctx context.Context, token string) (string, error) {
-	if n, ok := s.tokens.get(token, s.now()); ok {
-		return n, nil
+	number, ver, ok := s.tokens.get(token, s.now())
+	if !ok {
+		claims, err := s.parseToken(token, TokenX)
+		if err != nil {
+			return "", err
+		}
+		number, _ = claims["sub"].(string)
+		if number == "" {
+			return "", arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1017", "Invalid token")
+		}
+		ver = claimVersion(claims)
+		if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
+			s.tokens.put(token, number, ver, exp.Time)
+		}
 	}
-	claims, err := s.parseToken(token, TokenX)
-	if err != nil {
+	if err := s.checkTokenVersion(ctx, number, ver); err != nil {
 		return "", err
 	}
-	number, _ := claims["sub"].(string)
-	if number == "" {
-		return "", arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1017", "Invalid token")
-	}
-	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
-		s.tokens.put(token, number, exp.Time)
-	}
 	return number, nil
+}
+
+func claimVersion(c jwt.MapClaims) int64 {
+	f, _ := c["ver"].(float64)
+	return int64(f)
+}
+
+// checkTokenVersion fails if the account's tokens were revoked after this
+// one was issued, or the account is gone.
+func (s *Service) checkTokenVersion(ctx context.Context, number string, ver int64) error {
+	cur, ok := s.versions.get(number, s.now())
+	if !ok {
+		a, err := s.store.Account(ctx, number)
+		if arogya.ErrorCode(err) == arogya.ENOTFOUND {
+			return arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1017", "Invalid token")
+		} else if err != nil {
+			return err
+		}
+		cur = a.TokenVersion
+		if a.Status == StatusDeleted {
+			cur = -1
+		}
+		s.versions.put(number, cur, s.now())
+	}
+	if cur != ver {
+		return arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1017", "This session has ended; log in again")
+	}
+	return nil
+}
+
+// revokeTokens ends every session of a: tokens issued before stop working.
+// The caller stores a.
+func (s *Service) revokeTokens(a *Account) {
+	a.TokenVersion++
+	s.versions.forget(a.Number)
+}
+
+// Logout ends every session of the ABHA.
+func (s *Service) Logout(ctx context.Context, number string) error {
+	a, err := s.activeAccount(ctx, number)
+	if err != nil {
+		return err
+	}
+	s.revokeTokens(a)
+	if err := s.updateAccount(ctx, a); err != nil {
+		return err
+	}
+	return s.record(ctx, "abha.logout", number, "ok", "")
 }
 
 // Refresh exchanges a refresh token for new tokens.
@@ -89,6 +143,9 @@ func (s *Service) Refresh(ctx context.Context, refresh string) (Tokens, error) {
 	a, err := s.activeAccount(ctx, number)
 	if err != nil {
 		return Tokens{}, err
+	}
+	if claimVersion(claims) != a.TokenVersion {
+		return Tokens{}, arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1017", "This session has ended; log in again")
 	}
 	return s.issueTokens(a)
 }

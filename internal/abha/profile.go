@@ -221,7 +221,8 @@ func (s *Service) VerifyProfileOTP(ctx context.Context, number, txnID, otp strin
 	var msg, detail string
 	switch t.Purpose {
 	case ActionMobile:
-		a.Mobile, msg, detail = t.PendingMobile, "Mobile number updated successfully.", "mobile"
+		a.Mobile, msg, detail = t.PendingMobile, "Mobile number updated successfully. Log in again.", "mobile"
+		s.revokeTokens(a)
 	case ActionDeactivate:
 		a.Status, msg, detail = StatusDeactivated, "ABHA deactivated.", "deactivate"
 	case ActionReactivate:
@@ -230,7 +231,8 @@ func (s *Service) VerifyProfileOTP(ctx context.Context, number, txnID, otp strin
 		// Deletion keeps the number reserved (never reissued) but removes
 		// the personal details.
 		*a = Account{Number: a.Number, Status: StatusDeleted, Type: a.Type, Preferred: a.Preferred,
-			AadhaarKey: a.AadhaarKey, DocumentKey: a.DocumentKey, CreatedAt: a.CreatedAt}
+			AadhaarKey: a.AadhaarKey, DocumentKey: a.DocumentKey, CreatedAt: a.CreatedAt, TokenVersion: a.TokenVersion}
+		s.revokeTokens(a)
 		msg, detail = "ABHA deleted.", "delete"
 	}
 	if err := s.updateAccount(ctx, a); err != nil {

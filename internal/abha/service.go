@@ -69,6 +69,7 @@ type Service struct {
 
 	txnLocks [64]sync.Mutex // serialises OTP checks per transaction on this node
 	tokens   tokenCache
+	versions versionCache
 }
 
 // NewService returns a Service.

@@ -696,3 +696,57 @@ func TestChangingAPasswordNeedsTheCurrentOne(t *testing.T) {
 		t.Fatalf("login with the new password: %v", err)
 	}
 }
+
+// TestRevokedSessions: logging out, changing the mobile and deleting the
+// ABHA end every earlier session, refresh tokens included.
+func TestRevokedSessions(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	res := f.enrol(t, 36)
+	a := res.Account
+	if _, err := f.svc.Authenticate(ctx, res.Tokens.Token); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.Logout(ctx, a.Number); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, res.Tokens.Token); code(err) != arogya.EUNAUTHORIZED {
+		t.Fatalf("token after logout: %v", err)
+	}
+	if _, err := f.svc.Refresh(ctx, res.Tokens.RefreshToken); code(err) != arogya.EUNAUTHORIZED {
+		t.Fatalf("refresh after logout: %v", err)
+	}
+	// A new login works, until the mobile changes.
+	txn, _, _ := f.svc.RequestLoginOTP(ctx, abha.HintABHANumber, a.Number)
+	lr, err := f.svc.VerifyLoginOTP(ctx, txn, f.sms.last(t).OTP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, lr.Tokens.Token); err != nil {
+		t.Fatalf("new session: %v", err)
+	}
+	txn, _, _ = f.svc.RequestProfileOTP(ctx, a.Number, abha.ActionMobile, "9000000036")
+	if _, err := f.svc.VerifyProfileOTP(ctx, a.Number, txn, f.sms.last(t).OTP); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.Authenticate(ctx, lr.Tokens.Token); code(err) != arogya.EUNAUTHORIZED {
+		t.Fatalf("token after a mobile change: %v", err)
+	}
+	// Another node learns of a revocation within VersionCacheTTL.
+	other := abha.NewService(f.db, abha.NewSandboxKYC(), f.sms, audit.NewLog(f.db, f.clock.Now), keys, abha.Config{
+		CMID: "sbx", Issuer: "http://test", Secret: master, Now: f.clock.Now,
+	})
+	f.clock.Advance(abha.OTPSendWindow + time.Second)
+	txn, _, _ = f.svc.RequestLoginOTP(ctx, abha.HintABHANumber, a.Number)
+	lr, _ = f.svc.VerifyLoginOTP(ctx, txn, f.sms.last(t).OTP)
+	if _, err := other.Authenticate(ctx, lr.Tokens.Token); err != nil {
+		t.Fatalf("other node: %v", err)
+	}
+	if err := f.svc.Logout(ctx, a.Number); err != nil {
+		t.Fatal(err)
+	}
+	f.clock.Advance(abha.VersionCacheTTL)
+	if _, err := other.Authenticate(ctx, lr.Tokens.Token); code(err) != arogya.EUNAUTHORIZED {
+		t.Fatalf("other node after logout: %v", err)
+	}
+}

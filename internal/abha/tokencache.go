@@ -18,26 +18,67 @@ type tokenCache struct {
 
 type cachedToken struct {
 	number string
+	ver    int64
 	exp    time.Time
 }
 
-func (c *tokenCache) get(token string, now time.Time) (string, bool) {
+func (c *tokenCache) get(token string, now time.Time) (string, int64, bool) {
 	k := sha256.Sum256([]byte(token))
 	c.mu.RLock()
 	t, ok := c.m[k]
 	c.mu.RUnlock()
 	if !ok || !now.Before(t.exp) {
-		return "", false
+		return "", 0, false
 	}
-	return t.number, true
+	return t.number, t.ver, true
 }
 
-func (c *tokenCache) put(token, number string, exp time.Time) {
+func (c *tokenCache) put(token, number string, ver int64, exp time.Time) {
 	k := sha256.Sum256([]byte(token))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxCachedTokens {
 		c.m = make(map[[32]byte]cachedToken)
 	}
-	c.m[k] = cachedToken{number: number, exp: exp}
+	c.m[k] = cachedToken{number: number, ver: ver, exp: exp}
+}
+
+// VersionCacheTTL is how long a node trusts its copy of an account's token
+// version: a revocation on another node takes effect here within it.
+const VersionCacheTTL = 5 * time.Second
+
+// versionCache remembers accounts' token versions for VersionCacheTTL.
+type versionCache struct {
+	mu sync.RWMutex
+	m  map[string]cachedVersion
+}
+
+type cachedVersion struct {
+	ver int64
+	at  time.Time
+}
+
+func (c *versionCache) get(number string, now time.Time) (int64, bool) {
+	c.mu.RLock()
+	v, ok := c.m[number]
+	c.mu.RUnlock()
+	if !ok || now.Sub(v.at) >= VersionCacheTTL || now.Before(v.at) {
+		return 0, false
+	}
+	return v.ver, true
+}
+
+func (c *versionCache) put(number string, ver int64, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxCachedTokens {
+		c.m = make(map[string]cachedVersion)
+	}
+	c.m[number] = cachedVersion{ver: ver, at: now}
+}
+
+func (c *versionCache) forget(number string) {
+	c.mu.Lock()
+	delete(c.m, number)
+	c.mu.Unlock()
 }

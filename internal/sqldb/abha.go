@@ -20,7 +20,7 @@ var accountColumns = []string{
 	"number", "first_name", "middle_name", "last_name", "gender", "birth_date",
 	"mobile", "email", "address_line", "state_code", "district_code", "pin_code",
 	"aadhaar_key", "document_key", "kyc_verified", "type", "status",
-	"password_hash", "name_key", "preferred", "created_at", "updated_at",
+	"password_hash", "name_key", "preferred", "created_at", "updated_at", "token_version",
 }
 
 var (
@@ -37,7 +37,7 @@ func accountArgs(a *abha.Account) []any {
 		a.Number, a.FirstName, a.MiddleName, a.LastName, a.Gender, a.BirthDate,
 		a.Mobile, a.Email, a.AddressLine, a.StateCode, a.DistrictCode, a.PinCode,
 		nullable(a.AadhaarKey), nullable(a.DocumentKey), a.KYCVerified, a.Type, a.Status,
-		a.PasswordHash, a.NameKey, a.Preferred, millis(a.CreatedAt), millis(a.UpdatedAt),
+		a.PasswordHash, a.NameKey, a.Preferred, millis(a.CreatedAt), millis(a.UpdatedAt), a.TokenVersion,
 	}
 }
 
@@ -52,7 +52,7 @@ func scanAccount(s scanner) (*abha.Account, error) {
 	err := s.Scan(&a.Number, &a.FirstName, &a.MiddleName, &a.LastName, &a.Gender, &a.BirthDate,
 		&a.Mobile, &a.Email, &a.AddressLine, &a.StateCode, &a.DistrictCode, &a.PinCode,
 		&aadhaar, &document, &a.KYCVerified, &a.Type, &a.Status,
-		&a.PasswordHash, &a.NameKey, &a.Preferred, &createdAt, &updatedAt)
+		&a.PasswordHash, &a.NameKey, &a.Preferred, &createdAt, &updatedAt, &a.TokenVersion)
 	if err != nil {
 		return nil, err
 	}
@@ -316,12 +316,12 @@ func (db *DB) UpdateAccount(ctx context.Context, a *abha.Account) error {
 		first_name = $2, middle_name = $3, last_name = $4, gender = $5, birth_date = $6,
 		mobile = $7, email = $8, address_line = $9, state_code = $10, district_code = $11,
 		pin_code = $12, kyc_verified = $13, type = $14, status = $15, password_hash = $16,
-		name_key = $17, preferred = $18, updated_at = $19
+		name_key = $17, preferred = $18, updated_at = $19, token_version = $20
 		WHERE number = $1`,
 		a.Number, a.FirstName, a.MiddleName, a.LastName, a.Gender, a.BirthDate,
 		a.Mobile, a.Email, a.AddressLine, a.StateCode, a.DistrictCode,
 		a.PinCode, a.KYCVerified, a.Type, a.Status, a.PasswordHash,
-		a.NameKey, a.Preferred, millis(a.UpdatedAt))
+		a.NameKey, a.Preferred, millis(a.UpdatedAt), a.TokenVersion)
 	if err != nil {
 		return fmt.Errorf("sqldb: update account: %w", err)
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -152,6 +153,13 @@ func (p *ABHA) card(w http.ResponseWriter, r *http.Request, ctype, filename stri
 
 // logout ends the session.
 func (p *ABHA) logout(w http.ResponseWriter, r *http.Request, v *view) {
+	// End the session on the server too, so that a copied cookie is
+	// worthless; a failure here still clears this browser's cookie.
+	if ctx, number, ok := p.citizen(r); ok {
+		if err := p.svc.Logout(ctx, number); err != nil {
+			slog.WarnContext(r.Context(), "web: logout", "err", err.Error())
+		}
+	}
 	endSession(w, r)
 	redirect(w, r, "/abha/", "logout")
 }

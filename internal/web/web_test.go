@@ -266,11 +266,33 @@ func TestEnrolToCard(t *testing.T) {
 	if p = b.get("/abha/profile"); !strings.Contains(p.body, "me@example.in") {
 		t.Error("email not saved")
 	}
+	// Keep a copy of the session cookie, as a thief would.
+	u, _ := url.Parse(b.base + "/abha/")
+	var stolen *http.Cookie
+	for _, c := range b.c.Jar.Cookies(u) {
+		if c.Name == sessionCookie {
+			stolen = c
+		}
+	}
+	if stolen == nil {
+		t.Fatal("no session cookie before logout")
+	}
 	if p = b.post("/abha/logout", url.Values{}); p.status != 303 || p.location != "/abha/?notice=logout" {
 		t.Fatalf("logout: %d %q", p.status, p.location)
 	}
 	if p = b.get("/abha/profile"); p.status != 303 {
 		t.Errorf("profile after logout: %d", p.status)
+	}
+	// Logout ended the session on the server: the copied cookie is dead.
+	req, _ := http.NewRequest("GET", b.base+"/abha/profile", nil)
+	req.AddCookie(&http.Cookie{Name: sessionCookie, Value: stolen.Value})
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 303 {
+		t.Errorf("copied session cookie after logout: %d, want a redirect to login", resp.StatusCode)
 	}
 
 	// Password login with the ABHA number.
