@@ -34,7 +34,7 @@ type ProfileUpdate struct {
 	// CurrentPassword must be given, and right, to change an existing
 	// password: a stolen session alone cannot take over password login.
 	CurrentPassword *string
-	Preferred   *string // an ABHA address of the account to make preferred
+	Preferred       *string // an ABHA address of the account to make preferred
 }
 
 // UpdateProfile applies u to the holder's account.
