@@ -26,37 +26,24 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	if err := ensureDataDir(cfg.Data); err != nil {
 		return err
 	}
-	db, migrations, err := openDB(ctx, cfg.DB, false)
+	st, err := openStores(ctx, cfg.DB, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	auditDB, err := openAuditDB(ctx, cfg.DB, db, false)
-	if err != nil {
-		return err
-	}
-	if auditDB != db {
-		defer auditDB.Close()
-	}
-	for _, d := range []struct {
-		name string
-		db   *sqldb.DB
-	}{{"", db}, {" (audit log)", auditDB}} {
-		if d.name != "" && d.db == db {
-			continue
-		}
-		before, err := sqldb.Status(ctx, d.db, migrations)
+	defer st.Close()
+	for _, d := range st.all() {
+		before, err := sqldb.Status(ctx, d.db, st.migrations)
 		if err != nil {
 			return err
 		}
-		if err := sqldb.Migrate(ctx, d.db, migrations); err != nil {
+		if err := sqldb.Migrate(ctx, d.db, st.migrations); err != nil {
 			return err
 		}
-		after, err := sqldb.Status(ctx, d.db, migrations)
+		after, err := sqldb.Status(ctx, d.db, st.migrations)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s%s: schema version %d → %d (latest %d)\n", dbKind(cfg.DB), d.name, before.Applied, after.Applied, after.Latest)
+		fmt.Fprintf(stdout, "%s%s: schema version %d → %d (latest %d)\n", dbKind(cfg.DB), d.label, before.Applied, after.Applied, after.Latest)
 	}
 	return nil
 }
@@ -73,19 +60,12 @@ func cmdAuditVerify(ctx context.Context, args []string, getenv func(string) stri
 	if err := cfg.finish(""); err != nil {
 		return err
 	}
-	db, _, err := openDB(ctx, cfg.DB, false)
+	st, err := openStores(ctx, cfg.DB, false)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	auditDB, err := openAuditDB(ctx, cfg.DB, db, false)
-	if err != nil {
-		return err
-	}
-	if auditDB != db {
-		defer auditDB.Close()
-	}
-	res, err := audit.Verify(ctx, auditDB)
+	defer st.Close()
+	res, err := audit.Verify(ctx, st.audit)
 	if err != nil {
 		return err
 	}

@@ -67,6 +67,51 @@ func openAuditDB(ctx context.Context, dsn string, main *sqldb.DB, migrate bool) 
 	return sqlite.Connect(ctx, path)
 }
 
+// stores are a node's databases: the main one and the audit log's, which is
+// the main one itself on PostgreSQL (see openAuditDB).
+type stores struct {
+	db, audit  *sqldb.DB
+	migrations fs.FS
+}
+
+// openStores opens both databases; with migrate it applies pending
+// migrations to each.
+func openStores(ctx context.Context, dsn string, migrate bool) (*stores, error) {
+	db, migrations, err := openDB(ctx, dsn, migrate)
+	if err != nil {
+		return nil, err
+	}
+	auditDB, err := openAuditDB(ctx, dsn, db, migrate)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &stores{db: db, audit: auditDB, migrations: migrations}, nil
+}
+
+// all returns each distinct database with a label for messages.
+func (s *stores) all() []labelledDB {
+	out := []labelledDB{{"", s.db}}
+	if s.audit != s.db {
+		out = append(out, labelledDB{" (audit log)", s.audit})
+	}
+	return out
+}
+
+type labelledDB struct {
+	label string
+	db    *sqldb.DB
+}
+
+// Close closes both databases.
+func (s *stores) Close() error {
+	var err error
+	for _, d := range s.all() {
+		err = errors.Join(err, d.db.Close())
+	}
+	return err
+}
+
 // newLogger returns the JSON logger at the configured level.
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/subtle"
 	_ "embed"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -33,6 +34,7 @@ type node struct {
 	log      *slog.Logger
 	db       *sqldb.DB
 	auditDB  *sqldb.DB // the audit log's database: db itself on PostgreSQL
+	stores   *stores   // owns db and auditDB
 	keys     *auth.Keys
 	audit    *audit.Log
 	sms      notify.SMS
@@ -61,12 +63,10 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 			n.Close()
 		}
 	}()
-	if n.db, _, err = openDB(ctx, cfg.DB, true); err != nil {
+	if n.stores, err = openStores(ctx, cfg.DB, true); err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
-	if n.auditDB, err = openAuditDB(ctx, cfg.DB, n.db, true); err != nil {
-		return nil, fmt.Errorf("audit database: %w", err)
-	}
+	n.db, n.auditDB = n.stores.db, n.stores.audit
 	master, err := auth.LoadOrCreateMasterKey(cfg.MasterKeyFile)
 	if err != nil {
 		return nil, fmt.Errorf("master key: %w", err)
@@ -205,15 +205,8 @@ func (n *node) Close() error {
 	if n.closeSMS != nil {
 		err = n.closeSMS()
 	}
-	if n.auditDB != nil && n.auditDB != n.db {
-		if e := n.auditDB.Close(); e != nil && err == nil {
-			err = e
-		}
-	}
-	if n.db != nil {
-		if e := n.db.Close(); e != nil && err == nil {
-			err = e
-		}
+	if n.stores != nil {
+		err = errors.Join(err, n.stores.Close())
 	}
 	return err
 }

@@ -326,13 +326,8 @@ func (s *Service) LoginPassword(ctx context.Context, hint, loginID, password str
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
-	allowed, err := s.store.ReserveOTPSend(ctx, auth.KeyedHash(s.mobileKey, "password:"+a.Number), now, now.Add(-OTPSendWindow), 10)
-	if err != nil {
+	if err := s.reservePasswordAttempt(ctx, a.Number); err != nil {
 		return nil, err
-	}
-	if !allowed {
-		return nil, arogya.ABDMError(arogya.ETOOMANYREQUESTS, "ABDM-1013", "Too many password attempts. Try again after 15 minutes or log in with an OTP.")
 	}
 	ok := false
 	if a.PasswordHash != "" {
@@ -353,6 +348,25 @@ func (s *Service) LoginPassword(ctx context.Context, hint, loginID, password str
 		return nil, err
 	}
 	return &LoginResult{Tokens: tok, Accounts: []*Account{a}}, nil
+}
+
+// PasswordAttemptsPerWin is how many passwords may be tried for one ABHA
+// (logins and password changes together) per OTPSendWindow.
+const PasswordAttemptsPerWin = 10
+
+// reservePasswordAttempt counts one password try against the ABHA's limit.
+func (s *Service) reservePasswordAttempt(ctx context.Context, number string) error {
+	now := s.now()
+	allowed, err := s.store.ReserveOTPSend(ctx, auth.KeyedHash(s.mobileKey, "password:"+number),
+		now, now.Add(-OTPSendWindow), PasswordAttemptsPerWin)
+	if err != nil {
+		return err
+	}
+	if !allowed {
+		return arogya.ABDMError(arogya.ETOOMANYREQUESTS, "ABDM-1013",
+			"Too many password attempts. Try again after 15 minutes or log in with an OTP.")
+	}
+	return nil
 }
 
 // validPassword enforces a minimal password rule.

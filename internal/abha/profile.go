@@ -116,13 +116,8 @@ func (s *Service) checkCurrentPassword(ctx context.Context, a *Account, current 
 	if current == nil || *current == "" {
 		return arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1118", "Give your current password to change it")
 	}
-	now := s.now()
-	allowed, err := s.store.ReserveOTPSend(ctx, auth.KeyedHash(s.mobileKey, "password:"+a.Number), now, now.Add(-OTPSendWindow), 10)
-	if err != nil {
+	if err := s.reservePasswordAttempt(ctx, a.Number); err != nil {
 		return err
-	}
-	if !allowed {
-		return arogya.ABDMError(arogya.ETOOMANYREQUESTS, "ABDM-1013", "Too many password attempts. Try again after 15 minutes.")
 	}
 	ok, err := auth.CheckPassword(a.PasswordHash, *current)
 	if err != nil {

@@ -87,11 +87,17 @@ func newFixture(t testing.TB) *fixture {
 		}
 	})
 	f := &fixture{db: db, sms: &smsGateway{}, clock: &clock{t: time.Now().UTC()}}
-	f.svc = abha.NewService(db, abha.NewSandboxKYC(), f.sms, audit.NewLog(db, f.clock.Now), keys, abha.Config{
+	f.svc = f.node()
+	return f
+}
+
+// node returns another service on the fixture's database, keys and clock:
+// a second node of the same deployment.
+func (f *fixture) node() *abha.Service {
+	return abha.NewService(f.db, abha.NewSandboxKYC(), f.sms, audit.NewLog(f.db, f.clock.Now), keys, abha.Config{
 		CMID: "sbx", Issuer: "http://test", Secret: master, Now: f.clock.Now,
 		Argon: auth.ArgonParams{Time: 1, MemoryKiB: 1024, Threads: 1},
 	})
-	return f
 }
 
 // aadhaar returns the i-th valid test Aadhaar number.
@@ -273,16 +279,7 @@ func TestDocumentEnrolmentAndDuplicates(t *testing.T) {
 		return abha.DocumentEnrolment{DocumentType: "DRIVING_LICENCE", DocumentID: id, FirstName: first, LastName: last,
 			BirthDate: "1991-10-22", Gender: "M", Address: "12 MG Road", State: "Bihar", District: "Rohtas", PinCode: "821307"}
 	}
-	start := func(mobile string) string {
-		txn, _, err := f.svc.RequestMobileOTP(ctx, "", mobile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.svc.VerifyMobileOTP(ctx, txn, f.sms.last(t).OTP); err != nil {
-			t.Fatal(err)
-		}
-		return txn
-	}
+	start := func(mobile string) string { return verifiedMobileTxn(t, f, mobile) }
 	txn := start("9123456780")
 	res, err := f.svc.EnrolByDocument(ctx, txn, doc("BR5720100099999", "Mohammed", "Shaikh"))
 	if err != nil {
@@ -583,9 +580,7 @@ func TestFlowsHoldNoAadhaarNumber(t *testing.T) {
 func TestOTPGuessesAcrossNodes(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	other := abha.NewService(f.db, abha.NewSandboxKYC(), f.sms, audit.NewLog(f.db, f.clock.Now), keys, abha.Config{
-		CMID: "sbx", Issuer: "http://test", Secret: master, Now: f.clock.Now,
-	})
+	other := f.node()
 	txn, _, err := f.svc.RequestAadhaarOTP(ctx, aadhaar(32))
 	if err != nil {
 		t.Fatal(err)
@@ -627,9 +622,7 @@ func TestOTPGuessesAcrossNodes(t *testing.T) {
 func TestOTPAcceptedOnceAcrossNodes(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	other := abha.NewService(f.db, abha.NewSandboxKYC(), f.sms, audit.NewLog(f.db, f.clock.Now), keys, abha.Config{
-		CMID: "sbx", Issuer: "http://test", Secret: master, Now: f.clock.Now,
-	})
+	other := f.node()
 	a := f.enrol(t, 33).Account
 	txn, _, err := f.svc.RequestLoginOTP(ctx, abha.HintABHANumber, a.Number)
 	if err != nil {
@@ -733,9 +726,7 @@ func TestRevokedSessions(t *testing.T) {
 		t.Fatalf("token after a mobile change: %v", err)
 	}
 	// Another node learns of a revocation within VersionCacheTTL.
-	other := abha.NewService(f.db, abha.NewSandboxKYC(), f.sms, audit.NewLog(f.db, f.clock.Now), keys, abha.Config{
-		CMID: "sbx", Issuer: "http://test", Secret: master, Now: f.clock.Now,
-	})
+	other := f.node()
 	f.clock.Advance(abha.OTPSendWindow + time.Second)
 	txn, _, _ = f.svc.RequestLoginOTP(ctx, abha.HintABHANumber, a.Number)
 	lr, _ = f.svc.VerifyLoginOTP(ctx, txn, f.sms.last(t).OTP)

@@ -222,32 +222,29 @@ func (db *DB) DedupCandidates(ctx context.Context, birthDate, gender, mobile str
 		q, args = accountSelect+" WHERE (birth_date = $1 AND gender = $2) OR (mobile = $3 AND mobile <> '') ORDER BY number LIMIT $4",
 			[]any{birthDate, gender, mobile, limit}
 	}
-	s, err := db.prepared(ctx, q)
+	return db.queryAccounts(ctx, q, args...)
+}
+
+// accounts runs a constant account query and loads the accounts' addresses.
+func (db *DB) accounts(ctx context.Context, query string, args ...any) ([]*abha.Account, error) {
+	out, err := db.queryAccounts(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqldb: dedup candidates: %w", err)
+		return nil, err
 	}
-	rows, err := s.QueryContext(ctx, args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqldb: dedup candidates: %w", err)
-	}
-	defer rows.Close()
-	var out []*abha.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, fmt.Errorf("sqldb: dedup candidates: %w", err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqldb: dedup candidates: %w", err)
+	if err := loadAddresses(ctx, db.read, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-// accounts runs an account query and loads the accounts' addresses.
-func (db *DB) accounts(ctx context.Context, query string, args ...any) ([]*abha.Account, error) {
-	rows, err := db.read.QueryContext(ctx, query, args...)
+// queryAccounts runs a constant account query through a prepared statement,
+// without loading addresses.
+func (db *DB) queryAccounts(ctx context.Context, query string, args ...any) ([]*abha.Account, error) {
+	s, err := db.prepared(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: accounts: %w", err)
+	}
+	rows, err := s.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqldb: accounts: %w", err)
 	}
@@ -262,9 +259,6 @@ func (db *DB) accounts(ctx context.Context, query string, args ...any) ([]*abha.
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("sqldb: accounts: %w", err)
-	}
-	if err := loadAddresses(ctx, db.read, out); err != nil {
-		return nil, err
 	}
 	return out, nil
 }

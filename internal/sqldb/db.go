@@ -176,18 +176,7 @@ func (db *DB) unique(err error) bool {
 // and kept: parsing dominates the cost of point lookups on SQLite.
 // Only constant queries may go through it.
 func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s, ok := db.stmts.Load(query); ok {
-		return s.(*sql.Stmt), nil
-	}
-	s, err := db.read.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	if old, loaded := db.stmts.LoadOrStore(query, s); loaded {
-		s.Close()
-		return old.(*sql.Stmt), nil
-	}
-	return s, nil
+	return prepareOnce(ctx, db.read, &db.stmts, query)
 }
 
 // writeStmt returns a statement for a constant query, prepared once on the
@@ -196,14 +185,20 @@ func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 // audit log's appends) skip parsing. Call it outside any transaction: the
 // SQLite write pool has one connection, which a transaction holds.
 func (db *DB) writeStmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if s, ok := db.wstmts.Load(query); ok {
+	return prepareOnce(ctx, db.write, &db.wstmts, query)
+}
+
+// prepareOnce returns the statement for query kept in cache, preparing it on
+// pool the first time.
+func prepareOnce(ctx context.Context, pool *sql.DB, cache *sync.Map, query string) (*sql.Stmt, error) {
+	if s, ok := cache.Load(query); ok {
 		return s.(*sql.Stmt), nil
 	}
-	s, err := db.write.PrepareContext(ctx, query)
+	s, err := pool.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
-	if old, loaded := db.wstmts.LoadOrStore(query, s); loaded {
+	if old, loaded := cache.LoadOrStore(query, s); loaded {
 		s.Close()
 		return old.(*sql.Stmt), nil
 	}
