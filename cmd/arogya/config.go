@@ -37,7 +37,6 @@ type Config struct {
 	MasterKeyFile string
 	KYCFixtures   string
 	LogLevel      string
-	DemoPeople    int
 	DebugAddr     string
 }
 
