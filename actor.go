@@ -11,6 +11,7 @@ const (
 	ActorOperator  ActorKind = "operator" // the node operator (admin token)
 	ActorClient    ActorKind = "client"   // an integrating system (gateway client id)
 	ActorStaff     ActorKind = "staff"    // facility staff / professional
+	ActorVerifier  ActorKind = "verifier" // a state's registry verifier, identified by verifier ID
 )
 
 // Actor is on whose behalf a request runs. ID is opaque to logs: for a citizen
