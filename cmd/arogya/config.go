@@ -21,7 +21,7 @@ var (
 )
 
 // Roles this binary can serve.
-var knownRoles = []string{"abha"}
+var knownRoles = []string{"abha", "registry"}
 
 // Config is the node's configuration: flags with AROGYA_* fallbacks.
 type Config struct {

@@ -36,6 +36,8 @@ import (
 const loadUsage = `Usage:
   arogya load seed --db DSN --count 1000000 [--batch 5000]
       insert synthetic ABHAs straight into the database (with migrations)
+  arogya load seed-registry --db DSN --facilities 1000000 --professionals 1000000
+      insert synthetic verified facilities and professionals, and the drug list
   arogya load run --target http://127.0.0.1:8080 --scenario S [--duration 20s] [--concurrency 32]
       load a running node over HTTP; S is one of:
         enrol          Aadhaar enrolment end to end, as an ABDM client does it
@@ -43,6 +45,9 @@ const loadUsage = `Usage:
         profile        GET /v3/profile/account, after enrolling --accounts people
         baseline-rsa   two RSA-OAEP (SHA-1) 2048-bit decryptions, all cores, no server
         baseline-http  a bare net/http JSON handler in this process
+        facility-search      GET /api/v1/facilities: a name word or prefix plus a filter
+        facility-near        GET /api/v1/facilities?near=LAT,LON&radius_km=5..25
+        professional-search  GET /api/v1/professionals: a name word plus category
 Only loopback targets are allowed. See BENCHMARKS.md.
 `
 
@@ -55,6 +60,8 @@ func cmdLoad(ctx context.Context, args []string, getenv func(string) string, std
 	switch args[0] {
 	case "seed":
 		return cmdLoadSeed(ctx, args[1:], getenv, stdout, stderr)
+	case "seed-registry":
+		return cmdLoadSeedRegistry(ctx, args[1:], getenv, stdout, stderr)
 	case "run":
 		return cmdLoadRun(ctx, args[1:], stdout, stderr)
 	case "-h", "--help", "help":
@@ -224,7 +231,7 @@ type loadOptions struct {
 	Accounts    int // profile: people to enrol for their X-tokens
 }
 
-var scenarios = []string{"enrol", "profile", "baseline-rsa", "baseline-http"}
+var scenarios = append([]string{"enrol", "profile", "baseline-rsa", "baseline-http"}, registryScenarios...)
 
 func cmdLoadRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var o loadOptions
@@ -321,6 +328,8 @@ func runLoad(ctx context.Context, o loadOptions, inbox *smsInbox, stdout io.Writ
 		res, err = runBaselineRSA(ctx, o.Duration)
 	case "baseline-http":
 		res, err = runBaselineHTTP(ctx, hc, o)
+	case "facility-search", "facility-near", "professional-search":
+		res, err = runRegistrySearch(ctx, hc, o)
 	case "enrol", "profile":
 		if inbox == nil {
 			return nil, fmt.Errorf("%s needs the SMS inbox", o.Scenario)
@@ -475,7 +484,7 @@ func (r *loadResult) String() string {
 		unit = "enrolments"
 	case "baseline-rsa":
 		unit = "decryption pairs"
-	case "profile", "baseline-http":
+	case "profile", "baseline-http", "facility-search", "facility-near", "professional-search":
 		unit = "requests"
 	}
 	line := fmt.Sprintf("%-13s %8d %s in %s: %.1f/s  p50 %s  p99 %s  max %s  errors %d%s  (http requests %d, concurrency %d)",

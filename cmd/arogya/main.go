@@ -30,7 +30,9 @@ Usage:
   arogya demo         like serve, and seed a synthetic population on an empty data dir
   arogya migrate      apply database migrations and print the schema version
   arogya audit verify check the audit log's hash chain; exit 1 if broken
-  arogya load         seed ABHAs in bulk and load-test a running node
+  arogya import       import facilities, professionals or drugs from CSV
+  arogya export       export them as CSV
+  arogya load         seed ABHAs and registries in bulk, load-test a running node
   arogya version      print the version
 
 Run "arogya <command> -h" for the flags of a command. Every flag can also be
@@ -59,6 +61,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = cmdAuditVerify(ctx, args[2:], getenv, stdout, stderr)
 	case "load":
 		err = cmdLoad(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		err = cmdImport(ctx, args[1:], getenv, stdout, stderr)
+	case "export":
+		err = cmdExport(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		printVersion(stdout)
 		return 0

@@ -20,6 +20,7 @@ import (
 	"github.com/arogya-health/arogya/internal/auth"
 	"github.com/arogya-health/arogya/internal/httpx"
 	"github.com/arogya-health/arogya/internal/notify"
+	"github.com/arogya-health/arogya/internal/registry"
 	"github.com/arogya-health/arogya/internal/sqldb"
 	"github.com/arogya-health/arogya/internal/web"
 )
@@ -30,18 +31,21 @@ var openapiJSON []byte
 // node is one running Arogya node: its storage, keys and HTTP handler.
 // Everything is wired here and nowhere else.
 type node struct {
-	cfg      Config
-	log      *slog.Logger
-	db       *sqldb.DB
-	auditDB  *sqldb.DB // the audit log's database: db itself on PostgreSQL
-	stores   *stores   // owns db and auditDB
-	keys     *auth.Keys
-	audit    *audit.Log
-	sms      notify.SMS
-	abha     *abha.Service
-	admin    string // operator token
-	handler  http.Handler
-	closeSMS func() error
+	cfg       Config
+	log       *slog.Logger
+	db        *sqldb.DB
+	auditDB   *sqldb.DB // the audit log's database: db itself on PostgreSQL
+	stores    *stores   // owns db and auditDB
+	keys      *auth.Keys
+	audit     *audit.Log
+	sms       notify.SMS
+	abha      *abha.Service
+	registry  *registry.Service
+	stop      context.CancelFunc // ends background work (the registry's index follower)
+	webSecret []byte             // signs the registry's verifier sessions; derived from the master key, so shared by nodes
+	admin     string             // operator token
+	handler   http.Handler
+	closeSMS  func() error
 }
 
 // nodeOptions lets tests speed up slow defaults.
@@ -103,6 +107,15 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 	n.abha = abha.NewService(n.db, kyc, n.sms, n.audit, n.keys, abha.Config{
 		CMID: cfg.CMID, Issuer: cfg.PublicURL, Secret: auth.DeriveKey(master, "abha"), Argon: opt.Argon, Now: opt.Now,
 	})
+	if cfg.has("registry") {
+		var bg context.Context
+		bg, n.stop = context.WithCancel(context.WithoutCancel(ctx))
+		n.webSecret = auth.DeriveKey(master, "registry/web-session")
+		n.registry = registry.NewService(n.db, n.audit, registry.Config{Argon: opt.Argon, Logger: logger, Now: opt.Now})
+		if err := n.registry.Start(bg); err != nil {
+			return nil, fmt.Errorf("registry: loading the search index: %w", err)
+		}
+	}
 	n.handler = n.routes()
 	return n, nil
 }
@@ -141,6 +154,10 @@ func (n *node) routes() http.Handler {
 	if n.cfg.has("abha") {
 		abha.NewHandler(n.abha, n.keys).Register(mux, n.requireAdmin)
 		web.NewABHA(n.abha, web.Options{CMID: n.cfg.CMID}).Register(mux)
+	}
+	if n.cfg.has("registry") {
+		registry.NewHandler(n.registry, n.admin).Register(mux)
+		web.NewRegistry(n.registry, web.Options{Secret: n.webSecret}).Register(mux)
 	}
 	return httpx.Chain(mux, httpx.RequestID, metrics.Observe(n.log), securityHeaders)
 }
@@ -202,6 +219,9 @@ func (n *node) verifyAudit(w http.ResponseWriter, r *http.Request) {
 // Close releases the node's resources.
 func (n *node) Close() error {
 	var err error
+	if n.stop != nil {
+		n.stop()
+	}
 	if n.closeSMS != nil {
 		err = n.closeSMS()
 	}

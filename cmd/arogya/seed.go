@@ -22,6 +22,7 @@ type seedResult struct {
 	States       int
 	Logins       []demoLogin
 	FreshAadhaar string
+	Registry     *registrySeed // nil without the registry role
 }
 
 // demoAadhaar returns the i-th synthetic Aadhaar number of a seed: 11 digits

@@ -73,6 +73,15 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			return fmt.Errorf("seeding: %w", err)
 		}
 		fmt.Fprintf(stdout, "Seeded %d people across %d states and UTs in %s.\n", seeded.People, seeded.States, time.Since(start).Round(time.Millisecond))
+		if n.registry != nil {
+			start = time.Now()
+			if seeded.Registry, err = seedRegistryDemo(ctx, n, nil); err != nil {
+				return fmt.Errorf("seeding the registry: %w", err)
+			}
+			r := seeded.Registry
+			fmt.Fprintf(stdout, "Seeded %d facilities, %d professionals and health workers, %d drugs, and %d submissions awaiting verification in %s.\n",
+				r.Facilities, r.Professionals, r.Drugs, r.Pending, time.Since(start).Round(time.Millisecond))
+		}
 	} else if demo {
 		fmt.Fprintf(stdout, "Data dir %s is not empty: not seeding again.\n", cfg.Data)
 	}
@@ -144,7 +153,17 @@ func printBanner(w io.Writer, n *node, s *seedResult, demo bool) {
 	if n.cfg.SMSOutbox != "" {
 		fmt.Fprintf(w, "  OTPs are written to: %s\n", n.cfg.SMSOutbox)
 	}
+	if n.registry != nil {
+		fmt.Fprintf(w, "  Registries:          %s/registry/  (API: %s/api/v1/facilities?q=…)\n", u, u)
+		fmt.Fprintf(w, "  Verifier sign-in:    %s/registry/verify/login\n", u)
+	}
 	fmt.Fprintf(w, "  Operator token in:   %s\n", filepath.Join(n.cfg.Data, "admin-token"))
+	if s != nil && s.Registry != nil {
+		fmt.Fprintf(w, "\nDemo verifiers (each sees and decides only their own state's submissions):\n")
+		for _, v := range s.Registry.Verifiers {
+			fmt.Fprintf(w, "  %-18s ID %s  key %s\n", v.State, v.ID, v.Key)
+		}
+	}
 	if s != nil && len(s.Logins) > 0 {
 		fmt.Fprintf(w, "\nDemo logins (password login at %s/abha/login):\n", u)
 		for _, l := range s.Logins {

@@ -15,6 +15,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -38,6 +39,9 @@ type District struct {
 	Code      string // LGD district code, unique across India
 	Name      string // English name, e.g. "Visakhapatnam"
 	Pincode   string // one real 6-digit PIN code in (or near) the district
+	// Lat and Lon are the mean WGS84 position of the district's PIN codes
+	// (GeoNames): a point in or near the district, not its centroid.
+	Lat, Lon float64
 }
 
 // dataset is the parsed data; it is never changed after load.
@@ -94,12 +98,17 @@ func parse() (*dataset, error) {
 		d.stateByKey[alias] = code
 	}
 
-	pins := map[string]string{}
-	if rows, err = readCSV("district_pins.csv", 3); err != nil {
+	pins := map[string]District{} // state/district code -> PIN and position
+	if rows, err = readCSV("district_pins.csv", 5); err != nil {
 		return nil, err
 	}
 	for _, r := range rows {
-		pins[r[0]+"/"+r[1]] = r[2]
+		lat, err1 := strconv.ParseFloat(r[3], 64)
+		lon, err2 := strconv.ParseFloat(r[4], 64)
+		if err1 != nil || err2 != nil {
+			return nil, fmt.Errorf("district_pins.csv: bad position for district %s/%s", r[0], r[1])
+		}
+		pins[r[0]+"/"+r[1]] = District{Pincode: r[2], Lat: lat, Lon: lon}
 	}
 	if rows, err = readCSV("lgd_districts.csv", 4); err != nil {
 		return nil, err
@@ -113,7 +122,8 @@ func parse() (*dataset, error) {
 			name = titleCase(name) // one upstream value is in capitals
 		}
 		k := r[0] + "/" + r[2]
-		dist := District{StateCode: r[0], Code: r[2], Name: name, Pincode: pins[k]}
+		p := pins[k]
+		dist := District{StateCode: r[0], Code: r[2], Name: name, Pincode: p.Pincode, Lat: p.Lat, Lon: p.Lon}
 		if dist.Pincode == "" {
 			return nil, fmt.Errorf("district_pins.csv: no PIN for district %s", k)
 		}

@@ -117,6 +117,9 @@ func TestDistricts(t *testing.T) {
 			if !pin.MatchString(d.Pincode) {
 				t.Errorf("district %s/%s (%s) has PIN %q", d.StateCode, d.Code, d.Name, d.Pincode)
 			}
+			if d.Lat < 6 || d.Lat > 38 || d.Lon < 68 || d.Lon > 98 {
+				t.Errorf("district %s/%s (%s) at %v,%v: outside India", d.StateCode, d.Code, d.Name, d.Lat, d.Lon)
+			}
 			if d.Name == strings.ToUpper(d.Name) {
 				t.Errorf("district %s name %q is in capitals", d.Code, d.Name)
 			}
@@ -169,6 +172,10 @@ func TestDistrictLookups(t *testing.T) {
 	}
 	if d, _ := DistrictByName("7", "New Delhi"); !strings.HasPrefix(d.Pincode, "110") {
 		t.Errorf("New Delhi PIN %s, want 110xxx", d.Pincode)
+	}
+	// Kolkata lies near 22.57 N, 88.36 E.
+	if d, _ := DistrictByName("19", "Kolkata"); d.Lat < 22.3 || d.Lat > 22.8 || d.Lon < 88.1 || d.Lon > 88.6 {
+		t.Errorf("Kolkata at %v,%v, want near 22.57,88.36", d.Lat, d.Lon)
 	}
 }
 

@@ -45,6 +45,7 @@ var Dialect = sqldb.Dialect{
 	},
 	Locking:  true,
 	CopyFrom: copyFrom,
+	CopyTx:   copyTx,
 }
 
 func sqlState(err error) string {
@@ -92,6 +93,18 @@ func Connect(ctx context.Context, dsn string) (*sqldb.DB, error) {
 
 // copyFrom loads the tables with COPY in one transaction on conn.
 func copyFrom(ctx context.Context, conn *sql.Conn, tables []sqldb.CopyTable) error {
+	return copyTx(ctx, conn, func(tx sqldb.CopyTx) error {
+		for _, t := range tables {
+			if err := tx.Copy(ctx, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// copyTx runs fn in a pgx transaction on conn's driver connection.
+func copyTx(ctx context.Context, conn *sql.Conn, fn func(sqldb.CopyTx) error) error {
 	return conn.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
@@ -102,14 +115,24 @@ func copyFrom(ctx context.Context, conn *sql.Conn, tables []sqldb.CopyTable) err
 			return err
 		}
 		defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-		for _, t := range tables {
-			if len(t.Rows) == 0 {
-				continue
-			}
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.Name}, t.Columns, pgx.CopyFromRows(t.Rows)); err != nil {
-				return err
-			}
+		if err := fn(pgxCopyTx{tx}); err != nil {
+			return err
 		}
 		return tx.Commit(ctx)
 	})
+}
+
+// pgxCopyTx is a sqldb.CopyTx over a pgx transaction.
+type pgxCopyTx struct{ tx pgx.Tx }
+
+func (t pgxCopyTx) QueryRow(ctx context.Context, query string, args []any, dest ...any) error {
+	return t.tx.QueryRow(ctx, query, args...).Scan(dest...)
+}
+
+func (t pgxCopyTx) Copy(ctx context.Context, table sqldb.CopyTable) error {
+	if len(table.Rows) == 0 {
+		return nil
+	}
+	_, err := t.tx.CopyFrom(ctx, pgx.Identifier{table.Name}, table.Columns, pgx.CopyFromRows(table.Rows))
+	return err
 }

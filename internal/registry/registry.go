@@ -90,10 +90,10 @@ type Professional struct {
 	Handle             string // the HPR address without its domain: Handle@hpr.abdm
 	Name               string
 	Gender             string // M, F, O
-	Category           string   // a ProfessionalCategories code (health workers included)
-	System             string   // a SystemsOfMedicine code; empty for categories without one
-	Council            string   // registration council, e.g. "Karnataka Medical Council"
-	RegistrationNumber string   // with that council
+	Category           string // a ProfessionalCategories code (health workers included)
+	System             string // a SystemsOfMedicine code; empty for categories without one
+	Council            string // registration council, e.g. "Karnataka Medical Council"
+	RegistrationNumber string // with that council
 	Qualifications     []Qualification
 	Specialities       []string // Specialities codes
 	Languages          []string // Languages codes (ISO 639-1/-3)

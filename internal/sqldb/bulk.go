@@ -59,6 +59,12 @@ const maxBulkParams = 4000
 // for full batches, which cuts the per-statement cost of database/sql and
 // the driver to a fraction.
 func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, table string, columns []string, rows [][]any) error {
+	return db.insertRowsSuffix(ctx, tx, table, columns, rows, "")
+}
+
+// insertRowsSuffix is insertRows with a clause appended to every INSERT,
+// such as an ON CONFLICT upsert.
+func (db *DB) insertRowsSuffix(ctx context.Context, tx *sql.Tx, table string, columns []string, rows [][]any, suffix string) error {
 	per := max(1, maxBulkParams/len(columns))
 	insert := func(n int) string {
 		var b strings.Builder
@@ -67,12 +73,9 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, table string, columns 
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			if db.d.QuestionMarks {
-				b.WriteString("(" + strings.Repeat("?, ", len(columns)-1) + "?)")
-			} else {
-				b.WriteString("(" + placeholders(1+i*len(columns), len(columns)) + ")")
-			}
+			b.WriteString("(" + db.params(1+i*len(columns), len(columns)) + ")")
 		}
+		b.WriteString(suffix)
 		return b.String()
 	}
 	args := make([]any, 0, per*len(columns))

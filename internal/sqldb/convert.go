@@ -60,3 +60,17 @@ func placeholders(from, n int) string {
 	}
 	return b.String()
 }
+
+// params returns n placeholders numbered from from: "?, ?, ..." where the
+// dialect prefers anonymous ones, else "$from,$from+1,...". A statement must
+// not mix them: use it only for statements whose parameters are all in the
+// list.
+func (db *DB) params(from, n int) string {
+	if db.d.QuestionMarks {
+		if n == 0 {
+			return ""
+		}
+		return strings.Repeat("?, ", n-1) + "?"
+	}
+	return placeholders(from, n)
+}

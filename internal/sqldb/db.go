@@ -6,9 +6,10 @@
 // bulk copy) is described by a Dialect, supplied by internal/sqlite or
 // internal/postgres, which also own the schema migrations.
 //
-// *DB implements abha.Store, audit.Store and auth.KeyStore. Each role's
-// tables carry the role's prefix (abha_, audit_, auth_) and no query joins
-// across roles, so a deployment may later give a role its own database.
+// *DB implements abha.Store, audit.Store, auth.KeyStore and registry.Store.
+// Each role's tables carry the role's prefix (abha_, audit_, auth_,
+// registry_) and no query joins across roles, so a deployment may later give
+// a role its own database.
 package sqldb
 
 import (
@@ -42,6 +43,20 @@ type Dialect struct {
 	// CopyFrom, if set, loads rows into tables in one transaction of its
 	// own on conn, faster than INSERT (PostgreSQL COPY). May be nil.
 	CopyFrom func(ctx context.Context, conn *sql.Conn, tables []CopyTable) error
+	// CopyTx, if set, runs fn in a transaction of its own on conn,
+	// committing if fn returns nil and rolling back otherwise; through tx, fn
+	// may run statements and load rows with COPY in that one transaction
+	// (the registry's imports take their change-feed seqs and load their rows
+	// atomically). May be nil; set whenever CopyFrom is.
+	CopyTx func(ctx context.Context, conn *sql.Conn, fn func(tx CopyTx) error) error
+}
+
+// CopyTx is a transaction in which Dialect.CopyTx runs its function.
+type CopyTx interface {
+	// QueryRow runs query (with $N placeholders) and scans its one row into dest.
+	QueryRow(ctx context.Context, query string, args []any, dest ...any) error
+	// Copy loads t's rows.
+	Copy(ctx context.Context, t CopyTable) error
 }
 
 // CopyTable is one table's worth of rows for Dialect.CopyFrom.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/arogya-health/arogya/internal/abha"
+	"github.com/arogya-health/arogya/internal/registry"
 	"github.com/arogya-health/arogya/internal/sqldb"
 	"github.com/arogya-health/arogya/internal/sqlite"
 )
@@ -76,5 +77,97 @@ func BenchmarkBulkCreateAccounts(b *testing.B) {
 		b.StartTimer()
 		rate := loadAccounts(b, db, benchRows)
 		b.ReportMetric(rate, "accounts/s")
+	}
+}
+
+// benchFacility returns a plausible facility numbered i.
+func benchFacility(i int) *registry.Facility {
+	return &registry.Facility{
+		ID: fmt.Sprintf("IN%02d%08d", 1+i%36, i), Name: fmt.Sprintf("Primary Health Centre %d", i),
+		Type: "phc", Ownership: "government", OwnershipSubType: "state", Systems: []string{"allopathy"},
+		Address: registry.Address{Line: "Main Road", City: "Town", StateCode: fmt.Sprint(1 + i%36), DistrictCode: "521", PIN: "411004"},
+		Lat:     18 + float64(i%1000)/1000, Lon: 73 + float64(i%997)/997, Phone: "02067213000",
+		Specialities: []string{"general-medicine", "paediatrics"}, Services: []string{"OPD", "immunisation"},
+		Beds: i % 300, Timings: "Mon-Sat 09:00-17:00", ABDMEnabled: i%2 == 0, ABDMRoles: []string{"HIP"},
+		Status: registry.StatusVerified, Version: 1,
+		SubmittedAt: time.UnixMilli(1_700_000_000_000 + int64(i)), UpdatedAt: time.UnixMilli(1_700_000_000_000 + int64(i)),
+	}
+}
+
+// importFacilities imports n facilities in batches of 5,000, as the
+// registry's importer does, and returns facilities/s.
+func importFacilities(b *testing.B, db *sqldb.DB, n int) float64 {
+	b.Helper()
+	const batch = 5000
+	var spent time.Duration
+	for lo := 0; lo < n; lo += batch {
+		fs := make([]*registry.Facility, 0, batch)
+		hs := make([]registry.HistoryEntry, 0, batch)
+		for i := lo; i < min(lo+batch, n); i++ {
+			f := benchFacility(i)
+			fs = append(fs, f)
+			hs = append(hs, registry.HistoryEntry{Kind: registry.KindFacility, ID: f.ID, At: f.SubmittedAt, Actor: "import", Action: "imported"})
+		}
+		start := time.Now()
+		if err := db.ImportFacilities(b.Context(), fs, hs); err != nil {
+			b.Fatalf("ImportFacilities: %v", err)
+		}
+		spent += time.Since(start)
+	}
+	return float64(n) / spent.Seconds()
+}
+
+// BenchmarkImportFacilities reports the import rate of 100k facilities
+// (with a history entry each).
+func BenchmarkImportFacilities(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		db := sqlite.OpenTest(b)
+		b.StartTimer()
+		b.ReportMetric(importFacilities(b, db, benchRows), "facilities/s")
+	}
+}
+
+// BenchmarkFacilitiesSince reports the rate at which the change feed reads
+// back 100k facilities in batches of 5,000, as the search index does at
+// start.
+func BenchmarkFacilitiesSince(b *testing.B) {
+	db := sqlite.OpenTest(b)
+	importFacilities(b, db, benchRows)
+	for b.Loop() {
+		start, n := time.Now(), 0
+		for last := int64(0); ; {
+			fs, err := db.FacilitiesSince(b.Context(), last, 5000)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(fs) == 0 {
+				break
+			}
+			n += len(fs)
+			last = fs[len(fs)-1].Seq
+		}
+		if n != benchRows {
+			b.Fatalf("read %d facilities, want %d", n, benchRows)
+		}
+		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "facilities/s")
+	}
+}
+
+// BenchmarkFacilitiesByID loads a search page of 20 facilities by ID.
+func BenchmarkFacilitiesByID(b *testing.B) {
+	db := sqlite.OpenTest(b)
+	importFacilities(b, db, benchRows)
+	ids := make([]string, 20)
+	i := 0
+	for b.Loop() {
+		for j := range ids {
+			ids[j] = benchFacility((i*7919 + j*104729) % benchRows).ID
+		}
+		fs, err := db.FacilitiesByID(b.Context(), ids)
+		if err != nil || len(fs) != len(ids) {
+			b.Fatalf("FacilitiesByID = %d, %v", len(fs), err)
+		}
+		i++
 	}
 }

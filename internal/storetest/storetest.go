@@ -48,6 +48,7 @@ func Run(t *testing.T, open Opener) {
 		{"BulkCreateConflict", testBulkCreateConflict},
 		{"Transact", testTransact},
 	}
+	tests = append(tests, registryTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, open(t))

@@ -6,6 +6,11 @@
 // token lives in an HttpOnly, SameSite=Strict cookie, and every POST is
 // checked against a double-submit CSRF token.
 //
+// The registry pages (registry*.go, templates/registry_*.html) work the
+// same way: public search and detail pages for facilities, professionals
+// and drugs, submission forms, and the state verifiers' sign-in, queue and
+// decisions, with a signed session cookie for verifiers.
+//
 // Every string a person reads comes from a message catalogue
 // (messages_en.go), so translations need no template changes.
 package web
@@ -31,11 +36,15 @@ var assets embed.FS
 // layout.html.
 var pageNames = []string{"landing", "enrol", "login", "profile", "error"}
 
-// Options configures the ABHA pages.
+// Options configures the ABHA and registry pages.
 type Options struct {
 	// CMID is the suffix of ABHA addresses shown in forms ("sbx"); the
 	// service's own is used when empty.
 	CMID string
+	// Secret signs the registry's verifier session cookies. Nodes behind
+	// one load balancer must share it. When empty a random one is made, so
+	// sessions end when the process does and hold on this node only.
+	Secret []byte
 }
 
 // ABHA serves the ABHA citizen pages under /abha/.

@@ -341,7 +341,7 @@ func TestLoginByMobile(t *testing.T) {
 func TestCatalogueCoversTemplates(t *testing.T) {
 	for lang, cat := range catalogues {
 		used := map[string]bool{"lang": true}
-		for _, name := range append(pageNames, "notfound") {
+		for _, name := range append(append(pageNames, "notfound", "registry_forbidden"), registryPageNames...) {
 			used["title."+name] = true
 		}
 		for _, g := range []string{"M", "F", "O"} {
