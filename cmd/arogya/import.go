@@ -94,6 +94,9 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 		printImportReport(stdout, rep, *strict, time.Since(start))
 	}
 	if err != nil {
+		if arogya.ErrorCode(err) != arogya.EINTERNAL {
+			return errors.New(arogya.ErrorMessage(err)) // e.g. a bad header: say it plainly
+		}
 		return err
 	}
 	if len(rep.Errors) > 0 {
@@ -110,7 +113,12 @@ func isRegistryKind(s string) bool {
 func printImportReport(w io.Writer, rep *registry.ImportReport, strict bool, took time.Duration) {
 	bad := rep.Rows - rep.Imported
 	if strict && len(rep.Errors) > 0 {
-		bad = len(rep.Errors)
+		bad = 0 // nothing was imported: count the rows with problems
+		for i, e := range rep.Errors {
+			if i == 0 || rep.Errors[i-1].Row != e.Row {
+				bad++
+			}
+		}
 	}
 	rate := float64(rep.Imported) / max(took.Seconds(), 1e-3)
 	fmt.Fprintf(w, "%d rows read, %d imported, %d bad, in %s (%.0f rows/s)\n", rep.Rows, rep.Imported, bad, took.Round(time.Millisecond), rate)

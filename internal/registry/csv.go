@@ -706,14 +706,12 @@ func (rw *rowWriter[T]) flush() error {
 // FacilityWriter writes facilities as CSV, every column, header first.
 type FacilityWriter struct{ rw *rowWriter[*Facility] }
 
-// WriteFacilitiesCSV returns a writer of facilities to w; it writes the
+// NewFacilityWriter returns a writer of facilities to w; it writes the
 // header row first. Call Flush at the end.
-func WriteFacilitiesCSV(w io.Writer) *FacilityWriter {
+func NewFacilityWriter(w io.Writer) *FacilityWriter {
 	return &FacilityWriter{newRowWriter(w, facilityColumns)}
 }
 
-// NewFacilityWriter is WriteFacilitiesCSV.
-func NewFacilityWriter(w io.Writer) *FacilityWriter { return WriteFacilitiesCSV(w) }
 
 // Write writes one facility.
 func (fw *FacilityWriter) Write(f *Facility) error { return fw.rw.write(f) }
@@ -724,13 +722,11 @@ func (fw *FacilityWriter) Flush() error { return fw.rw.flush() }
 // ProfessionalWriter writes professionals as CSV.
 type ProfessionalWriter struct{ rw *rowWriter[*Professional] }
 
-// WriteProfessionalsCSV is WriteFacilitiesCSV for professionals.
-func WriteProfessionalsCSV(w io.Writer) *ProfessionalWriter {
+// NewProfessionalWriter is NewFacilityWriter for professionals.
+func NewProfessionalWriter(w io.Writer) *ProfessionalWriter {
 	return &ProfessionalWriter{newRowWriter(w, professionalColumns)}
 }
 
-// NewProfessionalWriter is WriteProfessionalsCSV.
-func NewProfessionalWriter(w io.Writer) *ProfessionalWriter { return WriteProfessionalsCSV(w) }
 
 // Write writes one professional.
 func (pw *ProfessionalWriter) Write(p *Professional) error { return pw.rw.write(p) }
@@ -741,13 +737,11 @@ func (pw *ProfessionalWriter) Flush() error { return pw.rw.flush() }
 // DrugWriter writes drugs as CSV.
 type DrugWriter struct{ rw *rowWriter[*Drug] }
 
-// WriteDrugsCSV is WriteFacilitiesCSV for drugs.
-func WriteDrugsCSV(w io.Writer) *DrugWriter {
+// NewDrugWriter is NewFacilityWriter for drugs.
+func NewDrugWriter(w io.Writer) *DrugWriter {
 	return &DrugWriter{newRowWriter(w, drugColumns)}
 }
 
-// NewDrugWriter is WriteDrugsCSV.
-func NewDrugWriter(w io.Writer) *DrugWriter { return WriteDrugsCSV(w) }
 
 // Write writes one drug.
 func (dw *DrugWriter) Write(d *Drug) error { return dw.rw.write(d) }

@@ -94,7 +94,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	ds := Drugs()
 
 	var buf bytes.Buffer
-	fw := WriteFacilitiesCSV(&buf)
+	fw := NewFacilityWriter(&buf)
 	for _, f := range fs {
 		if err := fw.Write(f); err != nil {
 			t.Fatal(err)
@@ -123,7 +123,7 @@ func TestCSVRoundTrip(t *testing.T) {
 	}
 
 	buf.Reset()
-	pw := WriteProfessionalsCSV(&buf)
+	pw := NewProfessionalWriter(&buf)
 	for _, p := range ps {
 		if err := pw.Write(p); err != nil {
 			t.Fatal(err)
@@ -369,7 +369,7 @@ func fuzzSeeds(f *testing.F, write func(io.Writer)) {
 func FuzzFacilityCSV(f *testing.F) {
 	fuzzSeeds(f, func(w io.Writer) {
 		s := NewSynth(3)
-		fw := WriteFacilitiesCSV(w)
+		fw := NewFacilityWriter(w)
 		for range 3 {
 			fw.Write(s.Facility())
 		}
@@ -385,7 +385,7 @@ func FuzzFacilityCSV(f *testing.F) {
 			func(v *Facility) *Facility { c := *v; NormaliseFacility(&c); return &c },
 			func(vs []*Facility) string {
 				var buf bytes.Buffer
-				w := WriteFacilitiesCSV(&buf)
+				w := NewFacilityWriter(&buf)
 				for _, v := range vs {
 					w.Write(v)
 				}
@@ -399,7 +399,7 @@ func FuzzFacilityCSV(f *testing.F) {
 func FuzzProfessionalCSV(f *testing.F) {
 	fuzzSeeds(f, func(w io.Writer) {
 		s := NewSynth(3)
-		pw := WriteProfessionalsCSV(w)
+		pw := NewProfessionalWriter(w)
 		for range 3 {
 			pw.Write(s.Professional([]string{"IN2812345678", "IN3312345678"}))
 		}
@@ -420,7 +420,7 @@ func FuzzProfessionalCSV(f *testing.F) {
 			},
 			func(vs []*Professional) string {
 				var buf bytes.Buffer
-				w := WriteProfessionalsCSV(&buf)
+				w := NewProfessionalWriter(&buf)
 				for _, v := range vs {
 					w.Write(v)
 				}
@@ -433,7 +433,7 @@ func FuzzProfessionalCSV(f *testing.F) {
 
 func FuzzDrugCSV(f *testing.F) {
 	fuzzSeeds(f, func(w io.Writer) {
-		dw := WriteDrugsCSV(w)
+		dw := NewDrugWriter(w)
 		for _, d := range Drugs()[:5] {
 			dw.Write(d)
 		}
@@ -449,7 +449,7 @@ func FuzzDrugCSV(f *testing.F) {
 			func(v *Drug) *Drug { c := *v; NormaliseDrug(&c); return &c },
 			func(vs []*Drug) string {
 				var buf bytes.Buffer
-				w := WriteDrugsCSV(&buf)
+				w := NewDrugWriter(&buf)
 				for _, v := range vs {
 					w.Write(v)
 				}

@@ -2,18 +2,19 @@ package registry
 
 import "math"
 
-// Nearby search uses a grid of 0.1° cells over latitude 0–40 and longitude
-// 60–100, which holds India with a margin: a 25 km search touches some 40
-// cells. An entry with a location outside the grid goes to one overflow
-// list that every search whose box leaves the grid also scans.
+// Nearby search uses a grid of 0.05° cells (about 5.5 km) over latitude
+// 0–40 and longitude 60–100, which holds India with a margin: a 25 km
+// search touches some 100 cells, a 5 km one 9. An entry with a location
+// outside the grid goes to one overflow list that every search whose box
+// leaves the grid also scans.
 
 const (
 	earthRadiusKm = 6371.0088
 	gridLat0      = 0.0
 	gridLon0      = 60.0
-	gridStep      = 0.1
-	gridRows      = 400 // 40° of latitude
-	gridCols      = 400 // 40° of longitude
+	gridStep      = 0.05
+	gridRows      = 800 // 40° of latitude
+	gridCols      = 800 // 40° of longitude
 	deg2rad       = math.Pi / 180
 )
 
@@ -24,9 +25,21 @@ type geoEntry struct {
 	lat, lon float32
 }
 
+// geoGrid keeps each cell's entries in one slice, found through idx (4
+// bytes a cell, where a slice header would take 24).
 type geoGrid struct {
-	cells   [][]geoEntry // gridRows*gridCols, allocated on first use
+	idx     []uint32     // gridRows*gridCols: 1 + the cell's index in lists, or 0
+	lists   [][]geoEntry // the non-empty cells
+	dead    []uint32     // by list: how many of its entries are dead
 	outside []geoEntry
+}
+
+// cell returns the entries of cell i.
+func (g *geoGrid) cell(i int) []geoEntry {
+	if j := g.idx[i]; j != 0 {
+		return g.lists[j-1]
+	}
+	return nil
 }
 
 // gridCell returns the cell of a point, or false outside the grid.
@@ -46,10 +59,26 @@ func (g *geoGrid) add(ord uint32, lat, lon float32) {
 		g.outside = append(g.outside, e)
 		return
 	}
-	if g.cells == nil {
-		g.cells = make([][]geoEntry, gridRows*gridCols)
+	if g.idx == nil {
+		g.idx = make([]uint32, gridRows*gridCols)
 	}
-	g.cells[i] = append(g.cells[i], e)
+	j := g.idx[i]
+	if j == 0 {
+		g.lists = append(g.lists, nil)
+		g.dead = append(g.dead, 0)
+		j = uint32(len(g.lists))
+		g.idx[i] = j
+	}
+	g.lists[j-1] = append(g.lists[j-1], e)
+}
+
+// died notes that the entry at (lat, lon) died.
+func (g *geoGrid) died(lat, lon float32) {
+	if i, ok := gridCell(float64(lat), float64(lon)); ok && g.idx != nil {
+		if j := g.idx[i]; j != 0 {
+			g.dead[j-1]++
+		}
+	}
 }
 
 // remap renumbers after compaction.
@@ -67,17 +96,16 @@ func (g *geoGrid) remap(to []uint32) {
 		}
 		return append([]geoEntry(nil), out...)
 	}
-	for i, es := range g.cells {
-		if es != nil {
-			g.cells[i] = f(es)
-		}
+	for i, es := range g.lists {
+		g.lists[i] = f(es) // an emptied cell keeps its place
+		g.dead[i] = 0
 	}
 	g.outside = f(g.outside)
 }
 
 func (g *geoGrid) memBytes() int {
-	n := 24*len(g.cells) + 12*cap(g.outside)
-	for _, es := range g.cells {
+	n := 4*len(g.idx) + 28*cap(g.lists) + 12*cap(g.outside)
+	for _, es := range g.lists {
 		n += 12 * cap(es)
 	}
 	return n

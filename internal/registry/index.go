@@ -523,6 +523,11 @@ func (c *corpus) growIDs() {
 func (c *corpus) kill(ord uint32) {
 	c.alive[ord>>6] &^= 1 << (ord & 63)
 	c.live--
+	if c.sch.geo {
+		if lat, lon := c.lat[ord], c.lon[ord]; lat != 0 || lon != 0 {
+			c.grid.died(lat, lon)
+		}
+	}
 }
 
 const maxIDBytes = 0xffff
@@ -1563,15 +1568,16 @@ func (h *distHeap) offer(it distItem) {
 func (c *corpus) searchNear(s *scratch, p *plan, cons []constraint, words, off, want int) Result {
 	res := Result{Page: p.page, PageSize: p.size, Hits: []Hit{}}
 	g := p.near
-	if !c.sch.geo || c.grid.cells == nil && len(c.grid.outside) == 0 {
+	if !c.sch.geo || c.grid.idx == nil && len(c.grid.outside) == 0 {
 		return res
 	}
 	r0, r1, c0, c1, leaves := g.cellRange()
 	geoEst := 0
-	if c.grid.cells != nil && r0 <= r1 && c0 <= c1 {
+	inGrid := c.grid.idx != nil && r0 <= r1 && c0 <= c1
+	if inGrid {
 		for r := r0; r <= r1; r++ {
-			for _, es := range c.grid.cells[r*gridCols+c0 : r*gridCols+c1+1] {
-				geoEst += len(es)
+			for i := r*gridCols + c0; i <= r*gridCols+c1; i++ {
+				geoEst += len(c.grid.cell(i))
 			}
 		}
 	}
@@ -1628,18 +1634,20 @@ func (c *corpus) searchNear(s *scratch, p *plan, cons []constraint, words, off, 
 			}
 		}
 	}
-	if c.grid.cells != nil && r0 <= r1 && c0 <= c1 {
+	if inGrid {
 		// Cells from the query's outwards, so that the heap fills with
 		// near entries first and far cells are only counted.
 		b := &s.bounds
 		g.cellBounds(b, r0, r1, c0, c1)
 		rc := min(max(int(math.Floor((g.lat-gridLat0)/gridStep)), r0), r1)
 		cc := min(max(int(math.Floor((g.lon-gridLon0)/gridStep)), c0), c1)
+		everyLive := len(cons) == 0
 		visit := func(r, col int) {
-			es := c.grid.cells[r*gridCols+col]
-			if len(es) == 0 {
+			j := c.grid.idx[r*gridCols+col]
+			if j == 0 {
 				return
 			}
+			es := c.grid.lists[j-1]
 			lo, hi := b.cell(g, r, col)
 			if lo > g.aMax {
 				return
@@ -1648,7 +1656,12 @@ func (c *corpus) searchNear(s *scratch, p *plan, cons []constraint, words, off, 
 				rank(es)
 				return
 			}
-			count(es, hi <= g.aMax)
+			inside := hi <= g.aMax
+			if inside && everyLive {
+				total += len(es) - int(c.grid.dead[j-1])
+				return
+			}
+			count(es, inside)
 		}
 		for d := 0; rc-d >= r0 || rc+d <= r1 || cc-d >= c0 || cc+d <= c1; d++ {
 			for r := max(rc-d, r0); r <= min(rc+d, r1); r++ {
