@@ -228,7 +228,8 @@ type loadOptions struct {
 	Scenario    string
 	Duration    time.Duration
 	Concurrency int
-	Accounts    int // profile: people to enrol for their X-tokens
+	Accounts    int     // profile: people to enrol for their X-tokens
+	Rate        float64 // registry scenarios: requests per second offered (open loop); 0 for closed loop
 }
 
 var scenarios = append([]string{"enrol", "profile", "baseline-rsa", "baseline-http"}, registryScenarios...)
@@ -242,6 +243,7 @@ func cmdLoadRun(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "how long to run")
 	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients")
 	fs.IntVar(&o.Accounts, "accounts", 200, "profile: people to enrol first, whose X-tokens are used round-robin")
+	fs.Float64Var(&o.Rate, "rate", 0, "registry scenarios: offer this many requests per second at a steady pace (open loop; latency counts from each request's scheduled time); 0 runs closed loop")
 	smsListen := fs.String("sms-listen", "127.0.0.1:9099", "where to receive the node's SMS webhook (start the node with --sms-webhook http://ADDR/sms)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -251,6 +253,9 @@ func cmdLoadRun(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if !slices.Contains(scenarios, o.Scenario) {
 		return fmt.Errorf("--scenario must be one of %s", strings.Join(scenarios, ", "))
+	}
+	if o.Rate < 0 || (o.Rate > 0 && !slices.Contains(registryScenarios, o.Scenario)) {
+		return fmt.Errorf("--rate applies to the registry scenarios (%s) and must be positive", strings.Join(registryScenarios, ", "))
 	}
 	if o.Duration <= 0 || o.Concurrency < 1 || o.Accounts < 1 {
 		return fmt.Errorf("--duration, --concurrency and --accounts must be positive")
@@ -387,6 +392,7 @@ type loadResult struct {
 	Requests    int
 	Elapsed     time.Duration
 	Latencies   []time.Duration // of successful operations
+	Offered     float64         // the offered rate of an open-loop run, or 0
 	Kinds       map[string]int  // errors by kind
 }
 
@@ -434,6 +440,69 @@ func runOps(ctx context.Context, name string, concurrency int, d time.Duration, 
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
+	return res
+}
+
+// runOpsAt offers op at a steady rate per second for d, from up to
+// concurrency goroutines (open loop). Each operation's latency counts from
+// the moment it was scheduled, so time spent waiting for a free worker is
+// included rather than hidden (no coordinated omission).
+func runOpsAt(ctx context.Context, name string, concurrency int, d time.Duration, rate float64, op func(ctx context.Context, worker int) opResult) *loadResult {
+	res := &loadResult{Scenario: name, Concurrency: concurrency, Kinds: map[string]int{}}
+	total := int(rate * d.Seconds())
+	tickets := make(chan time.Time, total)
+	start := time.Now()
+	go func() {
+		defer close(tickets)
+		for i := range total {
+			at := start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+			if wait := time.Until(at); wait > 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(wait):
+				}
+			}
+			tickets <- at
+		}
+	}()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := range concurrency {
+		wg.Go(func() {
+			var lat []time.Duration
+			var ok, fails, reqs int
+			kinds := map[string]int{}
+			for at := range tickets {
+				if ctx.Err() != nil {
+					break
+				}
+				r := op(ctx, w)
+				el := time.Since(at)
+				reqs += r.Requests
+				switch {
+				case r.OK:
+					ok++
+					lat = append(lat, el)
+				case ctx.Err() == nil:
+					fails++
+					kinds[r.Kind]++
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			res.Ops += ok
+			res.Errors += fails
+			res.Requests += reqs
+			res.Latencies = append(res.Latencies, lat...)
+			for k, n := range kinds {
+				res.Kinds[k] += n
+			}
+		})
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	res.Offered = rate
 	return res
 }
 
@@ -490,6 +559,9 @@ func (r *loadResult) String() string {
 	line := fmt.Sprintf("%-13s %8d %s in %s: %.1f/s  p50 %s  p99 %s  max %s  errors %d%s  (http requests %d, concurrency %d)",
 		r.Scenario, r.Ops, unit, r.Elapsed.Round(time.Millisecond), r.Rate(), fmtDur(s.P50), fmtDur(s.P99), fmtDur(s.Max),
 		r.Errors, r.errorKinds(), r.Requests, r.Concurrency)
+	if r.Offered > 0 {
+		line += fmt.Sprintf("  offered %.0f/s open loop", r.Offered)
+	}
 	if r.Scenario == "enrol" || r.Reviews > 0 {
 		line += fmt.Sprintf("  409 reviews %d", r.Reviews)
 	}

@@ -183,7 +183,11 @@ func runRegistrySearch(ctx context.Context, hc *http.Client, o loadOptions) (*lo
 	for i := range rngs {
 		rngs[i] = mrand.New(mrand.NewPCG(uint64(i)+1, 42))
 	}
-	return runOps(ctx, o.Scenario, o.Concurrency, o.Duration, func(ctx context.Context, worker int) opResult {
+	op := func(ctx context.Context, worker int) opResult {
 		return getJSON(ctx, hc, s.registryQuery(base, o.Scenario, rngs[worker]), "")
-	}), nil
+	}
+	if o.Rate > 0 {
+		return runOpsAt(ctx, o.Scenario, o.Concurrency, o.Duration, o.Rate, op), nil
+	}
+	return runOps(ctx, o.Scenario, o.Concurrency, o.Duration, op), nil
 }

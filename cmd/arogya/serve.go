@@ -197,8 +197,16 @@ func serveDebug(addr string) (*http.Server, error) {
 // heap of a node is small (tens of MB), and collecting it at Go's default
 // (GOGC=100) cost about a tenth of the CPU of profile reads. GOGC=400 lets
 // the heap grow to five times the live set before a collection.
+//
+// The registry's search index is a large live heap (about 300 MB for a
+// million facilities and a million professionals), where five times the
+// live set would be wasteful: a soft limit of 1 GiB (unless GOMEMLIMIT is
+// set) makes the collector run earlier once the heap nears it.
 func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(1 << 30)
 	}
 }

@@ -1,6 +1,9 @@
 package registry
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Nearby search uses a grid of 0.05° cells (about 5.5 km) over latitude
 // 0–40 and longitude 60–100, which holds India with a margin: a 25 km
@@ -69,7 +72,7 @@ func (g *geoGrid) add(ord uint32, lat, lon float32) {
 		j = uint32(len(g.lists))
 		g.idx[i] = j
 	}
-	g.lists[j-1] = append(g.lists[j-1], e)
+	g.lists[j-1] = appendLean(g.lists[j-1], e)
 }
 
 // died notes that the entry at (lat, lon) died.
@@ -117,8 +120,8 @@ func (g *geoGrid) memBytes() int {
 type geoQuery struct {
 	lat, lon       float64 // degrees
 	cosLat, sinLat float64
-	radius   float64 // km
-	aMax     float64
+	radius         float64 // km
+	aMax           float64
 	// the bounding box of the circle, degrees; whole longitudes near a pole
 	latLo, latHi, lonLo, lonHi float64
 }
@@ -280,4 +283,205 @@ func (b *cellBounds) cell(q *geoQuery, r, c int) (lo, hi float64) {
 	hi = b.rowHi[i] + q.cosLat*b.rowCosHi[i]*b.colHi[j]
 	// the entries' a is computed to about 1e-12: widen the bounds by more
 	return lo*(1-1e-9) - 1e-15, hi*(1+1e-9) + 1e-15
+}
+
+// ---- nearby search ----
+
+type distItem struct {
+	a   float64 // haversine a
+	ord uint32
+}
+
+// distHeap keeps the k nearest: a max-heap on (a, name, ID).
+type distHeap struct {
+	c *corpus
+	h []distItem
+	k int
+}
+
+func (h *distHeap) less(x, y distItem) bool {
+	if x.a != y.a {
+		return x.a < y.a
+	}
+	return h.c.cmpName(x.ord, y.ord) < 0 // same distance: by name, then ID
+}
+
+func (h *distHeap) offer(it distItem) {
+	if len(h.h) < h.k {
+		h.h = append(h.h, it)
+		for i := len(h.h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !h.less(h.h[p], h.h[i]) {
+				break
+			}
+			h.h[i], h.h[p] = h.h[p], h.h[i]
+			i = p
+		}
+		return
+	}
+	if !h.less(it, h.h[0]) {
+		return
+	}
+	h.h[0] = it
+	n := len(h.h)
+	for i := 0; ; {
+		l := 2*i + 1
+		if l >= n {
+			break
+		}
+		m := l
+		if r := l + 1; r < n && h.less(h.h[l], h.h[r]) {
+			m = r
+		}
+		if !h.less(h.h[i], h.h[m]) {
+			break
+		}
+		h.h[i], h.h[m] = h.h[m], h.h[i]
+		i = m
+	}
+}
+
+func (c *corpus) searchNear(s *scratch, p *plan, cons []constraint, words, off, want int) Result {
+	res := Result{Page: p.page, PageSize: p.size, Hits: []Hit{}}
+	g := p.near
+	if !c.sch.geo || c.grid.idx == nil && len(c.grid.outside) == 0 {
+		return res
+	}
+	r0, r1, c0, c1, leaves := g.cellRange()
+	geoEst := 0
+	inGrid := c.grid.idx != nil && r0 <= r1 && c0 <= c1
+	if inGrid {
+		for r := r0; r <= r1; r++ {
+			for i := r*gridCols + c0; i <= r*gridCols+c1; i++ {
+				geoEst += len(c.grid.cell(i))
+			}
+		}
+	}
+	if leaves {
+		geoEst += len(c.grid.outside)
+	}
+	h := distHeap{c: c, h: s.dheap[:0], k: want}
+	total := 0
+	member := c.alive
+	if len(cons) > 0 {
+		list, bm, isList := c.evaluate(s, cons, words)
+		// A listed match costs a distance and likely a cache miss; a cell
+		// entry a bit test, and a distance only when it matches.
+		if isList && len(list)*16 <= geoEst+words {
+			for _, o := range list {
+				lat, lon := c.lat[o], c.lon[o]
+				if lat == 0 && lon == 0 {
+					continue
+				}
+				if a := g.hav(lat, lon); a <= g.aMax {
+					total++
+					h.offer(distItem{a, o})
+				}
+			}
+			return c.nearPage(res, &h, s, total, off)
+		}
+		if isList {
+			bm = bitsBuf(s.acc, words)
+			s.acc = bm
+			clear(bm)
+			for _, o := range list {
+				bm[o>>6] |= 1 << (o & 63)
+			}
+		}
+		member = bm
+	}
+	// rank adds an entry's matches to the total and offers them to the
+	// heap; count only counts them, for cells too far to reach the heap.
+	rank := func(es []geoEntry) {
+		for _, e := range es {
+			if member[e.ord>>6]&(1<<(e.ord&63)) == 0 {
+				continue
+			}
+			if a := g.hav(e.lat, e.lon); a <= g.aMax {
+				total++
+				h.offer(distItem{a, e.ord})
+			}
+		}
+	}
+	count := func(es []geoEntry, inside bool) {
+		for _, e := range es {
+			if member[e.ord>>6]&(1<<(e.ord&63)) != 0 && (inside || g.hav(e.lat, e.lon) <= g.aMax) {
+				total++
+			}
+		}
+	}
+	if inGrid {
+		// Cells from the query's outwards, so that the heap fills with
+		// near entries first and far cells are only counted.
+		b := &s.bounds
+		g.cellBounds(b, r0, r1, c0, c1)
+		rc := min(max(int(math.Floor((g.lat-gridLat0)/gridStep)), r0), r1)
+		cc := min(max(int(math.Floor((g.lon-gridLon0)/gridStep)), c0), c1)
+		everyLive := len(cons) == 0
+		visit := func(r, col int) {
+			j := c.grid.idx[r*gridCols+col]
+			if j == 0 {
+				return
+			}
+			es := c.grid.lists[j-1]
+			lo, hi := b.cell(g, r, col)
+			if lo > g.aMax {
+				return
+			}
+			if len(h.h) < h.k || lo <= h.h[0].a {
+				rank(es)
+				return
+			}
+			inside := hi <= g.aMax
+			if inside && everyLive {
+				total += len(es) - int(c.grid.dead[j-1])
+				return
+			}
+			count(es, inside)
+		}
+		for d := 0; rc-d >= r0 || rc+d <= r1 || cc-d >= c0 || cc+d <= c1; d++ {
+			for r := max(rc-d, r0); r <= min(rc+d, r1); r++ {
+				if r == rc-d || r == rc+d {
+					for col := max(cc-d, c0); col <= min(cc+d, c1); col++ {
+						visit(r, col)
+					}
+					continue
+				}
+				if cc-d >= c0 {
+					visit(r, cc-d)
+				}
+				if cc+d <= c1 {
+					visit(r, cc+d)
+				}
+			}
+		}
+	}
+	if leaves {
+		rank(c.grid.outside)
+	}
+	return c.nearPage(res, &h, s, total, off)
+}
+
+func (c *corpus) nearPage(res Result, h *distHeap, s *scratch, total, off int) Result {
+	s.dheap = h.h
+	res.Total = total
+	items := h.h
+	slices.SortFunc(items, func(x, y distItem) int {
+		switch {
+		case h.less(x, y):
+			return -1
+		case h.less(y, x):
+			return 1
+		}
+		return 0
+	})
+	if off >= len(items) {
+		return res
+	}
+	res.Hits = make([]Hit, 0, len(items)-off)
+	for _, it := range items[off:] {
+		d := math.Round(havKm(it.a)*1000) / 1000
+		res.Hits = append(res.Hits, Hit{ID: c.id(it.ord), DistanceKm: d})
+	}
+	return res
 }

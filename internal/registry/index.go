@@ -579,7 +579,8 @@ func (c *corpus) put(d *docIn, keep bool) {
 				break
 			}
 			if n >= 2 {
-				c.toks[c.token(t)].strong.add(ord, universe)
+				id := c.token(t) // may grow c.toks
+				c.toks[id].strong.add(ord, universe)
 			}
 		}
 	}
@@ -591,7 +592,8 @@ func (c *corpus) put(d *docIn, keep bool) {
 				break
 			}
 			if n >= 2 {
-				tp := &c.toks[c.token(t)]
+				id := c.token(t)
+				tp := &c.toks[id]
 				if !tp.strong.lastIs(ord) {
 					tp.weak.add(ord, universe)
 				}
@@ -868,13 +870,21 @@ func (c *corpus) walk() nameWalk {
 	return w
 }
 
+// place finds where delta[j] goes: at or after i, galloping from there.
 func (w *nameWalk) place() {
-	if w.j < len(w.delta) {
-		o := w.delta[w.j]
-		rest := w.base[w.i:]
-		k, _ := slices.BinarySearchFunc(rest, o, w.c.cmpNames)
-		w.at = w.i + k
+	if w.j >= len(w.delta) {
+		return
 	}
+	o, base := w.delta[w.j], w.base
+	lo, hi, step := w.i, w.i, 1
+	for hi < len(base) && w.c.cmpNames(base[hi], o) < 0 {
+		lo = hi + 1
+		hi = lo + step
+		step <<= 1
+	}
+	hi = min(hi, len(base))
+	k, _ := slices.BinarySearchFunc(base[lo:hi], o, w.c.cmpNames)
+	w.at = lo + k
 }
 
 func (w *nameWalk) next() (uint32, bool) {
@@ -939,7 +949,7 @@ func newPlan(q string, page, size int, near *Point, radius float64) (plan, error
 		}
 		switch {
 		case math.IsNaN(radius) || radius < 0:
-			return p, arogya.Errorf(arogya.EINVALID, "radius_km must be positive")
+			return p, arogya.Errorf(arogya.EINVALID, "radius_km must not be negative")
 		case radius > MaxRadiusKm:
 			return p, arogya.Errorf(arogya.EINVALID, "radius_km must be at most %d", MaxRadiusKm)
 		case radius == 0:
@@ -1186,154 +1196,6 @@ func (c *corpus) weakSources(srcs []*postings, start int, id uint32) []*postings
 	return srcs
 }
 
-// union returns the bitmap of the union of srcs, in s.tmp.
-func (c *corpus) union(s *scratch, srcs []*postings, words int) []uint64 {
-	tmp := bitsBuf(s.tmp, words)
-	s.tmp = tmp
-	clear(tmp)
-	for _, p := range srcs {
-		orInto(tmp, p)
-	}
-	return tmp
-}
-
-// evaluate intersects the constraints and the live entries. The result is
-// a sorted list when small, else a bitmap.
-func (c *corpus) evaluate(s *scratch, cons []constraint, words int) (list []uint32, bm []uint64, isList bool) {
-	slices.SortFunc(cons, func(a, b constraint) int { return a.est - b.est })
-	listMax := max(1024, words)
-	c0 := &cons[0]
-	if c0.est <= listMax {
-		list = c.unionList(s, c0.all, words)
-		for i := 1; i < len(cons) && len(list) > 0; i++ {
-			list = c.filterList(s, list, cons[i].all, words)
-		}
-		s.list = list
-		return list, nil, true
-	}
-	acc := bitsBuf(s.acc, words)
-	s.acc = acc
-	if len(c0.all) == 1 && c0.all[0].bm != nil {
-		n := copy(acc, c0.all[0].bm.w)
-		clear(acc[n:])
-	} else {
-		clear(acc)
-		for _, p := range c0.all {
-			orInto(acc, p)
-		}
-	}
-	andWords(acc, c.alive)
-	for i := 1; i < len(cons); i++ {
-		all := cons[i].all
-		if len(all) == 1 && all[0].bm != nil {
-			andWords(acc, all[0].bm.w)
-			continue
-		}
-		andWords(acc, c.union(s, all, words))
-	}
-	return nil, acc, false
-}
-
-// unionList lists the live ords in the union of srcs, sorted.
-func (c *corpus) unionList(s *scratch, srcs []*postings, words int) []uint32 {
-	out := s.list[:0]
-	if len(srcs) == 1 && srcs[0].bm == nil {
-		for _, o := range srcs[0].ids {
-			if c.isAlive(o) {
-				out = append(out, o)
-			}
-		}
-		return out
-	}
-	total := 0
-	sparse := true
-	for _, p := range srcs {
-		total += p.size()
-		sparse = sparse && p.bm == nil
-	}
-	if sparse && total <= 2048 {
-		for _, p := range srcs {
-			out = append(out, p.ids...)
-		}
-		slices.Sort(out)
-		out = slices.Compact(out)
-		n := 0
-		for _, o := range out {
-			if c.isAlive(o) {
-				out[n] = o
-				n++
-			}
-		}
-		return out[:n]
-	}
-	tmp := c.union(s, srcs, words)
-	andWords(tmp, c.alive)
-	return appendBits(out, tmp)
-}
-
-// appendBits appends the set bits of w, ascending.
-func appendBits(out []uint32, w []uint64) []uint32 {
-	for i, x := range w {
-		for x != 0 {
-			out = append(out, uint32(i<<6|bits.TrailingZeros64(x)))
-			x &= x - 1
-		}
-	}
-	return out
-}
-
-// filterList keeps the ords of list that are in the union of srcs.
-func (c *corpus) filterList(s *scratch, list []uint32, srcs []*postings, words int) []uint32 {
-	if len(srcs) == 1 && srcs[0].bm != nil {
-		bm := srcs[0].bm.w
-		n := 0
-		for _, o := range list {
-			if hasBit(bm, o) {
-				list[n] = o
-				n++
-			}
-		}
-		return list[:n]
-	}
-	if useBitmap(list, srcs, words) {
-		tmp := c.union(s, srcs, words)
-		n := 0
-		for _, o := range list {
-			if tmp[o>>6]&(1<<(o&63)) != 0 {
-				list[n] = o
-				n++
-			}
-		}
-		return list[:n]
-	}
-	curs := s.curs[:0]
-	for _, p := range srcs {
-		curs = append(curs, newCursor(p))
-	}
-	s.curs = curs
-	n := 0
-	for _, o := range list {
-		for i := range curs {
-			if curs[i].has(o) {
-				list[n] = o
-				n++
-				break
-			}
-		}
-	}
-	return list[:n]
-}
-
-// useBitmap reports whether testing the ords of list against srcs costs
-// less through a bitmap of their union than with a cursor on each.
-func useBitmap(list []uint32, srcs []*postings, words int) bool {
-	est := 0
-	for _, p := range srcs {
-		est += p.size()
-	}
-	return len(list)*len(srcs)*8 > words+est
-}
-
 // splitTiers splits a sorted match list into the ords where every word is
 // in the name and the rest.
 func (c *corpus) splitTiers(s *scratch, cons []constraint, list []uint32) (t1, t2 []uint32) {
@@ -1507,205 +1369,4 @@ func (h *nameHeap) sorted() []uint32 {
 	out := append([]uint32(nil), h.h...)
 	slices.SortFunc(out, h.c.cmpName)
 	return out
-}
-
-// ---- nearby ----
-
-type distItem struct {
-	a   float64 // haversine a
-	ord uint32
-}
-
-// distHeap keeps the k nearest: a max-heap on (a, ID).
-type distHeap struct {
-	c *corpus
-	h []distItem
-	k int
-}
-
-func (h *distHeap) less(x, y distItem) bool {
-	if x.a != y.a {
-		return x.a < y.a
-	}
-	return h.c.cmpName(x.ord, y.ord) < 0 // same distance: by name, then ID
-}
-
-func (h *distHeap) offer(it distItem) {
-	if len(h.h) < h.k {
-		h.h = append(h.h, it)
-		for i := len(h.h) - 1; i > 0; {
-			p := (i - 1) / 2
-			if !h.less(h.h[p], h.h[i]) {
-				break
-			}
-			h.h[i], h.h[p] = h.h[p], h.h[i]
-			i = p
-		}
-		return
-	}
-	if !h.less(it, h.h[0]) {
-		return
-	}
-	h.h[0] = it
-	n := len(h.h)
-	for i := 0; ; {
-		l := 2*i + 1
-		if l >= n {
-			break
-		}
-		m := l
-		if r := l + 1; r < n && h.less(h.h[l], h.h[r]) {
-			m = r
-		}
-		if !h.less(h.h[i], h.h[m]) {
-			break
-		}
-		h.h[i], h.h[m] = h.h[m], h.h[i]
-		i = m
-	}
-}
-
-func (c *corpus) searchNear(s *scratch, p *plan, cons []constraint, words, off, want int) Result {
-	res := Result{Page: p.page, PageSize: p.size, Hits: []Hit{}}
-	g := p.near
-	if !c.sch.geo || c.grid.idx == nil && len(c.grid.outside) == 0 {
-		return res
-	}
-	r0, r1, c0, c1, leaves := g.cellRange()
-	geoEst := 0
-	inGrid := c.grid.idx != nil && r0 <= r1 && c0 <= c1
-	if inGrid {
-		for r := r0; r <= r1; r++ {
-			for i := r*gridCols + c0; i <= r*gridCols+c1; i++ {
-				geoEst += len(c.grid.cell(i))
-			}
-		}
-	}
-	if leaves {
-		geoEst += len(c.grid.outside)
-	}
-	h := distHeap{c: c, h: s.dheap[:0], k: want}
-	total := 0
-	member := c.alive
-	if len(cons) > 0 {
-		list, bm, isList := c.evaluate(s, cons, words)
-		// A listed match costs a distance and likely a cache miss; a cell
-		// entry a bit test, and a distance only when it matches.
-		if isList && len(list)*16 <= geoEst+words {
-			for _, o := range list {
-				lat, lon := c.lat[o], c.lon[o]
-				if lat == 0 && lon == 0 {
-					continue
-				}
-				if a := g.hav(lat, lon); a <= g.aMax {
-					total++
-					h.offer(distItem{a, o})
-				}
-			}
-			return c.nearPage(res, &h, s, total, off)
-		}
-		if isList {
-			bm = bitsBuf(s.acc, words)
-			s.acc = bm
-			clear(bm)
-			for _, o := range list {
-				bm[o>>6] |= 1 << (o & 63)
-			}
-		}
-		member = bm
-	}
-	// rank adds an entry's matches to the total and offers them to the
-	// heap; count only counts them, for cells too far to reach the heap.
-	rank := func(es []geoEntry) {
-		for _, e := range es {
-			if member[e.ord>>6]&(1<<(e.ord&63)) == 0 {
-				continue
-			}
-			if a := g.hav(e.lat, e.lon); a <= g.aMax {
-				total++
-				h.offer(distItem{a, e.ord})
-			}
-		}
-	}
-	count := func(es []geoEntry, inside bool) {
-		for _, e := range es {
-			if member[e.ord>>6]&(1<<(e.ord&63)) != 0 && (inside || g.hav(e.lat, e.lon) <= g.aMax) {
-				total++
-			}
-		}
-	}
-	if inGrid {
-		// Cells from the query's outwards, so that the heap fills with
-		// near entries first and far cells are only counted.
-		b := &s.bounds
-		g.cellBounds(b, r0, r1, c0, c1)
-		rc := min(max(int(math.Floor((g.lat-gridLat0)/gridStep)), r0), r1)
-		cc := min(max(int(math.Floor((g.lon-gridLon0)/gridStep)), c0), c1)
-		everyLive := len(cons) == 0
-		visit := func(r, col int) {
-			j := c.grid.idx[r*gridCols+col]
-			if j == 0 {
-				return
-			}
-			es := c.grid.lists[j-1]
-			lo, hi := b.cell(g, r, col)
-			if lo > g.aMax {
-				return
-			}
-			if len(h.h) < h.k || lo <= h.h[0].a {
-				rank(es)
-				return
-			}
-			inside := hi <= g.aMax
-			if inside && everyLive {
-				total += len(es) - int(c.grid.dead[j-1])
-				return
-			}
-			count(es, inside)
-		}
-		for d := 0; rc-d >= r0 || rc+d <= r1 || cc-d >= c0 || cc+d <= c1; d++ {
-			for r := max(rc-d, r0); r <= min(rc+d, r1); r++ {
-				if r == rc-d || r == rc+d {
-					for col := max(cc-d, c0); col <= min(cc+d, c1); col++ {
-						visit(r, col)
-					}
-					continue
-				}
-				if cc-d >= c0 {
-					visit(r, cc-d)
-				}
-				if cc+d <= c1 {
-					visit(r, cc+d)
-				}
-			}
-		}
-	}
-	if leaves {
-		rank(c.grid.outside)
-	}
-	return c.nearPage(res, &h, s, total, off)
-}
-
-func (c *corpus) nearPage(res Result, h *distHeap, s *scratch, total, off int) Result {
-	s.dheap = h.h
-	res.Total = total
-	items := h.h
-	slices.SortFunc(items, func(x, y distItem) int {
-		switch {
-		case h.less(x, y):
-			return -1
-		case h.less(y, x):
-			return 1
-		}
-		return 0
-	})
-	if off >= len(items) {
-		return res
-	}
-	res.Hits = make([]Hit, 0, len(items)-off)
-	for _, it := range items[off:] {
-		d := math.Round(havKm(it.a)*1000) / 1000
-		res.Hits = append(res.Hits, Hit{ID: c.id(it.ord), DistanceKm: d})
-	}
-	return res
 }

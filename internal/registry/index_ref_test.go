@@ -159,9 +159,13 @@ func ixCompare(t *testing.T, what string, got, want Result) {
 	}
 }
 
-func TestSearchAgainstReference(t *testing.T) {
-	const n = 12_000
-	s := newIxSynth(1)
+func TestSearchAgainstReference(t *testing.T) { ixReferenceCheck(t, 1, 12_000, 250) }
+
+// ixReferenceCheck loads n random facilities, changes some, and compares
+// the index with the model on that many random queries, before and after
+// compaction.
+func ixReferenceCheck(t *testing.T, seed uint64, n, queries int) {
+	s := newIxSynth(seed)
 	x := NewIndex()
 	m := &ixRef{docs: map[string]*ixRefDoc{}}
 	var fs []*Facility
@@ -186,7 +190,7 @@ func TestSearchAgainstReference(t *testing.T) {
 		m.put(f)
 	}
 
-	queries := func() []FacilityQuery {
+	qs := func() []FacilityQuery {
 		var qs []FacilityQuery
 		word := func() string {
 			switch s.r.IntN(4) {
@@ -200,7 +204,7 @@ func TestSearchAgainstReference(t *testing.T) {
 			}
 			return s.pick(ixBrandWords)
 		}
-		for range 250 {
+		for range queries {
 			var q FacilityQuery
 			switch s.r.IntN(4) {
 			case 0:
@@ -248,7 +252,7 @@ func TestSearchAgainstReference(t *testing.T) {
 		return qs
 	}()
 	check := func(stage string) {
-		for i, q := range queries {
+		for i, q := range qs {
 			got, err := x.SearchFacilities(q)
 			want, werr := m.search(q)
 			if (err != nil) != (werr != nil) {

@@ -248,15 +248,31 @@ func TestSearchProfessionals(t *testing.T) {
 		{"pending hidden", ProfessionalQuery{Q: "hidden"}, nil},
 		{"q and filters", ProfessionalQuery{Q: "kumar", Language: "mr", Facility: "IN2710000001"}, []string{"P1", "P2"}},
 	}
-	for _, tt := range tests {
-		r, err := x.SearchProfessionals(tt.q)
-		if err != nil {
-			t.Fatalf("%s: %v", tt.name, err)
-		}
-		if got := ixIDs(r); !slices.Equal(got, tt.want) && len(got)+len(tt.want) > 0 || r.Total != len(tt.want) {
-			t.Errorf("%s: got %v (total %d), want %v", tt.name, got, r.Total, tt.want)
+	check := func(stage string) {
+		for _, tt := range tests {
+			r, err := x.SearchProfessionals(tt.q)
+			if err != nil {
+				t.Fatalf("%s %s: %v", stage, tt.name, err)
+			}
+			if got := ixIDs(r); !slices.Equal(got, tt.want) && len(got)+len(tt.want) > 0 || r.Total != len(tt.want) {
+				t.Errorf("%s %s: got %v (total %d), want %v", stage, tt.name, got, r.Total, tt.want)
+			}
 		}
 	}
+	check("put")
+	// Replace P2 with itself and compact: the lists are renumbered.
+	p2 := ixPro("P2", "Sunita Kumari", func(p *Professional) {
+		p.Category, p.System = "nurse", ""
+		p.Languages = []string{"mr"}
+		p.Facilities = []string{"IN2710000001", "IN2710000002"}
+		p.Qualifications = []Qualification{{Degree: "B.Sc Nursing"}}
+	})
+	x.PutProfessional(p2)
+	check("replaced")
+	x.pro.mu.Lock()
+	x.pro.compact()
+	x.pro.mu.Unlock()
+	check("compacted")
 	if f, p, d := x.Counts(); f != 0 || p != 4 || d != 0 {
 		t.Errorf("Counts = %d, %d, %d; want 0, 4, 0", f, p, d)
 	}
@@ -564,5 +580,48 @@ func TestIndexConcurrent(t *testing.T) {
 	wg.Wait()
 	if f, _, _ := x.Counts(); f != 2000-334 {
 		t.Errorf("count %d, want %d", f, 2000-334)
+	}
+}
+
+var ixRounds = []string{"Alpha", "Beta", "Gamma", "Delta"}
+
+func TestIndexAutoCompaction(t *testing.T) {
+	x := NewIndex()
+	const n = 3000
+	put := func(round int) {
+		fs := make([]*Facility, 0, n)
+		for i := range n {
+			fs = append(fs, ixFac(fmt.Sprintf("F%04d", i), fmt.Sprintf("%s Clinic %d", ixRounds[round], i%7), func(f *Facility) {
+				f.Lat, f.Lon = 12.9+float64(i%50)/100, 77.5+float64(i/50)/100
+			}))
+		}
+		x.PutFacilities(fs)
+	}
+	put(0)
+	for round := 1; round <= 3; round++ {
+		for i := range n { // one at a time, as from the change feed
+			x.PutFacility(ixFac(fmt.Sprintf("F%04d", i), fmt.Sprintf("%s Clinic %d", ixRounds[round], i%7), func(f *Facility) {
+				f.Lat, f.Lon = 12.9+float64(i%50)/100, 77.5+float64(i/50)/100
+			}))
+		}
+	}
+	c := x.fac
+	c.mu.RLock()
+	ords, live := int(c.n), c.live
+	c.mu.RUnlock()
+	if live != n || ords >= 4*n {
+		t.Errorf("%d ords for %d live: not compacted", ords, live)
+	}
+	for _, q := range []FacilityQuery{{Q: "delta"}, {Q: "clinic"}, {State: "29"}, {Near: &Point{13.1, 77.8}, RadiusKm: 100}} {
+		r, err := x.SearchFacilities(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Total != n {
+			t.Errorf("%+v: total %d, want %d", q, r.Total, n)
+		}
+	}
+	if r, _ := x.SearchFacilities(FacilityQuery{Q: "gamma"}); r.Total != 0 {
+		t.Errorf("old names: total %d", r.Total)
 	}
 }

@@ -34,16 +34,6 @@ func (p *postings) size() int {
 	return len(p.ids)
 }
 
-// has reports whether ord is in p.
-func (p *postings) has(ord uint32) bool {
-	if p.bm != nil {
-		i := int(ord >> 6)
-		return i < len(p.bm.w) && p.bm.w[i]&(1<<(ord&63)) != 0
-	}
-	_, found := slices.BinarySearch(p.ids, ord)
-	return found
-}
-
 // add appends ord, which is greater than any ord in p. universe is the
 // number of ords allocated so far: it decides when the list turns dense.
 func (p *postings) add(ord uint32, universe uint32) {
@@ -57,7 +47,7 @@ func (p *postings) add(ord uint32, universe uint32) {
 	if n := len(p.ids); n > 0 && p.ids[n-1] == ord {
 		return
 	}
-	p.ids = append(p.ids, ord)
+	p.ids = appendLean(p.ids, ord)
 	if n := len(p.ids); n >= denseMin && uint32(n)*32 >= universe {
 		d := &denseSet{w: make([]uint64, 0, int(universe>>6)+1), n: n}
 		for _, id := range p.ids {
@@ -119,6 +109,17 @@ func (p *postings) memBytes() int {
 }
 
 const deadOrd = ^uint32(0)
+
+// appendLean is append growing by a quarter, not doubling: slack in the
+// many lists of a big index costs more than the extra copying.
+func appendLean[T any](s []T, v T) []T {
+	if len(s) == cap(s) && len(s) >= 64 {
+		t := make([]T, len(s), len(s)+len(s)/4)
+		copy(t, s)
+		s = t
+	}
+	return append(s, v)
+}
 
 func setBit(w []uint64, ord uint32) []uint64 {
 	i := int(ord >> 6)
@@ -345,4 +346,154 @@ func packID(s string) (uint64, bool) {
 		v = v*10 + uint64(d)
 	}
 	return 1<<63 | letters<<51 | uint64(nd)<<47 | v, true
+}
+
+// ---- set algebra over postings, for searches ----
+
+// union returns the bitmap of the union of srcs, in s.tmp.
+func (c *corpus) union(s *scratch, srcs []*postings, words int) []uint64 {
+	tmp := bitsBuf(s.tmp, words)
+	s.tmp = tmp
+	clear(tmp)
+	for _, p := range srcs {
+		orInto(tmp, p)
+	}
+	return tmp
+}
+
+// evaluate intersects the constraints and the live entries. The result is
+// a sorted list when small, else a bitmap.
+func (c *corpus) evaluate(s *scratch, cons []constraint, words int) (list []uint32, bm []uint64, isList bool) {
+	slices.SortFunc(cons, func(a, b constraint) int { return a.est - b.est })
+	listMax := max(1024, words)
+	c0 := &cons[0]
+	if c0.est <= listMax {
+		list = c.unionList(s, c0.all, words)
+		for i := 1; i < len(cons) && len(list) > 0; i++ {
+			list = c.filterList(s, list, cons[i].all, words)
+		}
+		s.list = list
+		return list, nil, true
+	}
+	acc := bitsBuf(s.acc, words)
+	s.acc = acc
+	if len(c0.all) == 1 && c0.all[0].bm != nil {
+		n := copy(acc, c0.all[0].bm.w)
+		clear(acc[n:])
+	} else {
+		clear(acc)
+		for _, p := range c0.all {
+			orInto(acc, p)
+		}
+	}
+	andWords(acc, c.alive)
+	for i := 1; i < len(cons); i++ {
+		all := cons[i].all
+		if len(all) == 1 && all[0].bm != nil {
+			andWords(acc, all[0].bm.w)
+			continue
+		}
+		andWords(acc, c.union(s, all, words))
+	}
+	return nil, acc, false
+}
+
+// unionList lists the live ords in the union of srcs, sorted.
+func (c *corpus) unionList(s *scratch, srcs []*postings, words int) []uint32 {
+	out := s.list[:0]
+	if len(srcs) == 1 && srcs[0].bm == nil {
+		for _, o := range srcs[0].ids {
+			if c.isAlive(o) {
+				out = append(out, o)
+			}
+		}
+		return out
+	}
+	total := 0
+	sparse := true
+	for _, p := range srcs {
+		total += p.size()
+		sparse = sparse && p.bm == nil
+	}
+	if sparse && total <= 2048 {
+		for _, p := range srcs {
+			out = append(out, p.ids...)
+		}
+		slices.Sort(out)
+		out = slices.Compact(out)
+		n := 0
+		for _, o := range out {
+			if c.isAlive(o) {
+				out[n] = o
+				n++
+			}
+		}
+		return out[:n]
+	}
+	tmp := c.union(s, srcs, words)
+	andWords(tmp, c.alive)
+	return appendBits(out, tmp)
+}
+
+// appendBits appends the set bits of w, ascending.
+func appendBits(out []uint32, w []uint64) []uint32 {
+	for i, x := range w {
+		for x != 0 {
+			out = append(out, uint32(i<<6|bits.TrailingZeros64(x)))
+			x &= x - 1
+		}
+	}
+	return out
+}
+
+// filterList keeps the ords of list that are in the union of srcs.
+func (c *corpus) filterList(s *scratch, list []uint32, srcs []*postings, words int) []uint32 {
+	if len(srcs) == 1 && srcs[0].bm != nil {
+		bm := srcs[0].bm.w
+		n := 0
+		for _, o := range list {
+			if hasBit(bm, o) {
+				list[n] = o
+				n++
+			}
+		}
+		return list[:n]
+	}
+	if useBitmap(list, srcs, words) {
+		tmp := c.union(s, srcs, words)
+		n := 0
+		for _, o := range list {
+			if tmp[o>>6]&(1<<(o&63)) != 0 {
+				list[n] = o
+				n++
+			}
+		}
+		return list[:n]
+	}
+	curs := s.curs[:0]
+	for _, p := range srcs {
+		curs = append(curs, newCursor(p))
+	}
+	s.curs = curs
+	n := 0
+	for _, o := range list {
+		for i := range curs {
+			if curs[i].has(o) {
+				list[n] = o
+				n++
+				break
+			}
+		}
+	}
+	return list[:n]
+}
+
+// useBitmap reports whether testing the ords of list against srcs costs
+// less through a bitmap of their union than with a cursor on each.
+func useBitmap(list []uint32, srcs []*postings, words int) bool {
+	est := 0
+	for _, p := range srcs {
+		est += p.size()
+	}
+	return len(list)*len(srcs)*8 > words+est
 }
