@@ -407,35 +407,15 @@ func runOps(ctx context.Context, name string, concurrency int, d time.Duration, 
 	deadline := start.Add(d)
 	for w := range concurrency {
 		wg.Go(func() {
-			var lat []time.Duration
-			var ok, fails, reviews, reqs int
-			kinds := map[string]int{}
+			var t tally
 			for ctx.Err() == nil && time.Now().Before(deadline) {
 				t0 := time.Now()
 				r := op(ctx, w)
-				el := time.Since(t0)
-				reqs += r.Requests
-				switch {
-				case r.OK:
-					ok++
-					lat = append(lat, el)
-				case r.Review:
-					reviews++
-				case ctx.Err() == nil:
-					fails++
-					kinds[r.Kind]++
-				}
+				t.add(ctx, r, time.Since(t0))
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			res.Ops += ok
-			res.Errors += fails
-			res.Reviews += reviews
-			res.Requests += reqs
-			res.Latencies = append(res.Latencies, lat...)
-			for k, n := range kinds {
-				res.Kinds[k] += n
-			}
+			t.into(res)
 		})
 	}
 	wg.Wait()
@@ -448,7 +428,7 @@ func runOps(ctx context.Context, name string, concurrency int, d time.Duration, 
 // the moment it was scheduled, so time spent waiting for a free worker is
 // included rather than hidden (no coordinated omission).
 func runOpsAt(ctx context.Context, name string, concurrency int, d time.Duration, rate float64, op func(ctx context.Context, worker int) opResult) *loadResult {
-	res := &loadResult{Scenario: name, Concurrency: concurrency, Kinds: map[string]int{}}
+	res := &loadResult{Scenario: name, Concurrency: concurrency, Kinds: map[string]int{}, Offered: rate}
 	total := int(rate * d.Seconds())
 	tickets := make(chan time.Time, total)
 	start := time.Now()
@@ -470,40 +450,57 @@ func runOpsAt(ctx context.Context, name string, concurrency int, d time.Duration
 	var wg sync.WaitGroup
 	for w := range concurrency {
 		wg.Go(func() {
-			var lat []time.Duration
-			var ok, fails, reqs int
-			kinds := map[string]int{}
+			var t tally
 			for at := range tickets {
 				if ctx.Err() != nil {
 					break
 				}
 				r := op(ctx, w)
-				el := time.Since(at)
-				reqs += r.Requests
-				switch {
-				case r.OK:
-					ok++
-					lat = append(lat, el)
-				case ctx.Err() == nil:
-					fails++
-					kinds[r.Kind]++
-				}
+				t.add(ctx, r, time.Since(at))
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			res.Ops += ok
-			res.Errors += fails
-			res.Requests += reqs
-			res.Latencies = append(res.Latencies, lat...)
-			for k, n := range kinds {
-				res.Kinds[k] += n
-			}
+			t.into(res)
 		})
 	}
 	wg.Wait()
 	res.Elapsed = time.Since(start)
-	res.Offered = rate
 	return res
+}
+
+// tally is one load worker's count, merged into the result at the end.
+type tally struct {
+	lat                      []time.Duration
+	ok, fails, reviews, reqs int
+	kinds                    map[string]int
+}
+
+func (t *tally) add(ctx context.Context, r opResult, el time.Duration) {
+	t.reqs += r.Requests
+	switch {
+	case r.OK:
+		t.ok++
+		t.lat = append(t.lat, el)
+	case r.Review:
+		t.reviews++
+	case ctx.Err() == nil:
+		t.fails++
+		if t.kinds == nil {
+			t.kinds = map[string]int{}
+		}
+		t.kinds[r.Kind]++
+	}
+}
+
+func (t *tally) into(res *loadResult) {
+	res.Ops += t.ok
+	res.Errors += t.fails
+	res.Reviews += t.reviews
+	res.Requests += t.reqs
+	res.Latencies = append(res.Latencies, t.lat...)
+	for k, n := range t.kinds {
+		res.Kinds[k] += n
+	}
 }
 
 // latencySummary is the distribution of operation latencies.

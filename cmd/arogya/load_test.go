@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -234,5 +235,34 @@ func TestBaselines(t *testing.T) {
 		if res.Ops == 0 || res.Errors != 0 || !strings.HasPrefix(out.String(), sc) {
 			t.Errorf("%s: %q", sc, out.String())
 		}
+	}
+}
+
+// TestRunOpsAtOpenLoop: the open loop offers exactly rate × duration
+// operations, and a slow operation's delay shows in the latency of those
+// queued behind it (measured from their scheduled times), not hidden.
+func TestRunOpsAtOpenLoop(t *testing.T) {
+	var calls atomic.Int64
+	res := runOpsAt(context.Background(), "facility-search", 1, 500*time.Millisecond, 100, func(context.Context, int) opResult {
+		if calls.Add(1) == 1 {
+			time.Sleep(200 * time.Millisecond) // one worker: the next ~20 wait behind this
+		}
+		return opResult{OK: true, Requests: 1}
+	})
+	if res.Ops != 50 || res.Requests != 50 || res.Offered != 100 {
+		t.Fatalf("ops %d requests %d offered %v, want 50, 50, 100", res.Ops, res.Requests, res.Offered)
+	}
+	s := summarize(res.Latencies)
+	if s.Max < 200*time.Millisecond {
+		t.Fatalf("max latency %s: the stall was hidden", s.Max)
+	}
+	queued := 0
+	for _, l := range res.Latencies {
+		if l > 50*time.Millisecond {
+			queued++
+		}
+	}
+	if queued < 10 {
+		t.Fatalf("only %d operations show the wait behind the stall", queued)
 	}
 }

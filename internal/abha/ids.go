@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/checkdigit"
 )
 
 // ABHA numbers
@@ -36,7 +37,7 @@ func NewNumber() (string, error) {
 			}
 		}
 	}
-	b = append(b, '0'+byte(luhnDigit(string(b))))
+	b = append(b, '0'+byte(checkdigit.Luhn(string(b))))
 	return string(b), nil
 }
 
@@ -84,25 +85,7 @@ func LuhnValid(digits string) bool {
 	if len(digits) < 2 || !allDigits(digits) {
 		return false
 	}
-	return luhnDigit(digits[:len(digits)-1]) == int(digits[len(digits)-1]-'0')
-}
-
-// luhnDigit returns the Luhn check digit to append to payload (all digits).
-func luhnDigit(payload string) int {
-	sum := 0
-	double := true // the rightmost payload digit is doubled
-	for i := len(payload) - 1; i >= 0; i-- {
-		d := int(payload[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return (10 - sum%10) % 10
+	return checkdigit.Luhn(digits[:len(digits)-1]) == int(digits[len(digits)-1]-'0')
 }
 
 // Aadhaar numbers (Verhoeff)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/arogya-health/arogya/internal/checkdigit"
 	"github.com/arogya-health/arogya/internal/india"
 )
 
@@ -32,7 +33,7 @@ func ValidFacilityID(id string) bool {
 // ABDM's numbers start), the last a Luhn check digit.
 func NewHPRID() string {
 	body := fmt.Sprintf("%d%012d", 7+randN(2), randN(1_000_000_000_000))
-	return body + string(rune('0'+luhnDigit(body)))
+	return body + string(rune('0'+checkdigit.Luhn(body)))
 }
 
 // NormaliseHPRID strips hyphens and spaces from a displayed HPR number.
@@ -43,7 +44,7 @@ func NormaliseHPRID(s string) string {
 // ValidHPRID reports whether id (without hyphens) is 14 digits with a
 // correct Luhn check digit.
 func ValidHPRID(id string) bool {
-	return len(id) == 14 && allDigits(id) && luhnDigit(id[:13]) == int(id[13]-'0')
+	return len(id) == 14 && allDigits(id) && checkdigit.Luhn(id[:13]) == int(id[13]-'0')
 }
 
 // FormatHPRID shows a 14-digit HPR number as NN-NNNN-NNNN-NNNN.
@@ -52,24 +53,6 @@ func FormatHPRID(id string) string {
 		return id
 	}
 	return id[:2] + "-" + id[2:6] + "-" + id[6:10] + "-" + id[10:]
-}
-
-// luhnDigit returns the Luhn check digit for the digits in body.
-func luhnDigit(body string) int {
-	sum := 0
-	double := true // the rightmost digit of body is doubled
-	for i := len(body) - 1; i >= 0; i-- {
-		d := int(body[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return (10 - sum%10) % 10
 }
 
 // ValidHandle reports whether h is a valid HPR address handle (the part

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/arogya-health/arogya/internal/checkdigit"
 	"github.com/arogya-health/arogya/internal/india"
 )
 
@@ -963,7 +964,7 @@ func (s *Synth) hprID() string {
 	s.hprN++
 	num := strconv.FormatUint(v, 10)
 	body := strconv.Itoa(7+s.intn(2)) + strings.Repeat("0", 12-len(num)) + num
-	return body + string(rune('0'+luhnDigit(body)))
+	return body + string(rune('0'+checkdigit.Luhn(body)))
 }
 
 // ---- professionals ----

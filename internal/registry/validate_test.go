@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/arogya-health/arogya/internal/checkdigit"
 	"github.com/arogya-health/arogya/internal/india"
 )
 
@@ -280,7 +281,7 @@ func TestValidateProfessional(t *testing.T) {
 		{"no facilities", func(p *Professional) { p.Facilities = nil }, "", nil},
 		{"id formatted", func(p *Professional) { p.ID = FormatHPRID(NewHPRID()) }, "", func(p *Professional) bool { return ValidHPRID(p.ID) }},
 		{"id bad check digit", func(p *Professional) {
-			p.ID = "7123456789012" + strconv.Itoa((luhnDigit("7123456789012")+1)%10)
+			p.ID = "7123456789012" + strconv.Itoa((checkdigit.Luhn("7123456789012")+1)%10)
 		}, "id", nil},
 		{"address", func(p *Professional) { p.Address.PIN = "" }, "address.pin", nil},
 		{"phone", func(p *Professional) { p.Phone = "12" }, "phone", nil},
