@@ -21,7 +21,7 @@ var (
 )
 
 // Roles this binary can serve.
-var knownRoles = []string{"abha", "registry"}
+var knownRoles = []string{"abha", "registry", "cm"}
 
 // Config is the node's configuration: flags with AROGYA_* fallbacks.
 type Config struct {
@@ -38,6 +38,7 @@ type Config struct {
 	KYCFixtures   string
 	LogLevel      string
 	DebugAddr     string
+	RegistryURL   string // where the cm role asks the registry whether a facility is verified
 }
 
 // newFlagSet returns a flag set whose defaults come from the environment.
@@ -74,6 +75,7 @@ func addServeFlags(fs *flag.FlagSet, cfg *Config, getenv func(string) string) *s
 	str(&cfg.SMSWebhook, "sms-webhook", "", "POST SMS as JSON to this URL (a real SMS gateway)")
 	str(&cfg.AdminToken, "admin-token", "", "operator bearer token for /api/v1/admin/… (default: generated into DATA/admin-token)")
 	str(&cfg.KYCFixtures, "kyc-fixtures", "", "JSON file of Aadhaar identities to use instead of the sandbox KYC")
+	str(&cfg.RegistryURL, "registry-url", "", "the facility registry the cm role checks services against (default: this node's public URL)")
 	str(&cfg.DebugAddr, "debug-addr", "", "serve Go's pprof profiles on this separate address, e.g. 127.0.0.1:6060 (off by default)")
 	roles := new(string)
 	str(roles, "roles", strings.Join(knownRoles, ","), "comma-separated roles to serve: "+strings.Join(knownRoles, ", "))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,6 +19,7 @@ import (
 	"github.com/arogya-health/arogya/internal/abha"
 	"github.com/arogya-health/arogya/internal/audit"
 	"github.com/arogya-health/arogya/internal/auth"
+	"github.com/arogya-health/arogya/internal/gateway"
 	"github.com/arogya-health/arogya/internal/httpx"
 	"github.com/arogya-health/arogya/internal/notify"
 	"github.com/arogya-health/arogya/internal/registry"
@@ -41,6 +43,7 @@ type node struct {
 	sms       notify.SMS
 	abha      *abha.Service
 	registry  *registry.Service
+	gateway   *gateway.Service
 	stop      context.CancelFunc // ends background work (the registry's index follower)
 	webSecret []byte             // signs the registry's verifier sessions; derived from the master key, so shared by nodes
 	admin     string             // operator token
@@ -116,6 +119,15 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 			return nil, fmt.Errorf("registry: loading the search index: %w", err)
 		}
 	}
+	if cfg.has("cm") {
+		regURL := cfg.RegistryURL
+		if regURL == "" {
+			regURL = cfg.PublicURL // the registry role of this node, reached over HTTP like any other
+		}
+		n.gateway = gateway.NewService(n.db, n.keys, &gateway.RegistryClient{BaseURL: regURL}, n.audit, gateway.Config{
+			Issuer: strings.TrimRight(cfg.PublicURL, "/") + "/gateway", CMID: cfg.CMID, Argon: opt.Argon, Now: opt.Now,
+		})
+	}
 	n.handler = n.routes()
 	return n, nil
 }
@@ -154,6 +166,9 @@ func (n *node) routes() http.Handler {
 	if n.cfg.has("abha") {
 		abha.NewHandler(n.abha, n.keys).Register(mux, n.requireAdmin)
 		web.NewABHA(n.abha, web.Options{CMID: n.cfg.CMID}).Register(mux)
+	}
+	if n.cfg.has("cm") {
+		gateway.NewHandler(n.gateway, n.cfg.PublicURL).Register(mux, n.requireAdmin)
 	}
 	if n.cfg.has("registry") {
 		registry.NewHandler(n.registry, n.admin).Register(mux)

@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"Transact", testTransact},
 	}
 	tests = append(tests, registryTests...)
+	tests = append(tests, gatewayTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, open(t))

@@ -1,0 +1,413 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/audit"
+	"github.com/arogya-health/arogya/internal/auth"
+)
+
+// Keys signs and checks the gateway's tokens (RS256, the "sign" purpose of
+// internal/auth).
+type Keys interface {
+	SignJWT(claims jwt.MapClaims) (string, error)
+	ParseJWT(token string, opts ...jwt.ParserOption) (jwt.MapClaims, error)
+	JWKS() auth.JWKS
+}
+
+// Facilities tells whether a facility is verified in the registry. The
+// registry is another role, so the implementation asks it over HTTP
+// (RegistryClient).
+type Facilities interface {
+	FacilityVerified(ctx context.Context, id string) (bool, error)
+}
+
+// Auditor records audit events.
+type Auditor interface {
+	Record(ctx context.Context, e audit.Event) error
+}
+
+// Config tunes the service.
+type Config struct {
+	// Issuer is the iss of the gateway's tokens: its public base URL with
+	// /gateway, e.g. https://hiecm.example.in/gateway.
+	Issuer string
+	// CMID is the consent manager's ID (X-CM-ID), e.g. "sbx".
+	CMID string
+	// AccessTTL and RefreshTTL are the lifetimes of session tokens; zero
+	// means 20 and 30 minutes (ABDM's gateway: clients refresh at 15).
+	AccessTTL, RefreshTTL time.Duration
+	// Argon is the cost of hashing client secrets; tests lower it.
+	Argon auth.ArgonParams
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Service holds the gateway's rules for bridges and sessions.
+type Service struct {
+	store      Store
+	keys       Keys
+	facilities Facilities
+	audit      Auditor
+	cfg        Config
+
+	mu      sync.Mutex
+	secrets map[string]cachedSecret // bridge ID → secret that last verified
+}
+
+type cachedSecret struct {
+	digest string
+	at     time.Time
+}
+
+// NewService returns the gateway service.
+func NewService(store Store, keys Keys, facilities Facilities, auditor Auditor, cfg Config) *Service {
+	if cfg.AccessTTL == 0 {
+		cfg.AccessTTL = 20 * time.Minute
+	}
+	if cfg.RefreshTTL == 0 {
+		cfg.RefreshTTL = 30 * time.Minute
+	}
+	if cfg.Argon == (auth.ArgonParams{}) {
+		cfg.Argon = auth.DefaultArgon
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{store: store, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: map[string]cachedSecret{}}
+}
+
+// CMID is the consent manager's ID.
+func (s *Service) CMID() string { return s.cfg.CMID }
+
+func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
+
+var bridgeIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$`)
+
+// CreateBridge registers a bridge (operator only) and returns it with its
+// client secret, which is shown only this once. The bridge ID is also its
+// clientId.
+func (s *Service) CreateBridge(ctx context.Context, id, name, callbackURL string) (*Bridge, string, error) {
+	if arogya.ActorFrom(ctx).Kind != arogya.ActorOperator {
+		return nil, "", arogya.Errorf(arogya.EFORBIDDEN, "only the operator creates bridges")
+	}
+	id, name = strings.TrimSpace(id), strings.Join(strings.Fields(name), " ")
+	if !bridgeIDPattern.MatchString(id) {
+		return nil, "", arogya.Errorf(arogya.EINVALID, "id must be 3 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
+	}
+	if n := utf8.RuneCountInString(name); n < 3 || n > 200 {
+		return nil, "", arogya.Errorf(arogya.EINVALID, "name must be 3 to 200 characters")
+	}
+	version := ""
+	if callbackURL != "" {
+		u, err := checkCallbackURL(callbackURL)
+		if err != nil {
+			return nil, "", err
+		}
+		callbackURL, version = u, V05
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, "", err
+	}
+	secret := base64.RawURLEncoding.EncodeToString(raw[:])
+	hash, err := auth.HashPassword(secret, s.cfg.Argon)
+	if err != nil {
+		return nil, "", err
+	}
+	now := s.now()
+	b := &Bridge{ID: id, Name: name, URL: callbackURL, Version: version, SecretHash: hash, Active: true, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateBridge(ctx, b); err != nil {
+		return nil, "", err
+	}
+	return b, secret, s.record(ctx, "gateway.bridge.create", id, "ok", "")
+}
+
+// Bridges lists the bridges, for the operator.
+func (s *Service) Bridges(ctx context.Context) ([]*Bridge, error) {
+	if arogya.ActorFrom(ctx).Kind != arogya.ActorOperator {
+		return nil, arogya.Errorf(arogya.EFORBIDDEN, "only the operator lists bridges")
+	}
+	return s.store.Bridges(ctx)
+}
+
+// checkCallbackURL accepts an absolute http(s) URL without query, fragment
+// or credentials, and returns it without a trailing slash.
+func checkCallbackURL(raw string) (string, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || len(raw) > 500 {
+		return "", arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "url must be an absolute http(s) URL without query, fragment or credentials")
+	}
+	return strings.TrimRight(u.String(), "/"), nil
+}
+
+// secretCacheFor is how long a verified client secret skips argon2.
+const secretCacheFor = 10 * time.Minute
+
+// authenticate checks a bridge's client credentials.
+func (s *Service) authenticate(ctx context.Context, clientID, secret string) (*Bridge, error) {
+	bad := arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1001", "invalid client id or secret")
+	if clientID == "" || secret == "" || len(clientID) > 64 || len(secret) > 200 {
+		return nil, bad
+	}
+	b, err := s.store.Bridge(ctx, clientID)
+	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
+		return nil, bad
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !b.Active {
+		return nil, bad
+	}
+	sum := sha256.Sum256([]byte(secret))
+	digest := hex.EncodeToString(sum[:])
+	s.mu.Lock()
+	c, ok := s.secrets[b.ID]
+	s.mu.Unlock()
+	if ok && s.cfg.Now().Sub(c.at) < secretCacheFor && subtle.ConstantTimeCompare([]byte(c.digest), []byte(digest)) == 1 {
+		return b, nil
+	}
+	match, err := auth.CheckPassword(b.SecretHash, secret)
+	if err != nil || !match {
+		return nil, bad
+	}
+	s.mu.Lock()
+	s.secrets[b.ID] = cachedSecret{digest: digest, at: s.cfg.Now()}
+	s.mu.Unlock()
+	return b, nil
+}
+
+// Session is what POST /sessions answers.
+type Session struct {
+	AccessToken      string `json:"accessToken"`
+	ExpiresIn        int    `json:"expiresIn"`        // seconds
+	RefreshExpiresIn int    `json:"refreshExpiresIn"` // seconds
+	RefreshToken     string `json:"refreshToken"`
+	TokenType        string `json:"tokenType"`
+}
+
+// NewSession opens a session for a bridge with its client credentials.
+func (s *Service) NewSession(ctx context.Context, clientID, secret string) (*Session, error) {
+	b, err := s.authenticate(ctx, clientID, secret)
+	if err != nil {
+		return nil, err
+	}
+	return s.issue(b)
+}
+
+// Refresh opens a new session from a refresh token.
+func (s *Service) Refresh(ctx context.Context, clientID, refreshToken string) (*Session, error) {
+	claims, err := s.parse(refreshToken, "Refresh")
+	if err != nil {
+		return nil, err
+	}
+	sub, _ := claims["sub"].(string)
+	if clientID != "" && clientID != sub {
+		return nil, arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1001", "the refresh token belongs to another client")
+	}
+	b, err := s.activeBridge(ctx, sub)
+	if err != nil {
+		return nil, err
+	}
+	return s.issue(b)
+}
+
+func (s *Service) issue(b *Bridge) (*Session, error) {
+	now := s.cfg.Now()
+	jti := func() string {
+		var r [16]byte
+		_, _ = rand.Read(r[:])
+		return hex.EncodeToString(r[:])
+	}
+	access, err := s.keys.SignJWT(jwt.MapClaims{
+		"iss": s.cfg.Issuer, "sub": b.ID, "clientId": b.ID, "azp": b.ID, "typ": "Bearer",
+		"iat": now.Unix(), "exp": now.Add(s.cfg.AccessTTL).Unix(), "jti": jti(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	refresh, err := s.keys.SignJWT(jwt.MapClaims{
+		"iss": s.cfg.Issuer, "sub": b.ID, "typ": "Refresh",
+		"iat": now.Unix(), "exp": now.Add(s.cfg.RefreshTTL).Unix(), "jti": jti(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Session{AccessToken: access, ExpiresIn: int(s.cfg.AccessTTL.Seconds()), RefreshToken: refresh,
+		RefreshExpiresIn: int(s.cfg.RefreshTTL.Seconds()), TokenType: "bearer"}, nil
+}
+
+// parse checks a gateway token's signature, issuer, expiry and type.
+func (s *Service) parse(token, typ string) (jwt.MapClaims, error) {
+	bad := arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1002", "invalid or expired gateway token: open a session at /v0.5/sessions")
+	claims, err := s.keys.ParseJWT(token, jwt.WithIssuer(s.cfg.Issuer), jwt.WithExpirationRequired(),
+		jwt.WithTimeFunc(s.cfg.Now))
+	if err != nil {
+		return nil, bad
+	}
+	if t, _ := claims["typ"].(string); t != typ {
+		return nil, bad
+	}
+	return claims, nil
+}
+
+func (s *Service) activeBridge(ctx context.Context, id string) (*Bridge, error) {
+	b, err := s.store.Bridge(ctx, id)
+	if arogya.ErrorCode(err) == arogya.ENOTFOUND || (err == nil && !b.Active) {
+		return nil, arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1002", "the token's bridge is unknown or disabled")
+	}
+	return b, err
+}
+
+// VerifyAccess returns the bridge whose access token this is.
+func (s *Service) VerifyAccess(ctx context.Context, token string) (*Bridge, error) {
+	claims, err := s.parse(token, "Bearer")
+	if err != nil {
+		return nil, err
+	}
+	sub, _ := claims["sub"].(string)
+	return s.activeBridge(ctx, sub)
+}
+
+// SetURL sets a bridge's callback URL; version is the protocol version of
+// the endpoint used (V05 for PATCH /v1/bridges, V3 for the v3 endpoint),
+// which decides how the gateway will call the bridge.
+func (s *Service) SetURL(ctx context.Context, b *Bridge, callbackURL, version string) error {
+	u, err := checkCallbackURL(callbackURL)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetBridgeURL(ctx, b.ID, u, version, s.now()); err != nil {
+		return err
+	}
+	return s.record(ctx, "gateway.bridge.url", b.ID, "ok", version)
+}
+
+// ServiceInput is one entry of addUpdateServices.
+type ServiceInput struct {
+	ID     string
+	Name   string
+	Types  []string
+	Active bool
+}
+
+// MaxServicesPerCall bounds one addUpdateServices call.
+const MaxServicesPerCall = 100
+
+// AddUpdateServices registers or updates services of the bridge. Each ID
+// must be a facility verified in the registry, and not another bridge's.
+func (s *Service) AddUpdateServices(ctx context.Context, b *Bridge, in []ServiceInput) error {
+	if len(in) == 0 || len(in) > MaxServicesPerCall {
+		return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "send 1 to 100 services")
+	}
+	now := s.now()
+	out := make([]*HIService, 0, len(in))
+	seen := map[string]int{}
+	for i, si := range in {
+		id := strings.ToUpper(strings.TrimSpace(si.ID))
+		name := strings.Join(strings.Fields(si.Name), " ")
+		if id == "" || len(id) > 64 {
+			return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "services["+itoa(i)+"].id is required")
+		}
+		if n := utf8.RuneCountInString(name); n < 1 || n > 200 {
+			return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "services["+itoa(i)+"].name must be 1 to 200 characters")
+		}
+		var types []string
+		for _, t := range si.Types {
+			t = strings.ToUpper(strings.TrimSpace(t))
+			if t != TypeHIP && t != TypeHIU && t != TypeHealthLocker {
+				return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "services["+itoa(i)+"].type must be HIP, HIU or HEALTH_LOCKER")
+			}
+			if !contains(types, t) {
+				types = append(types, t)
+			}
+		}
+		if len(types) == 0 {
+			return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "services["+itoa(i)+"].type is required")
+		}
+		if j, ok := seen[id]; ok {
+			// The same ID twice in one call: merge the types, as ABDM
+			// registers a service once per type.
+			for _, t := range types {
+				if !contains(out[j].Types, t) {
+					out[j].Types = append(out[j].Types, t)
+				}
+			}
+			out[j].Active = out[j].Active || si.Active
+			continue
+		}
+		ok, err := s.facilities.FacilityVerified(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return arogya.ABDMError(arogya.EUNPROCESSABLE, "ABDM-1018", "services["+itoa(i)+"].id is not a verified facility in the registry")
+		}
+		seen[id] = len(out)
+		out = append(out, &HIService{ID: id, BridgeID: b.ID, Name: name, Types: types, Active: si.Active, UpdatedAt: now})
+	}
+	if err := s.store.PutServices(ctx, b.ID, out); err != nil {
+		if arogya.ErrorCode(err) == arogya.ECONFLICT {
+			return arogya.ABDMError(arogya.ECONFLICT, "ABDM-1019", "a service id is registered to another bridge")
+		}
+		return err
+	}
+	return s.record(ctx, "gateway.bridge.services", b.ID, "ok", itoa(len(out))+" services")
+}
+
+// Services lists the bridge's services.
+func (s *Service) Services(ctx context.Context, b *Bridge) ([]*HIService, error) {
+	return s.store.Services(ctx, b.ID)
+}
+
+// Certs are the public keys that verify the gateway's tokens: the RS256
+// keys of the JWKS.
+func (s *Service) Certs() auth.JWKS {
+	all := s.keys.JWKS()
+	out := auth.JWKS{Keys: []auth.JWK{}}
+	for _, k := range all.Keys {
+		if k.Alg == "RS256" {
+			out.Keys = append(out.Keys, k)
+		}
+	}
+	return out
+}
+
+func (s *Service) record(ctx context.Context, action, bridgeID, outcome, detail string) error {
+	actor := "bridge:" + bridgeID
+	if arogya.ActorFrom(ctx).Kind == arogya.ActorOperator {
+		actor = "operator"
+	}
+	return s.audit.Record(ctx, audit.Event{Actor: actor, Action: action, Subject: "bridge:" + bridgeID, Outcome: outcome, Detail: detail})
+}
+
+func contains(ss []string, s string) bool {
+	for _, v := range ss {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}
