@@ -7,7 +7,7 @@ func TestLuhn(t *testing.T) {
 		payload string
 		want    int
 	}{
-		{"7992739871", 3}, // the textbook example: 79927398713
+		{"7992739871", 3},      // the textbook example: 79927398713
 		{"411111111111111", 1}, // the test card 4111 1111 1111 1111
 		{"0", 0},
 		{"", 0},

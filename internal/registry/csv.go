@@ -712,7 +712,6 @@ func NewFacilityWriter(w io.Writer) *FacilityWriter {
 	return &FacilityWriter{newRowWriter(w, facilityColumns)}
 }
 
-
 // Write writes one facility.
 func (fw *FacilityWriter) Write(f *Facility) error { return fw.rw.write(f) }
 
@@ -727,7 +726,6 @@ func NewProfessionalWriter(w io.Writer) *ProfessionalWriter {
 	return &ProfessionalWriter{newRowWriter(w, professionalColumns)}
 }
 
-
 // Write writes one professional.
 func (pw *ProfessionalWriter) Write(p *Professional) error { return pw.rw.write(p) }
 
@@ -741,7 +739,6 @@ type DrugWriter struct{ rw *rowWriter[*Drug] }
 func NewDrugWriter(w io.Writer) *DrugWriter {
 	return &DrugWriter{newRowWriter(w, drugColumns)}
 }
-
 
 // Write writes one drug.
 func (dw *DrugWriter) Write(d *Drug) error { return dw.rw.write(d) }

@@ -69,8 +69,8 @@ func professional(handle string) *registry.Professional {
 		Council: "Andhra Pradesh Medical Council", RegistrationNumber: "APMC/12345",
 		Qualifications: []registry.Qualification{{Degree: "MBBS", University: "Andhra University", Year: 2008}},
 		Specialities:   []string{"cardiology"}, Languages: []string{"te", "en"},
-		Address:        registry.Address{City: "Visakhapatnam", StateCode: "28", DistrictCode: "520", PIN: "530002"},
-		Phone:          "9876543210", Email: "doctor@example.org",
+		Address: registry.Address{City: "Visakhapatnam", StateCode: "28", DistrictCode: "520", PIN: "530002"},
+		Phone:   "9876543210", Email: "doctor@example.org",
 	}
 }
 
