@@ -44,6 +44,8 @@ type node struct {
 	abha      *abha.Service
 	registry  *registry.Service
 	gateway   *gateway.Service
+	outbox    *gateway.Outbox
+	bg        context.Context    // lives until Close: background work runs under it
 	stop      context.CancelFunc // ends background work (the registry's index follower)
 	webSecret []byte             // signs the registry's verifier sessions; derived from the master key, so shared by nodes
 	admin     string             // operator token
@@ -110,12 +112,13 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 	n.abha = abha.NewService(n.db, kyc, n.sms, n.audit, n.keys, abha.Config{
 		CMID: cfg.CMID, Issuer: cfg.PublicURL, Secret: auth.DeriveKey(master, "abha"), Argon: opt.Argon, Now: opt.Now,
 	})
+	// Background work (the registry's index follower, the gateway's outbox)
+	// lives until Close.
+	n.bg, n.stop = context.WithCancel(context.WithoutCancel(ctx))
 	if cfg.has("registry") {
-		var bg context.Context
-		bg, n.stop = context.WithCancel(context.WithoutCancel(ctx))
 		n.webSecret = auth.DeriveKey(master, "registry/web-session")
 		n.registry = registry.NewService(n.db, n.audit, registry.Config{Argon: opt.Argon, Logger: logger, Now: opt.Now})
-		if err := n.registry.Start(bg); err != nil {
+		if err := n.registry.Start(n.bg); err != nil {
 			return nil, fmt.Errorf("registry: loading the search index: %w", err)
 		}
 	}
@@ -124,9 +127,12 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 		if regURL == "" {
 			regURL = cfg.PublicURL // the registry role of this node, reached over HTTP like any other
 		}
+		issuer := strings.TrimRight(cfg.PublicURL, "/") + "/gateway"
 		n.gateway = gateway.NewService(n.db, n.keys, &gateway.RegistryClient{BaseURL: regURL}, n.audit, gateway.Config{
-			Issuer: strings.TrimRight(cfg.PublicURL, "/") + "/gateway", CMID: cfg.CMID, Argon: opt.Argon, Now: opt.Now,
+			Issuer: issuer, CMID: cfg.CMID, Argon: opt.Argon, Now: opt.Now,
 		})
+		n.outbox = gateway.NewOutbox(n.db, n.keys, issuer, gateway.OutboxConfig{Logger: logger, Now: opt.Now})
+		go n.outbox.Run(n.bg)
 	}
 	n.handler = n.routes()
 	return n, nil
@@ -168,7 +174,7 @@ func (n *node) routes() http.Handler {
 		web.NewABHA(n.abha, web.Options{CMID: n.cfg.CMID}).Register(mux)
 	}
 	if n.cfg.has("cm") {
-		gateway.NewHandler(n.gateway, n.cfg.PublicURL).Register(mux, n.requireAdmin)
+		gateway.NewHandler(n.gateway, n.db, n.outbox, n.cfg.PublicURL).Register(mux, n.requireAdmin)
 	}
 	if n.cfg.has("registry") {
 		registry.NewHandler(n.registry, n.admin).Register(mux)

@@ -37,6 +37,8 @@ type env struct {
 	verified string // a verified facility's ID
 	pending  string // a pending one's
 	now      atomic.Int64
+	keys     *auth.Keys
+	svc      *gateway.Service
 }
 
 func newEnv(t testing.TB) *env {
@@ -78,11 +80,13 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e.keys = keys
 	gmux := http.NewServeMux()
 	e.gw = httptest.NewServer(gmux)
 	t.Cleanup(e.gw.Close)
 	svc := gateway.NewService(e.db, keys, &gateway.RegistryClient{BaseURL: e.reg.URL}, log,
 		gateway.Config{Issuer: e.gw.URL + "/gateway", CMID: "sbx", Argon: cheapArgon, Now: clock})
+	e.svc = svc
 	operator := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Header.Get("Authorization") != "Bearer op" {
@@ -92,7 +96,7 @@ func newEnv(t testing.TB) *env {
 			next.ServeHTTP(w, r.WithContext(arogya.NewContext(r.Context(), arogya.Actor{Kind: arogya.ActorOperator})))
 		})
 	}
-	gateway.NewHandler(svc, e.gw.URL).Register(gmux, operator)
+	gateway.NewHandler(svc, e.db, nil, e.gw.URL).Register(gmux, operator)
 	return e
 }
 

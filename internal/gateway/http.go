@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,12 +17,15 @@ import (
 // operator's bridge administration under /api/v1/admin/bridges.
 type Handler struct {
 	svc       *Service
-	publicURL string // the node's public base URL, for jwks_uri
+	msgs      MessageStore // the outbox, for the operator's views; may be nil
+	outbox    *Outbox      // kicked after a replay; may be nil
+	publicURL string       // the node's public base URL, for jwks_uri
 }
 
 // NewHandler returns the handler; publicURL is the node's public base URL.
-func NewHandler(svc *Service, publicURL string) *Handler {
-	return &Handler{svc: svc, publicURL: strings.TrimRight(publicURL, "/")}
+// msgs and outbox serve the operator's outbox views and may be nil.
+func NewHandler(svc *Service, msgs MessageStore, outbox *Outbox, publicURL string) *Handler {
+	return &Handler{svc: svc, msgs: msgs, outbox: outbox, publicURL: strings.TrimRight(publicURL, "/")}
 }
 
 // Register adds the routes to mux. requireOperator wraps the operator's
@@ -44,6 +48,90 @@ func (h *Handler) Register(mux *http.ServeMux, requireOperator func(http.Handler
 
 	mux.Handle("POST /api/v1/admin/bridges", requireOperator(http.HandlerFunc(h.createBridge)))
 	mux.Handle("GET /api/v1/admin/bridges", requireOperator(http.HandlerFunc(h.listBridges)))
+	if h.msgs != nil {
+		mux.Handle("GET /api/v1/admin/outbox", requireOperator(http.HandlerFunc(h.listOutbox)))
+		mux.Handle("POST /api/v1/admin/outbox/{id}/replay", requireOperator(http.HandlerFunc(h.replay)))
+	}
+}
+
+type outboundJSON struct {
+	ID          int64  `json:"id"`
+	RequestID   string `json:"requestId"`
+	Bridge      string `json:"bridge"`
+	Kind        string `json:"kind"`
+	Target      string `json:"target,omitempty"`
+	Status      string `json:"status"`
+	Attempts    int    `json:"attempts"`
+	LastError   string `json:"lastError,omitempty"`
+	CreatedAt   string `json:"createdAt"`
+	NextAt      string `json:"nextAt,omitempty"`
+	DeliveredAt string `json:"deliveredAt,omitempty"`
+}
+
+func rfc3339(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02T15:04:05.000Z")
+}
+
+// listOutbox lists outbound messages by status (DEAD by default), newest
+// first, with counts of every status. Bodies are not shown: they may hold
+// personal data.
+func (h *Handler) listOutbox(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	status := strings.ToUpper(q.Get("status"))
+	if status == "" {
+		status = OutDead
+	}
+	if status != OutDead && status != OutPending && status != OutDelivered {
+		httpx.Error(w, r, arogya.Errorf(arogya.EINVALID, "status must be PENDING, DELIVERED or DEAD"))
+		return
+	}
+	var before int64
+	if b := q.Get("before"); b != "" {
+		n, err := strconv.ParseInt(b, 10, 64)
+		if err != nil || n < 1 {
+			httpx.Error(w, r, arogya.Errorf(arogya.EINVALID, "before must be a message id"))
+			return
+		}
+		before = n
+	}
+	msgs, err := h.msgs.OutboundByStatus(r.Context(), status, before, 100)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	counts, err := h.msgs.OutboundCounts(r.Context())
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	items := make([]outboundJSON, len(msgs))
+	for i, m := range msgs {
+		items[i] = outboundJSON{ID: m.ID, RequestID: m.RequestID, Bridge: m.BridgeID, Kind: m.Kind, Target: m.TargetID,
+			Status: m.Status, Attempts: m.Attempts, LastError: m.LastError, CreatedAt: rfc3339(m.CreatedAt),
+			NextAt: rfc3339(m.NextAt), DeliveredAt: rfc3339(m.DeliveredAt)}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"counts": counts, "items": items})
+}
+
+// replay makes a dead message due again.
+func (h *Handler) replay(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		httpx.Error(w, r, arogya.Errorf(arogya.EINVALID, "id must be a message id"))
+		return
+	}
+	if err := h.msgs.Replay(r.Context(), id, h.svc.cfg.Now()); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	_ = h.svc.audit.Record(r.Context(), auditOperator("gateway.outbox.replay", strconv.FormatInt(id, 10)))
+	if h.outbox != nil {
+		h.outbox.Kick()
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 type sessionRequest struct {

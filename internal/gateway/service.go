@@ -396,6 +396,10 @@ func (s *Service) record(ctx context.Context, action, bridgeID, outcome, detail 
 	return s.audit.Record(ctx, audit.Event{Actor: actor, Action: action, Subject: "bridge:" + bridgeID, Outcome: outcome, Detail: detail})
 }
 
+func auditOperator(action, subject string) audit.Event {
+	return audit.Event{Actor: "operator", Action: action, Subject: subject, Outcome: "ok"}
+}
+
 func contains(ss []string, s string) bool {
 	for _, v := range ss {
 		if v == s {

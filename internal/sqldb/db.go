@@ -6,10 +6,11 @@
 // bulk copy) is described by a Dialect, supplied by internal/sqlite or
 // internal/postgres, which also own the schema migrations.
 //
-// *DB implements abha.Store, audit.Store, auth.KeyStore, registry.Store and
-// gateway.Store. Each role's tables carry the role's prefix (abha_, audit_,
-// auth_, registry_, gateway_) and no query joins across roles, so a
-// deployment may later give a role its own database.
+// *DB implements abha.Store, audit.Store, auth.KeyStore, registry.Store,
+// gateway.Store and gateway.MessageStore. Each role's tables carry the
+// role's prefix (abha_, audit_, auth_, registry_, gateway_) and no query
+// joins across roles, so a deployment may later give a role its own
+// database.
 package sqldb
 
 import (

@@ -1,0 +1,259 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// OutboxConfig tunes delivery.
+type OutboxConfig struct {
+	Workers     int           // concurrent deliveries; 0 means 32
+	Batch       int           // messages claimed at once; 0 means 256
+	Lease       time.Duration // how long a claimed message is ours; 0 means 30 s
+	PollEvery   time.Duration // idle poll interval; 0 means 250 ms
+	MaxAttempts int           // attempts before a message is dead; 0 means 12 (about 5 hours with the default delays)
+	BaseDelay   time.Duration // first retry delay; 0 means 1 s, doubling
+	MaxDelay    time.Duration // retry delay cap; 0 means 1 hour
+	Timeout     time.Duration // per delivery; 0 means 10 s
+	HTTP        *http.Client  // nil means a client with Timeout
+	Logger      *slog.Logger
+	Now         func() time.Time
+}
+
+// Outbox delivers the gateway's outbound messages to bridges.
+type Outbox struct {
+	store  MessageStore
+	keys   Keys
+	issuer string
+	cfg    OutboxConfig
+	kick   chan struct{}
+
+	tokMu  sync.Mutex
+	tok    string
+	tokExp time.Time
+}
+
+// NewOutbox returns an outbox over store; keys sign the gateway's own
+// token that every delivery carries, with issuer as iss.
+func NewOutbox(store MessageStore, keys Keys, issuer string, cfg OutboxConfig) *Outbox {
+	if cfg.Workers <= 0 {
+		cfg.Workers = 32
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 256
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 30 * time.Second
+	}
+	if cfg.PollEvery <= 0 {
+		cfg.PollEvery = 250 * time.Millisecond
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 12
+	}
+	if cfg.BaseDelay <= 0 {
+		cfg.BaseDelay = time.Second
+	}
+	if cfg.MaxDelay <= 0 {
+		cfg.MaxDelay = time.Hour
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	if cfg.HTTP == nil {
+		cfg.HTTP = &http.Client{Timeout: cfg.Timeout, Transport: &http.Transport{
+			Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: cfg.Workers, IdleConnTimeout: 90 * time.Second,
+			DialContext: (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		}}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Outbox{store: store, keys: keys, issuer: issuer, cfg: cfg, kick: make(chan struct{}, 1)}
+}
+
+// Kick wakes the outbox: something was just enqueued.
+func (o *Outbox) Kick() {
+	select {
+	case o.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx ends.
+func (o *Outbox) Run(ctx context.Context) {
+	sem := make(chan struct{}, o.cfg.Workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for ctx.Err() == nil {
+		now := o.cfg.Now()
+		msgs, err := o.store.ClaimDue(ctx, now, now.Add(o.cfg.Lease), o.cfg.Batch)
+		if err != nil {
+			if ctx.Err() == nil {
+				o.cfg.Logger.Warn("gateway outbox: claiming messages", "err", err)
+			}
+			msgs = nil
+		}
+		for _, m := range msgs {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				o.deliver(ctx, m)
+			}()
+		}
+		if len(msgs) == o.cfg.Batch {
+			continue // more are due
+		}
+		select {
+		case <-ctx.Done():
+		case <-o.kick:
+		case <-time.After(o.cfg.PollEvery):
+		}
+	}
+}
+
+// RunOnce claims and delivers what is due now, waiting for the
+// deliveries; for tests and the command line.
+func (o *Outbox) RunOnce(ctx context.Context) (int, error) {
+	now := o.cfg.Now()
+	msgs, err := o.store.ClaimDue(ctx, now, now.Add(o.cfg.Lease), o.cfg.Batch)
+	if err != nil {
+		return 0, err
+	}
+	var wg sync.WaitGroup
+	for _, m := range msgs {
+		wg.Go(func() { o.deliver(ctx, m) })
+	}
+	wg.Wait()
+	return len(msgs), nil
+}
+
+// deliver makes one attempt and records its outcome.
+func (o *Outbox) deliver(ctx context.Context, m *Outbound) {
+	status, err := o.post(ctx, m)
+	attempts := m.Attempts + 1
+	var record error
+	switch {
+	case err == nil && status >= 200 && status < 300:
+		record = o.store.MarkDelivered(ctx, m.ID, o.cfg.Now())
+	case err == nil && permanent(status):
+		// The bridge refuses the message itself: retrying cannot help.
+		record = o.store.MarkDead(ctx, m.ID, attempts, "refused: HTTP "+strconv.Itoa(status))
+	default:
+		reason := "HTTP " + strconv.Itoa(status)
+		if err != nil {
+			reason = errorClass(err)
+		}
+		if attempts >= o.cfg.MaxAttempts {
+			record = o.store.MarkDead(ctx, m.ID, attempts, reason)
+		} else {
+			record = o.store.MarkRetry(ctx, m.ID, attempts, o.cfg.Now().Add(o.backoff(attempts)), reason)
+		}
+	}
+	if record != nil && ctx.Err() == nil {
+		// The lease runs out and the message is tried again: at least once.
+		o.cfg.Logger.Warn("gateway outbox: recording a delivery", "kind", m.Kind, "err", record)
+	}
+}
+
+// permanent reports whether a bridge's answer means the message will never
+// be accepted.
+func permanent(status int) bool {
+	switch status {
+	case http.StatusBadRequest, http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusGone,
+		http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity:
+		return true
+	}
+	return false
+}
+
+// backoff is the delay before attempt n+1: BaseDelay doubling per attempt,
+// capped, with ±20 % jitter so that a bridge coming back is not hit by
+// every message at once.
+func (o *Outbox) backoff(attempts int) time.Duration {
+	d := o.cfg.BaseDelay << min(attempts-1, 30)
+	if d <= 0 || d > o.cfg.MaxDelay {
+		d = o.cfg.MaxDelay
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+func (o *Outbox) post(ctx context.Context, m *Outbound) (int, error) {
+	tok, err := o.token()
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, o.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, m.URL, bytes.NewReader(m.Body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	for k, v := range m.Headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := o.cfg.HTTP.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// token returns the gateway's own access token, renewed a few minutes
+// before it expires.
+func (o *Outbox) token() (string, error) {
+	o.tokMu.Lock()
+	defer o.tokMu.Unlock()
+	now := o.cfg.Now()
+	if o.tok != "" && now.Before(o.tokExp.Add(-5*time.Minute)) {
+		return o.tok, nil
+	}
+	exp := now.Add(20 * time.Minute)
+	tok, err := o.keys.SignJWT(jwt.MapClaims{
+		"iss": o.issuer, "sub": "gateway", "clientId": "gateway", "typ": "Bearer",
+		"iat": now.Unix(), "exp": exp.Unix(),
+	})
+	if err != nil {
+		return "", err
+	}
+	o.tok, o.tokExp = tok, exp
+	return tok, nil
+}
+
+// errorClass names a network error without its text (which may hold a
+// URL): timeout, refused, or other.
+func errorClass(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "network: timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "network: connection refused"
+	default:
+		return "network: error"
+	}
+}
