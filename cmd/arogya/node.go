@@ -128,7 +128,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 			regURL = cfg.PublicURL // the registry role of this node, reached over HTTP like any other
 		}
 		issuer := strings.TrimRight(cfg.PublicURL, "/") + "/gateway"
-		n.gateway = gateway.NewService(n.db, n.keys, &gateway.RegistryClient{BaseURL: regURL}, n.audit, gateway.Config{
+		n.gateway = gateway.NewService(n.db, n.db, n.keys, &gateway.RegistryClient{BaseURL: regURL}, n.audit, gateway.Config{
 			Issuer: issuer, CMID: cfg.CMID, Argon: opt.Argon, Now: opt.Now,
 		})
 		n.outbox = gateway.NewOutbox(n.db, n.keys, issuer, gateway.OutboxConfig{Logger: logger, Now: opt.Now})

@@ -5,6 +5,7 @@
 package consent
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -107,6 +108,14 @@ type Request struct {
 	BridgeID     string           // the HIU's bridge, which receives the callbacks
 	CreatedAt    time.Time        //
 	UpdatedAt    time.Time        //
+}
+
+// Store reads consent requests. They are written together with the
+// gateway message that creates them (gateway.Effects), so the store's
+// write side lives there.
+type Store interface {
+	// ConsentRequest returns the request; ENOTFOUND when absent.
+	ConsentRequest(ctx context.Context, id string) (*Request, error)
 }
 
 // initBody is the "consent" object of consent-requests/init (v0.5 and v3).

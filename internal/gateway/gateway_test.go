@@ -84,7 +84,7 @@ func newEnv(t testing.TB) *env {
 	gmux := http.NewServeMux()
 	e.gw = httptest.NewServer(gmux)
 	t.Cleanup(e.gw.Close)
-	svc := gateway.NewService(e.db, keys, &gateway.RegistryClient{BaseURL: e.reg.URL}, log,
+	svc := gateway.NewService(e.db, e.db, keys, &gateway.RegistryClient{BaseURL: e.reg.URL}, log,
 		gateway.Config{Issuer: e.gw.URL + "/gateway", CMID: "sbx", Argon: cheapArgon, Now: clock})
 	e.svc = svc
 	operator := func(next http.Handler) http.Handler {

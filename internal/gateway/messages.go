@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"time"
+
+	"github.com/arogya-health/arogya/internal/consent"
 )
 
 // Durable messaging. A message a bridge sends is answered 202 only once it
@@ -50,7 +52,8 @@ type Outbound struct {
 // Effects are the state changes an inbound message causes, committed with
 // it. New flows add fields.
 type Effects struct {
-	Outbound []*Outbound
+	Outbound        []*Outbound
+	ConsentRequests []*consent.Request // new consent requests (consent-requests/init)
 }
 
 // MessageStore keeps the inbox and the outbox.

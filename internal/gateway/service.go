@@ -19,6 +19,7 @@ import (
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/audit"
 	"github.com/arogya-health/arogya/internal/auth"
+	"github.com/arogya-health/arogya/internal/consent"
 )
 
 // Keys signs and checks the gateway's tokens (RS256, the "sign" purpose of
@@ -60,6 +61,7 @@ type Config struct {
 // Service holds the gateway's rules for bridges and sessions.
 type Service struct {
 	store      Store
+	consents   consent.Store
 	keys       Keys
 	facilities Facilities
 	audit      Auditor
@@ -75,7 +77,7 @@ type cachedSecret struct {
 }
 
 // NewService returns the gateway service.
-func NewService(store Store, keys Keys, facilities Facilities, auditor Auditor, cfg Config) *Service {
+func NewService(store Store, consents consent.Store, keys Keys, facilities Facilities, auditor Auditor, cfg Config) *Service {
 	if cfg.AccessTTL == 0 {
 		cfg.AccessTTL = 20 * time.Minute
 	}
@@ -88,7 +90,7 @@ func NewService(store Store, keys Keys, facilities Facilities, auditor Auditor, 
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: store, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: map[string]cachedSecret{}}
+	return &Service{store: store, consents: consents, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: map[string]cachedSecret{}}
 }
 
 // CMID is the consent manager's ID.

@@ -7,10 +7,12 @@
 // internal/postgres, which also own the schema migrations.
 //
 // *DB implements abha.Store, audit.Store, auth.KeyStore, registry.Store,
-// gateway.Store and gateway.MessageStore. Each role's tables carry the
-// role's prefix (abha_, audit_, auth_, registry_, gateway_) and no query
-// joins across roles, so a deployment may later give a role its own
-// database.
+// gateway.Store, gateway.MessageStore and consent.Store. Each role's tables
+// carry the role's prefix (abha_, audit_, auth_, registry_, gateway_,
+// consent_) and no query joins across roles, so a deployment may later give
+// a role its own database; but gateway.MessageStore.Accept writes the
+// consent_ tables in the transaction of the gateway_ inbox, so those two
+// roles share one.
 package sqldb
 
 import (

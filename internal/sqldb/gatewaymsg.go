@@ -22,7 +22,8 @@ var _ gateway.MessageStore = (*DB)(nil)
 //
 // Accept is on the path of every message a bridge sends, so it is one write
 // transaction of prepared statements: the inbox row first (a duplicate stops
-// there, before anything else is written), then the outbound rows. On SQLite
+// there, before anything else is written), then the state changes (consent
+// requests, internal/sqldb/consent.go), then the outbound rows. On SQLite
 // an outbound row's ID comes from LastInsertId; PostgreSQL's driver has none,
 // so there the INSERT returns it.
 //
@@ -88,12 +89,17 @@ var (
 	errOutboundNotDead  = arogya.Errorf(arogya.ECONFLICT, "Only a dead outbound message can be replayed.")
 )
 
-// Accept records in and inserts eff.Outbound, in one transaction. A zero
-// in.ReceivedAt is set to now; an outbound message's zero CreatedAt and
-// NextAt to in.ReceivedAt and its empty Status to PENDING. Once committed,
-// the IDs and the times, at millisecond precision in UTC, are written back.
-// ECONFLICT, and nothing written, if the bridge sent the request ID before;
-// EINVALID if in has no bridge or request ID.
+// Accept records in and inserts eff.ConsentRequests and eff.Outbound, in
+// one transaction. A zero in.ReceivedAt is set to now; an outbound
+// message's zero CreatedAt and NextAt to in.ReceivedAt and its empty Status
+// to PENDING; a consent request's zero CreatedAt to in.ReceivedAt, its zero
+// UpdatedAt to CreatedAt and its empty Status to REQUESTED. Once
+// committed, the IDs, statuses and times (permissions' too), at
+// millisecond precision in UTC, are written back. ECONFLICT, and nothing
+// written, if the bridge sent the request ID before; EINVALID if in has no
+// bridge or request ID or a consent request has no ID. A consent request
+// ID already stored (a UUID collision) fails it with an internal error,
+// nothing written.
 func (db *DB) Accept(ctx context.Context, in *gateway.Inbound, eff gateway.Effects) error {
 	if in.BridgeID == "" || in.RequestID == "" {
 		return errInboundInvalid
@@ -103,9 +109,21 @@ func (db *DB) Accept(ctx context.Context, in *gateway.Inbound, eff gateway.Effec
 	if err != nil {
 		return fmt.Errorf("sqldb: accept: %w", err)
 	}
+	crows, err := newConsentRows(eff.ConsentRequests, received)
+	if errors.Is(err, errConsentInvalid) {
+		return err
+	} else if err != nil {
+		return fmt.Errorf("sqldb: accept: %w", err)
+	}
 	st, err := db.writeStmts(ctx, inboxInsert, db.outboxInsertSQL())
 	if err != nil {
 		return fmt.Errorf("sqldb: accept: %w", err)
+	}
+	var consentIns *sql.Stmt // prepared only when needed
+	if len(crows) > 0 {
+		if consentIns, err = db.writeStmt(ctx, db.consentInsertSQL()); err != nil {
+			return fmt.Errorf("sqldb: accept: %w", err)
+		}
 	}
 	err = db.Transact(ctx, func(tx *sql.Tx) error {
 		res, err := tx.StmtContext(ctx, st[0]).ExecContext(ctx, in.BridgeID, in.RequestID, in.Kind, in.Version, millis(received))
@@ -119,6 +137,11 @@ func (db *DB) Accept(ctx context.Context, in *gateway.Inbound, eff gateway.Effec
 		} else if n == 0 {
 			return errInboundDuplicate
 		}
+		if len(crows) > 0 {
+			if err := insertConsent(ctx, tx, consentIns, crows); err != nil {
+				return fmt.Errorf("sqldb: accept: %w", err)
+			}
+		}
 		if err := db.insertOutbound(ctx, tx, st[1], rows); err != nil {
 			return fmt.Errorf("sqldb: accept: %w", err)
 		}
@@ -128,6 +151,7 @@ func (db *DB) Accept(ctx context.Context, in *gateway.Inbound, eff gateway.Effec
 		return err
 	}
 	in.ReceivedAt = received
+	commitConsentRows(crows)
 	commitOutRows(rows)
 	return nil
 }

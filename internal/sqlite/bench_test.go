@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/arogya-health/arogya/internal/abha"
+	"github.com/arogya-health/arogya/internal/consent"
 	"github.com/arogya-health/arogya/internal/gateway"
 	"github.com/arogya-health/arogya/internal/registry"
 	"github.com/arogya-health/arogya/internal/sqldb"
@@ -201,6 +202,42 @@ func BenchmarkAccept(b *testing.B) {
 		i++
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkAcceptConsent accepts a consent-requests/init: one inbound
+// message, the consent request it makes and the on-init callback.
+func BenchmarkAcceptConsent(b *testing.B) {
+	db := sqlite.OpenTest(b)
+	at := time.UnixMilli(1_700_000_000_000)
+	i := 0
+	for b.Loop() {
+		in := &gateway.Inbound{BridgeID: "hiu-bridge", RequestID: fmt.Sprintf("a2c6d0f8-0b8e-4e43-9c1e-%012d", i),
+			Kind: "consent-requests/init", Version: gateway.V05, ReceivedAt: at}
+		eff := gateway.Effects{ConsentRequests: []*consent.Request{benchConsent(i, at)},
+			Outbound: []*gateway.Outbound{benchOutbound(i)}}
+		if err := db.Accept(b.Context(), in, eff); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// benchConsent returns a plausible consent request numbered i, made at at.
+func benchConsent(i int, at time.Time) *consent.Request {
+	r := &consent.Request{
+		ID: fmt.Sprintf("0c3b1f5e-7d2a-4c8e-9b61-%012d", i), Status: consent.StatusRequested,
+		Patient: fmt.Sprintf("user%d@sbx", i%100_000), Purpose: consent.Purpose{Code: "CAREMGT", Text: "Care Management"},
+		HIP: &consent.OrgRef{ID: "IN2710001234"}, HIU: consent.OrgRef{ID: "IN2810014366", Name: "City Diagnostics"},
+		CareContexts: []consent.CareContextRef{{PatientReference: "PAT-1", CareContextReference: "OP-2026-01"}},
+		Requester:    consent.Requester{Name: "Dr. Manju"},
+		HITypes:      []string{"OPConsultation", "Prescription", "DiagnosticReport"},
+		Permission: consent.Permission{AccessMode: "VIEW",
+			DateRange:   consent.DateRange{From: at.AddDate(-1, 0, 0), To: at},
+			DataEraseAt: at.AddDate(0, 1, 0), Frequency: consent.Frequency{Unit: "HOUR", Value: 1}},
+		BridgeID: "hiu-bridge", CreatedAt: at, UpdatedAt: at,
+	}
+	return r
 }
 
 // BenchmarkClaimDeliver claims due messages in batches of 100 and marks

@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, registryTests...)
 	tests = append(tests, gatewayTests...)
 	tests = append(tests, gatewayMsgTests...)
+	tests = append(tests, consentTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, open(t))

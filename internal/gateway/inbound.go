@@ -1,0 +1,188 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/google/uuid"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/consent"
+	"github.com/arogya-health/arogya/internal/httpx"
+	"github.com/arogya-health/arogya/internal/protocol"
+)
+
+// Inbound messages. A bridge POSTs a message; the gateway checks the
+// bridge's token, the envelope (requestId and timestamp, in the body for
+// v0.5 and in headers for v3) and the message itself, works out what it
+// causes, commits all of it with the inbox row, and only then answers 202.
+// The outbox delivers the callbacks afterwards.
+
+// maxMessage bounds an inbound message body.
+const maxMessage = 1 << 20
+
+// message is one inbound message being handled.
+type message struct {
+	Route   protocol.Route
+	Version string
+	Env     protocol.Envelope
+	Body    []byte
+	Bridge  *Bridge
+}
+
+// handlerFunc works out what a message causes. It must not write anything
+// itself: the effects are committed with the message.
+type handlerFunc func(ctx context.Context, m *message) (Effects, error)
+
+// handlers are the messages the consent manager takes so far, by kind.
+func (s *Service) handlers() map[string]handlerFunc {
+	return map[string]handlerFunc{
+		"consent-requests/init":   s.consentInit,
+		"consent-requests/status": s.consentStatus,
+	}
+}
+
+// registerInbound mounts every handled message at its v0.5 path under
+// /gateway and, where it has one, its v3 path under /api/hiecm.
+func (h *Handler) registerInbound(mux *http.ServeMux) {
+	for kind, fn := range h.svc.handlers() {
+		route, ok := protocol.ByKind(kind)
+		if !ok || route.Dir != protocol.ToCM {
+			panic("gateway: no inbound route for " + kind)
+		}
+		if p := protocol.GatewayPath(route, V05); p != "" {
+			mux.Handle("POST /gateway"+p, h.bridge(h.inbound(route, V05, fn)))
+		}
+		if p := protocol.GatewayPath(route, V3); p != "" {
+			mux.Handle("POST "+protocol.V3Base+p, h.bridge(h.inbound(route, V3, fn)))
+		}
+	}
+}
+
+func (h *Handler) inbound(route protocol.Route, version string, fn handlerFunc) func(w http.ResponseWriter, r *http.Request, b *Bridge) error {
+	return func(w http.ResponseWriter, r *http.Request, b *Bridge) error {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxMessage))
+		if err != nil {
+			return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "the message is larger than 1 MiB or was cut short")
+		}
+		if version == V3 {
+			if err := CheckV3Headers(r, h.svc.CMID()); err != nil {
+				return err
+			}
+		} else if got := httpx.Header(r, "X-CM-ID"); got != h.svc.CMID() {
+			return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "X-CM-ID header must be "+h.svc.CMID())
+		}
+		env, err := protocol.ReadEnvelope(version, r.Header, body)
+		if err != nil {
+			return err
+		}
+		m := &message{Route: route, Version: version, Env: env, Body: body, Bridge: b}
+		eff, err := fn(r.Context(), m)
+		if err != nil {
+			return err
+		}
+		in := &Inbound{BridgeID: b.ID, RequestID: env.RequestID, Kind: route.Kind, Version: version, ReceivedAt: h.svc.now()}
+		if err := h.msgs.Accept(r.Context(), in, eff); err != nil && arogya.ErrorCode(err) != arogya.ECONFLICT {
+			return err
+		}
+		// A repeat (ECONFLICT) was handled the first time: it gets the
+		// same 202 and causes nothing new.
+		if h.outbox != nil && len(eff.Outbound) > 0 {
+			h.outbox.Kick()
+		}
+		w.WriteHeader(http.StatusAccepted)
+		return nil
+	}
+}
+
+// callback builds an outbound message of the given kind for bridge b, in
+// the version b speaks, answering the message with request ID inResponseTo.
+func (s *Service) callback(b *Bridge, kind, targetID, inResponseTo string, payload map[string]any) (*Outbound, error) {
+	route, ok := protocol.ByKind(kind)
+	if !ok || route.Dir != protocol.ToBridge {
+		return nil, errors.New("gateway: no outbound route for " + kind)
+	}
+	if b.URL == "" {
+		return nil, arogya.ABDMError(arogya.EUNPROCESSABLE, "ABDM-1021", "the bridge has no callback URL: set it with PATCH /gateway/v1/bridges first")
+	}
+	version := b.Version
+	if version == "" {
+		version = V05
+	}
+	path := protocol.BridgePath(route, version)
+	if path == "" {
+		return nil, arogya.ABDMError(arogya.EUNPROCESSABLE, "ABDM-1021", "this message has no "+version+" form")
+	}
+	now := s.now()
+	rid := uuid.NewString()
+	headers, body, err := protocol.Build(version, rid, now, inResponseTo, payload)
+	if err != nil {
+		return nil, err
+	}
+	if h := protocol.TargetHeader(route.Target); h != "" {
+		headers[h] = targetID
+	}
+	headers["X-CM-ID"] = s.cfg.CMID
+	return &Outbound{RequestID: rid, BridgeID: b.ID, Kind: kind, TargetID: targetID, Body: body, Headers: headers,
+		URL: b.URL + path, Status: OutPending, CreatedAt: now, NextAt: now}, nil
+}
+
+// servesAs reports whether service id belongs to bridge b with the type.
+func (s *Service) servesAs(ctx context.Context, b *Bridge, id, typ string) error {
+	svc, err := s.store.Service(ctx, id)
+	if arogya.ErrorCode(err) == arogya.ENOTFOUND || (err == nil && (svc.BridgeID != b.ID || !svc.Active || !contains(svc.Types, typ))) {
+		return arogya.ABDMError(arogya.EFORBIDDEN, "ABDM-1020", "the "+typ+" id is not an active "+typ+" service of this bridge")
+	}
+	return err
+}
+
+// consentInit takes consent-requests/init from an HIU: a new consent
+// request for a person, answered on-init with its ID.
+func (s *Service) consentInit(ctx context.Context, m *message) (Effects, error) {
+	req, err := consent.ParseInit(m.Body, s.cfg.CMID, s.now())
+	if err != nil {
+		return Effects{}, err
+	}
+	if err := s.servesAs(ctx, m.Bridge, req.HIU.ID, TypeHIU); err != nil {
+		return Effects{}, err
+	}
+	req.ID, req.BridgeID = uuid.NewString(), m.Bridge.ID
+	out, err := s.callback(m.Bridge, "consent-requests/on-init", req.HIU.ID, m.Env.RequestID,
+		map[string]any{"consentRequest": map[string]string{"id": req.ID}})
+	if err != nil {
+		return Effects{}, err
+	}
+	return Effects{ConsentRequests: []*consent.Request{req}, Outbound: []*Outbound{out}}, nil
+}
+
+// consentStatus takes consent-requests/status: the HIU asks where its
+// request stands, answered on-status.
+func (s *Service) consentStatus(ctx context.Context, m *message) (Effects, error) {
+	var body struct {
+		ConsentRequestID string `json:"consentRequestId"`
+	}
+	if err := json.Unmarshal(m.Body, &body); err != nil || !protocol.IsUUID(body.ConsentRequestID) {
+		return Effects{}, arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "consentRequestId must be a consent request id (a UUID)")
+	}
+	var payload map[string]any
+	target := ""
+	req, err := s.consents.ConsentRequest(ctx, body.ConsentRequestID)
+	switch {
+	case err == nil && req.BridgeID == m.Bridge.ID:
+		target = req.HIU.ID
+		payload = map[string]any{"consentRequest": map[string]any{"id": req.ID, "status": req.Status, "consentArtefacts": []any{}}}
+	case err == nil || arogya.ErrorCode(err) == arogya.ENOTFOUND:
+		// Another HIU's request is as unknown as a missing one.
+		payload = map[string]any{"error": map[string]any{"code": "ABDM-1009", "message": "no consent request with that id was made by this HIU"}}
+	default:
+		return Effects{}, err
+	}
+	out, err := s.callback(m.Bridge, "consent-requests/on-status", target, m.Env.RequestID, payload)
+	if err != nil {
+		return Effects{}, err
+	}
+	return Effects{Outbound: []*Outbound{out}}, nil
+}
