@@ -131,7 +131,15 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 		n.gateway = gateway.NewService(n.db, n.db, n.keys, &gateway.RegistryClient{BaseURL: regURL}, n.audit, gateway.Config{
 			Issuer: issuer, CMID: cfg.CMID, Argon: opt.Argon, Now: opt.Now,
 		})
-		n.outbox = gateway.NewOutbox(n.db, n.keys, issuer, gateway.OutboxConfig{Logger: logger, Now: opt.Now})
+		lease, err := time.ParseDuration(cfg.OutboxLease)
+		if cfg.OutboxLease == "" {
+			lease, err = 30*time.Second, nil
+		}
+		if err != nil || lease < time.Second {
+			return nil, fmt.Errorf("--outbox-lease must be a duration of at least 1s, e.g. 30s")
+		}
+		n.outbox = gateway.NewOutbox(n.db, n.keys, issuer, gateway.OutboxConfig{Logger: logger, Now: opt.Now,
+			Lease: lease, Timeout: min(10*time.Second, lease/3)})
 		go n.outbox.Run(n.bg)
 	}
 	n.handler = n.routes()
