@@ -128,9 +128,15 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 			regURL = cfg.PublicURL // the registry role of this node, reached over HTTP like any other
 		}
 		issuer := strings.TrimRight(cfg.PublicURL, "/") + "/gateway"
-		n.gateway = gateway.NewService(n.db, n.db, n.keys, &gateway.RegistryClient{BaseURL: regURL}, n.audit, gateway.Config{
-			Issuer: issuer, CMID: cfg.CMID, Argon: opt.Argon, Now: opt.Now,
-		})
+		abhaURL := cfg.ABHAURL
+		if abhaURL == "" {
+			abhaURL = cfg.PublicURL // the abha role of this node, over HTTP
+		}
+		users := &gateway.ABHAKeys{BaseURL: abhaURL, Issuer: abhaURL, Now: opt.Now}
+		n.gateway = gateway.NewService(gateway.Stores{Bridges: n.db, Consents: n.db, Person: n.db}, n.keys,
+			&gateway.RegistryClient{BaseURL: regURL}, users, n.audit, gateway.Config{
+				Issuer: issuer, CMID: cfg.CMID, Argon: opt.Argon, Now: opt.Now, AuditKey: auth.DeriveKey(master, "cm/audit-subject"),
+			})
 		lease, err := time.ParseDuration(cfg.OutboxLease)
 		if cfg.OutboxLease == "" {
 			lease, err = 30*time.Second, nil

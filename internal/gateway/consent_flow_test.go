@@ -21,12 +21,12 @@ import (
 // polls the status; once speaking v0.5 and once v3.
 func TestConsentRequestFlow(t *testing.T) {
 	for _, tc := range []struct {
-		version, urlPath, initPath, statusPath, onInit, onStatus string
+		version, urlPath, initPath, statusPath, onInit, onStatus, hiuNotify string
 	}{
 		{"v0.5", "/gateway/v1/bridges", "/gateway/v0.5/consent-requests/init", "/gateway/v0.5/consent-requests/status",
-			"/v0.5/consent-requests/on-init", "/v0.5/consent-requests/on-status"},
+			"/v0.5/consent-requests/on-init", "/v0.5/consent-requests/on-status", "/v0.5/consents/hiu/notify"},
 		{"v3", "/api/hiecm/gateway/v3/bridge/url", "/api/hiecm/consent/v3/request/init", "/api/hiecm/consent/v3/request/status",
-			"/api/v3/hiu/consent/request/on-init", "/api/v3/hiu/consent/request/on-status"},
+			"/api/v3/hiu/consent/request/on-init", "/api/v3/hiu/consent/request/on-status", "/api/v3/hiu/consent/request/notify"},
 	} {
 		t.Run(tc.version, func(t *testing.T) {
 			e := newEnv(t)
@@ -148,6 +148,56 @@ func TestConsentRequestFlow(t *testing.T) {
 			bodies := hiu.all(tc.onStatus)
 			if len(bodies) != 2 || !strings.Contains(bodies[0]+bodies[1], `"status":"REQUESTED"`) || !strings.Contains(bodies[0]+bodies[1], `"ABDM-1009"`) {
 				t.Fatalf("on-status callbacks: %q", bodies)
+			}
+
+			// The person, signed in with their ABHA token, sees the request
+			// and denies it; the HIU is told.
+			asha := bearer(e.userToken(t, "asha.devi@sbx"))
+			other := bearer(e.userToken(t, "someone.else@sbx"))
+			var list struct {
+				Consents struct {
+					Size     int `json:"size"`
+					Requests []struct {
+						ID, Status string
+						HIU        struct{ ID string } `json:"hiu"`
+					} `json:"requests"`
+				} `json:"consents"`
+			}
+			if st := e.call("GET", "/cm/patients/requests", asha, nil, &list); st != 200 || list.Consents.Size != 1 ||
+				list.Consents.Requests[0].ID != got.ConsentRequest.ID || list.Consents.Requests[0].HIU.ID != e.verified {
+				t.Fatalf("the person's requests: %d %+v", st, list)
+			}
+			if st := e.call("GET", "/cm/patients/requests", other, nil, &list); st != 200 || list.Consents.Size != 0 {
+				t.Fatalf("another person sees %d requests (%d)", list.Consents.Size, st)
+			}
+			if st := e.call("GET", "/cm/patients/requests", nil, nil, nil); st != 401 {
+				t.Fatalf("no token: %d", st)
+			}
+			if st := e.call("GET", "/cm/patients/requests", bearer(tok), nil, nil); st != 401 {
+				t.Fatalf("a bridge's token as a person's: %d", st)
+			}
+			reqPath := "/cm/consent-requests/" + got.ConsentRequest.ID
+			if st := e.call("GET", reqPath, other, nil, nil); st != 404 {
+				t.Fatalf("another person's request: %d", st)
+			}
+			if st := e.call("POST", reqPath+"/deny", other, nil, nil); st != 404 {
+				t.Fatalf("another person denies: %d", st)
+			}
+			if st := e.call("POST", reqPath+"/deny", asha, nil, nil); st != 204 {
+				t.Fatalf("deny: %d", st)
+			}
+			if st := e.call("POST", reqPath+"/deny", asha, nil, nil); st != 409 {
+				t.Fatalf("deny twice: %d", st)
+			}
+			var detail struct{ Status string }
+			if st := e.call("GET", reqPath, asha, nil, &detail); st != 200 || detail.Status != "DENIED" {
+				t.Fatalf("after deny: %d %+v", st, detail)
+			}
+			ob.RunOnce(ctx)
+			notice := hiu.only(t, tc.hiuNotify)
+			if !strings.Contains(notice.body, `"status":"DENIED"`) || !strings.Contains(notice.body, got.ConsentRequest.ID) ||
+				notice.header.Get("X-HIU-ID") != e.verified {
+				t.Fatalf("hiu notify: %s %v", notice.body, notice.header)
 			}
 		})
 	}

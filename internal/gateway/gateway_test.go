@@ -39,6 +39,28 @@ type env struct {
 	now      atomic.Int64
 	keys     *auth.Keys
 	svc      *gateway.Service
+	abha     *httptest.Server // the ABHA role's key endpoint, for people's tokens
+}
+
+// users is how the consent manager checks people's ABHA tokens: against
+// the keys the ABHA role publishes over HTTP.
+func (e *env) users(t testing.TB) gateway.UserTokens {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) { w.Write(e.keys.JWKSJSON()) })
+	e.abha = httptest.NewServer(mux)
+	t.Cleanup(e.abha.Close)
+	return &gateway.ABHAKeys{BaseURL: e.abha.URL, Issuer: e.abha.URL, Now: func() time.Time { return time.UnixMilli(e.now.Load()) }}
+}
+
+// userToken is an ABHA X-token for the address, as the ABHA role issues.
+func (e *env) userToken(t testing.TB, address string) string {
+	now := time.UnixMilli(e.now.Load())
+	tok, err := e.keys.SignUserJWT(jwt.MapClaims{"iss": e.abha.URL, "sub": "91000000000000", "typ": "X-token",
+		"iat": now.Unix(), "exp": now.Add(30 * time.Minute).Unix(), "abhaAddress": address})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
 }
 
 func newEnv(t testing.TB) *env {
@@ -84,7 +106,7 @@ func newEnv(t testing.TB) *env {
 	gmux := http.NewServeMux()
 	e.gw = httptest.NewServer(gmux)
 	t.Cleanup(e.gw.Close)
-	svc := gateway.NewService(e.db, e.db, keys, &gateway.RegistryClient{BaseURL: e.reg.URL}, log,
+	svc := gateway.NewService(gateway.Stores{Bridges: e.db, Consents: e.db, Person: e.db}, keys, &gateway.RegistryClient{BaseURL: e.reg.URL}, e.users(t), log,
 		gateway.Config{Issuer: e.gw.URL + "/gateway", CMID: "sbx", Argon: cheapArgon, Now: clock})
 	e.svc = svc
 	operator := func(next http.Handler) http.Handler {

@@ -50,6 +50,7 @@ func (h *Handler) Register(mux *http.ServeMux, requireOperator func(http.Handler
 	mux.Handle("GET /api/v1/admin/bridges", requireOperator(http.HandlerFunc(h.listBridges)))
 	if h.msgs != nil {
 		h.registerInbound(mux)
+		h.registerPerson(mux)
 		mux.Handle("GET /api/v1/admin/outbox", requireOperator(http.HandlerFunc(h.listOutbox)))
 		mux.Handle("POST /api/v1/admin/outbox/{id}/replay", requireOperator(http.HandlerFunc(h.replay)))
 	}

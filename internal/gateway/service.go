@@ -56,12 +56,17 @@ type Config struct {
 	Argon auth.ArgonParams
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// AuditKey keys the hashes that name people in audit events (never
+	// their ABHA address); derive it from the master key.
+	AuditKey []byte
 }
 
 // Service holds the gateway's rules for bridges and sessions.
 type Service struct {
 	store      Store
 	consents   consent.Store
+	person     PersonStore
+	users      UserTokens
 	keys       Keys
 	facilities Facilities
 	audit      Auditor
@@ -77,7 +82,18 @@ type cachedSecret struct {
 }
 
 // NewService returns the gateway service.
-func NewService(store Store, consents consent.Store, keys Keys, facilities Facilities, auditor Auditor, cfg Config) *Service {
+// Stores are what the service keeps its state in; one *sqldb.DB is all of
+// them.
+type Stores struct {
+	Bridges  Store
+	Consents consent.Store
+	Person   PersonStore
+}
+
+// NewService returns the gateway service. users checks the ABHA tokens of
+// people using the consent manager's person API; it may be nil when that
+// API is not served.
+func NewService(st Stores, keys Keys, facilities Facilities, users UserTokens, auditor Auditor, cfg Config) *Service {
 	if cfg.AccessTTL == 0 {
 		cfg.AccessTTL = 20 * time.Minute
 	}
@@ -90,7 +106,7 @@ func NewService(store Store, consents consent.Store, keys Keys, facilities Facil
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: store, consents: consents, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: map[string]cachedSecret{}}
+	return &Service{store: st.Bridges, consents: st.Consents, person: st.Person, users: users, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: map[string]cachedSecret{}}
 }
 
 // CMID is the consent manager's ID.
@@ -396,6 +412,12 @@ func (s *Service) record(ctx context.Context, action, bridgeID, outcome, detail 
 		actor = "operator"
 	}
 	return s.audit.Record(ctx, audit.Event{Actor: actor, Action: action, Subject: "bridge:" + bridgeID, Outcome: outcome, Detail: detail})
+}
+
+// personAuditID names a person in audit events: a keyed hash of their ABHA
+// address.
+func (s *Service) personAuditID(address string) string {
+	return auth.KeyedHash(s.cfg.AuditKey, address)[:32]
 }
 
 func auditOperator(action, subject string) audit.Event {

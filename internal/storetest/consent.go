@@ -29,6 +29,8 @@ var consentTests = []struct {
 	{"ConsentRoundTrip", testConsentRoundTrip},
 	{"ConsentNotFound", testConsentNotFound},
 	{"ConsentAcceptConcurrent", testConsentAcceptConcurrent},
+	{"ConsentByPatient", testConsentByPatient},
+	{"ConsentDecide", testConsentDecide},
 }
 
 // identified returns a requester with an identifier.

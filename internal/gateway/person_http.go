@@ -1,0 +1,127 @@
+package gateway
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/consent"
+	"github.com/arogya-health/arogya/internal/httpx"
+	"github.com/arogya-health/arogya/internal/protocol"
+)
+
+// registerPerson mounts the person's consent API under /cm.
+func (h *Handler) registerPerson(mux *http.ServeMux) {
+	mux.Handle("GET /cm/patients/requests", h.personal(h.personRequests))
+	mux.Handle("GET /cm/consent-requests/{id}", h.personal(h.personRequest))
+	mux.Handle("POST /cm/consent-requests/{id}/deny", h.personal(h.personDeny))
+}
+
+// personal authenticates the person by their ABHA X-token (Authorization:
+// Bearer, or the X-token header ABHA's own API uses).
+func (h *Handler) personal(fn func(w http.ResponseWriter, r *http.Request, patient string) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := httpx.BearerToken(r.Header.Get("Authorization"))
+		if tok == "" {
+			tok = httpx.BearerToken(httpx.Header(r, "X-token"))
+		}
+		var err error
+		if tok == "" || h.svc.users == nil {
+			err = errUserToken
+		} else {
+			var patient string
+			if patient, err = h.svc.users.VerifyUser(r.Context(), tok); err == nil {
+				err = fn(w, r, patient)
+			}
+		}
+		if err != nil {
+			httpx.Error(w, r, err)
+		}
+	})
+}
+
+// consentRequestJSON is ndhm-phr-app.yml's ConsentRequestDetails.
+type consentRequestJSON struct {
+	ID           string                   `json:"id"`
+	CreatedAt    string                   `json:"createdAt"`
+	LastUpdated  string                   `json:"lastUpdated"`
+	Status       string                   `json:"status"`
+	Purpose      consent.Purpose          `json:"purpose"`
+	Patient      consent.OrgRef           `json:"patient"`
+	HIP          *consent.OrgRef          `json:"hip,omitempty"`
+	HIU          consent.OrgRef           `json:"hiu"`
+	Requester    consent.Requester        `json:"requester"`
+	HITypes      []string                 `json:"hiTypes"`
+	CareContexts []consent.CareContextRef `json:"careContexts,omitempty"`
+	Permission   map[string]any           `json:"permission"`
+}
+
+func toConsentRequestJSON(c *consent.Request) consentRequestJSON {
+	p := c.Permission
+	return consentRequestJSON{
+		ID: c.ID, CreatedAt: protocol.FormatTimestamp(c.CreatedAt), LastUpdated: protocol.FormatTimestamp(c.UpdatedAt),
+		Status: c.Status, Purpose: c.Purpose, Patient: consent.OrgRef{ID: c.Patient}, HIP: c.HIP, HIU: c.HIU,
+		Requester: c.Requester, HITypes: c.HITypes, CareContexts: c.CareContexts,
+		Permission: map[string]any{
+			"accessMode":  p.AccessMode,
+			"dateRange":   map[string]string{"from": protocol.FormatTimestamp(p.DateRange.From), "to": protocol.FormatTimestamp(p.DateRange.To)},
+			"dataEraseAt": protocol.FormatTimestamp(p.DataEraseAt),
+			"frequency":   p.Frequency,
+		},
+	}
+}
+
+func (h *Handler) personRequests(w http.ResponseWriter, r *http.Request, patient string) error {
+	q := r.URL.Query()
+	limit, offset := MaxPersonPage, 0
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"consentLimit", &limit}, {"consentOffset", &offset}} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return arogya.Errorf(arogya.EINVALID, "%s must be a whole number", p.name)
+			}
+			*p.dst = n
+		}
+	}
+	reqs, err := h.svc.PersonRequests(r.Context(), patient, strings.ToUpper(q.Get("status")), limit, offset)
+	if err != nil {
+		return err
+	}
+	items := make([]consentRequestJSON, len(reqs))
+	for i, c := range reqs {
+		items[i] = toConsentRequestJSON(c)
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"consents": map[string]any{
+		"limit": limit, "offset": offset, "size": len(items), "requests": items}})
+	return nil
+}
+
+func (h *Handler) personRequest(w http.ResponseWriter, r *http.Request, patient string) error {
+	if !protocol.IsUUID(r.PathValue("id")) {
+		return arogya.Errorf(arogya.EINVALID, "request-id must be a UUID")
+	}
+	c, err := h.svc.PersonRequest(r.Context(), patient, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, toConsentRequestJSON(c))
+	return nil
+}
+
+func (h *Handler) personDeny(w http.ResponseWriter, r *http.Request, patient string) error {
+	if !protocol.IsUUID(r.PathValue("id")) {
+		return arogya.Errorf(arogya.EINVALID, "request-id must be a UUID")
+	}
+	if err := h.svc.Deny(r.Context(), patient, r.PathValue("id")); err != nil {
+		return err
+	}
+	if h.outbox != nil {
+		h.outbox.Kick()
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,86 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/consent"
+	"github.com/arogya-health/arogya/internal/gateway"
+)
+
+var _ gateway.PersonStore = (*DB)(nil)
+
+// ConsentRequestsByPatient lists the person's consent requests, with the
+// status when st is not empty, newest first, skipping offset, at most
+// limit.
+func (db *DB) ConsentRequestsByPatient(ctx context.Context, patient, st string, limit, offset int) (_ []*consent.Request, err error) {
+	q := consentSelect + " WHERE patient = $1 AND ($2 = '' OR status = $2) ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
+	stmt, err := db.prepared(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: consent requests of a patient: %w", err)
+	}
+	rows, err := stmt.QueryContext(ctx, patient, st, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: consent requests of a patient: %w", err)
+	}
+	defer rows.Close()
+	var out []*consent.Request
+	for rows.Next() {
+		r, err := scanConsentRequest(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: consent requests of a patient: %w", err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqldb: consent requests of a patient: %w", err)
+	}
+	return out, nil
+}
+
+// DecideConsentRequest moves consent request id from status from to status
+// to at the time, and enqueues out, in one transaction: the person's
+// decision and the notices it owes are committed together. ENOTFOUND if
+// the request does not exist, ECONFLICT if its status is no longer from.
+func (db *DB) DecideConsentRequest(ctx context.Context, id, from, to string, at time.Time, out []*gateway.Outbound) error {
+	rows, err := newOutRows(out, nowMillis())
+	if err != nil {
+		return fmt.Errorf("sqldb: decide consent request: %w", err)
+	}
+	ins, err := db.writeStmt(ctx, db.outboxInsertSQL())
+	if err != nil {
+		return fmt.Errorf("sqldb: decide consent request: %w", err)
+	}
+	err = db.Transact(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, ("UPDATE consent_requests SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4"),
+			to, millis(utcMillis(at)), id, from)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			var cur string
+			err := tx.QueryRowContext(ctx, ("SELECT status FROM consent_requests WHERE id = $1"), id).Scan(&cur)
+			if errors.Is(err, sql.ErrNoRows) {
+				return errConsentNotFound
+			} else if err != nil {
+				return err
+			}
+			return arogya.Errorf(arogya.ECONFLICT, "The consent request is already %s.", cur)
+		}
+		return db.insertOutbound(ctx, tx, ins, rows)
+	})
+	if err != nil {
+		if arogya.ErrorCode(err) != arogya.EINTERNAL {
+			return err
+		}
+		return fmt.Errorf("sqldb: decide consent request: %w", err)
+	}
+	commitOutRows(rows)
+	return nil
+}

@@ -1,0 +1,96 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/consent"
+	"github.com/arogya-health/arogya/internal/gateway"
+	"github.com/arogya-health/arogya/internal/sqldb"
+)
+
+// acceptConsents stores the requests, each with an inbound message.
+func acceptConsents(t *testing.T, db *sqldb.DB, rs ...*consent.Request) {
+	t.Helper()
+	for i, r := range rs {
+		must(t, "Accept", db.Accept(ctx(t), inbound("hiu-bridge", r.ID+"-in-"+string(rune('a'+i))),
+			gateway.Effects{ConsentRequests: []*consent.Request{r}}))
+	}
+}
+
+func testConsentByPatient(t *testing.T, db *sqldb.DB) {
+	var rs []*consent.Request
+	for i := range 5 {
+		r := consentReq(100 + i)
+		r.Patient = "asha.devi@sbx"
+		r.CreatedAt, r.UpdatedAt = ms(time.Duration(i)*time.Minute), ms(time.Duration(i)*time.Minute)
+		if i == 3 {
+			r.Status = consent.StatusDenied
+		}
+		rs = append(rs, r)
+	}
+	someoneElse := consentReq(200)
+	acceptConsents(t, db, append(rs, someoneElse)...)
+	ids := func(got []*consent.Request) []string {
+		var out []string
+		for _, r := range got {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		status        string
+		limit, offset int
+		want          []*consent.Request
+	}{
+		{"", 10, 0, []*consent.Request{rs[4], rs[3], rs[2], rs[1], rs[0]}},
+		{consent.StatusRequested, 10, 0, []*consent.Request{rs[4], rs[2], rs[1], rs[0]}},
+		{consent.StatusDenied, 10, 0, []*consent.Request{rs[3]}},
+		{"", 2, 1, []*consent.Request{rs[3], rs[2]}},
+		{consent.StatusGranted, 10, 0, nil},
+	} {
+		got, err := db.ConsentRequestsByPatient(ctx(t), "asha.devi@sbx", tc.status, tc.limit, tc.offset)
+		must(t, "ConsentRequestsByPatient", err)
+		if g, w := ids(got), ids(tc.want); len(g) != len(w) || (len(g) > 0 && g[0] != w[0]) || (len(g) > 1 && g[len(g)-1] != w[len(w)-1]) {
+			t.Errorf("status %q limit %d offset %d: got %v, want %v", tc.status, tc.limit, tc.offset, g, w)
+		}
+	}
+	if got, err := db.ConsentRequestsByPatient(ctx(t), "nobody@sbx", "", 10, 0); err != nil || len(got) != 0 {
+		t.Fatalf("unknown patient: %v %v", got, err)
+	}
+}
+
+func testConsentDecide(t *testing.T, db *sqldb.DB) {
+	r := consentReq(300)
+	acceptConsents(t, db, r)
+	at := ms(time.Hour)
+	o := outbound(300)
+	must(t, "DecideConsentRequest", db.DecideConsentRequest(ctx(t), r.ID, consent.StatusRequested, consent.StatusDenied, at, []*gateway.Outbound{o}))
+	got, err := db.ConsentRequest(ctx(t), r.ID)
+	must(t, "ConsentRequest", err)
+	if got.Status != consent.StatusDenied || !got.UpdatedAt.Equal(at) {
+		t.Fatalf("after decide: status %s updated %s", got.Status, got.UpdatedAt)
+	}
+	if o.ID == 0 {
+		t.Fatal("the notice was not stored")
+	}
+	if _, err := db.Outbound(ctx(t), o.ID); err != nil {
+		t.Fatalf("notice: %v", err)
+	}
+	// A second decision from the old status conflicts and enqueues nothing.
+	o2 := outbound(301)
+	err = db.DecideConsentRequest(ctx(t), r.ID, consent.StatusRequested, consent.StatusGranted, at, []*gateway.Outbound{o2})
+	if arogya.ErrorCode(err) != arogya.ECONFLICT || o2.ID != 0 {
+		t.Fatalf("stale decision: %v (notice id %d)", err, o2.ID)
+	}
+	counts, err := db.OutboundCounts(ctx(t))
+	must(t, "OutboundCounts", err)
+	if counts[gateway.OutPending] != 1 {
+		t.Fatalf("pending notices %d, want 1", counts[gateway.OutPending])
+	}
+	err = db.DecideConsentRequest(ctx(t), "0c3b1f5e-7d2a-4c8e-9b61-999999999999", consent.StatusRequested, consent.StatusDenied, at, nil)
+	if arogya.ErrorCode(err) != arogya.ENOTFOUND {
+		t.Fatalf("unknown request: %v", err)
+	}
+}
