@@ -42,6 +42,7 @@ func (s *Service) handlers() map[string]handlerFunc {
 	return map[string]handlerFunc{
 		"consent-requests/init":   s.consentInit,
 		"consent-requests/status": s.consentStatus,
+		"consents/fetch":          s.consentFetch,
 	}
 }
 
@@ -173,7 +174,15 @@ func (s *Service) consentStatus(ctx context.Context, m *message) (Effects, error
 	switch {
 	case err == nil && req.BridgeID == m.Bridge.ID:
 		target = req.HIU.ID
-		payload = map[string]any{"consentRequest": map[string]any{"id": req.ID, "status": req.Status, "consentArtefacts": []any{}}}
+		arts, err := s.person.ArtefactsByRequest(ctx, req.ID)
+		if err != nil {
+			return Effects{}, err
+		}
+		refs := make([]map[string]string, len(arts))
+		for i, a := range arts {
+			refs[i] = map[string]string{"id": a.ID}
+		}
+		payload = map[string]any{"consentRequest": map[string]any{"id": req.ID, "status": req.Status, "consentArtefacts": refs}}
 	case err == nil || arogya.ErrorCode(err) == arogya.ENOTFOUND:
 		// Another HIU's request is as unknown as a missing one.
 		payload = map[string]any{"error": map[string]any{"code": "ABDM-1009", "message": "no consent request with that id was made by this HIU"}}
@@ -181,6 +190,34 @@ func (s *Service) consentStatus(ctx context.Context, m *message) (Effects, error
 		return Effects{}, err
 	}
 	out, err := s.callback(m.Bridge, "consent-requests/on-status", target, m.Env.RequestID, payload)
+	if err != nil {
+		return Effects{}, err
+	}
+	return Effects{Outbound: []*Outbound{out}}, nil
+}
+
+// consentFetch takes consents/fetch: the HIU asks for an artefact it was
+// told of, answered on-fetch with its status, consentDetail and signature.
+func (s *Service) consentFetch(ctx context.Context, m *message) (Effects, error) {
+	var body struct {
+		ConsentID string `json:"consentId"`
+	}
+	if err := json.Unmarshal(m.Body, &body); err != nil || !protocol.IsUUID(body.ConsentID) {
+		return Effects{}, arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "consentId must be a consent artefact id (a UUID)")
+	}
+	var payload map[string]any
+	target := ""
+	a, err := s.person.Artefact(ctx, body.ConsentID)
+	switch {
+	case err == nil && a.BridgeID == m.Bridge.ID:
+		target = a.HIUID
+		payload = map[string]any{"consent": map[string]any{"status": a.Status, "consentDetail": json.RawMessage(a.Detail), "signature": a.Signature}}
+	case err == nil || arogya.ErrorCode(err) == arogya.ENOTFOUND:
+		payload = map[string]any{"error": map[string]any{"code": "ABDM-1010", "message": "no consent artefact with that id was granted to this HIU"}}
+	default:
+		return Effects{}, err
+	}
+	out, err := s.callback(m.Bridge, "consents/on-fetch", target, m.Env.RequestID, payload)
 	if err != nil {
 		return Effects{}, err
 	}

@@ -2,7 +2,12 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
 	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/audit"
@@ -19,6 +24,9 @@ import (
 type PersonStore interface {
 	ConsentRequestsByPatient(ctx context.Context, patient, status string, limit, offset int) ([]*consent.Request, error)
 	DecideConsentRequest(ctx context.Context, id, from, to string, at time.Time, out []*Outbound) error
+	GrantConsentRequest(ctx context.Context, id, from string, at time.Time, arts []*consent.Artefact, out []*Outbound) error
+	Artefact(ctx context.Context, id string) (*consent.Artefact, error)
+	ArtefactsByRequest(ctx context.Context, requestID string) ([]*consent.Artefact, error)
 }
 
 // MaxPersonPage bounds a page of the person's requests.
@@ -79,4 +87,81 @@ func (s *Service) Deny(ctx context.Context, patient, id string) error {
 	}
 	return s.audit.Record(ctx, audit.Event{Actor: "citizen:" + s.personAuditID(patient), Action: "consent.deny",
 		Subject: "consent-request:" + r.ID, Outcome: "ok"})
+}
+
+// Approve grants the request as the person chose: one artefact per HIP,
+// each a JWS over its consentDetail signed with the gateway's key. The HIU
+// is told the artefact IDs (consents/hiu/notify) and each HIP gets its
+// artefact (consents/hip/notify); all of it is committed at once.
+func (s *Service) Approve(ctx context.Context, patient, id string, grants []consent.Grant) ([]*consent.Artefact, error) {
+	r, err := s.PersonRequest(ctx, patient, id)
+	if err != nil {
+		return nil, err
+	}
+	if r.Status != consent.StatusRequested {
+		return nil, arogya.Errorf(arogya.ECONFLICT, "the consent request is already %s", r.Status)
+	}
+	now := s.now()
+	gs, err := consent.CheckGrants(r, grants, now)
+	if err != nil {
+		return nil, err
+	}
+	hiuBridge, err := s.store.Bridge(ctx, r.BridgeID)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		arts []*consent.Artefact
+		outs []*Outbound
+		refs []map[string]string
+	)
+	for i, g := range gs {
+		// The HIP must be connected: a service of some bridge, as HIP.
+		svc, err := s.store.Service(ctx, g.HIP.ID)
+		if arogya.ErrorCode(err) == arogya.ENOTFOUND || (err == nil && (!svc.Active || !contains(svc.Types, TypeHIP))) {
+			return nil, arogya.Errorf(arogya.EUNPROCESSABLE, "consents[%d].hip is not an HIP connected to the exchange", i)
+		} else if err != nil {
+			return nil, err
+		}
+		hipBridge, err := s.store.Bridge(ctx, svc.BridgeID)
+		if err != nil {
+			return nil, err
+		}
+		if g.HIP.Name == "" {
+			g.HIP.Name = svc.Name
+		}
+		artID := uuid.NewString()
+		detail := consent.DetailOf(r, g, artID, s.cfg.CMID, now)
+		sig, err := s.keys.SignJWT(jwt.MapClaims(detail))
+		if err != nil {
+			return nil, err
+		}
+		canonical, err := json.Marshal(detail) // map keys sorted: the JWS payload's bytes
+		if err != nil {
+			return nil, err
+		}
+		arts = append(arts, &consent.Artefact{ID: artID, RequestID: r.ID, Status: consent.StatusGranted, Patient: r.Patient,
+			HIPID: g.HIP.ID, HIUID: r.HIU.ID, BridgeID: r.BridgeID, EraseAt: g.Permission.DataEraseAt, Detail: canonical, Signature: sig})
+		refs = append(refs, map[string]string{"id": artID})
+		out, err := s.callback(hipBridge, "consents/hip/notify", g.HIP.ID, "", map[string]any{"notification": map[string]any{
+			"status": consent.StatusGranted, "consentId": artID, "consentDetail": json.RawMessage(canonical), "signature": sig,
+			"grantAcknowledgement": false,
+		}})
+		if err != nil {
+			return nil, err
+		}
+		outs = append(outs, out)
+	}
+	notice, err := s.callback(hiuBridge, "consents/hiu/notify", r.HIU.ID, "", map[string]any{"notification": map[string]any{
+		"consentRequestId": r.ID, "status": consent.StatusGranted, "consentArtefacts": refs,
+	}})
+	if err != nil {
+		return nil, err
+	}
+	outs = append([]*Outbound{notice}, outs...)
+	if err := s.person.GrantConsentRequest(ctx, r.ID, consent.StatusRequested, now, arts, outs); err != nil {
+		return nil, err
+	}
+	return arts, s.audit.Record(ctx, audit.Event{Actor: "citizen:" + s.personAuditID(patient), Action: "consent.grant",
+		Subject: "consent-request:" + r.ID, Outcome: "ok", Detail: strconv.Itoa(len(arts)) + " artefacts"})
 }

@@ -16,6 +16,7 @@ func (h *Handler) registerPerson(mux *http.ServeMux) {
 	mux.Handle("GET /cm/patients/requests", h.personal(h.personRequests))
 	mux.Handle("GET /cm/consent-requests/{id}", h.personal(h.personRequest))
 	mux.Handle("POST /cm/consent-requests/{id}/deny", h.personal(h.personDeny))
+	mux.Handle("POST /cm/consent-requests/{id}/approve", h.personal(h.personApprove))
 }
 
 // personal authenticates the person by their ABHA X-token (Authorization:
@@ -123,5 +124,33 @@ func (h *Handler) personDeny(w http.ResponseWriter, r *http.Request, patient str
 		h.outbox.Kick()
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// personApprove takes ndhm-phr-app.yml's ConsentsApproveRequest:
+// {"consents":[{"hip":{"id"},"careContexts":[…],"hiTypes":[…],"permission":{…}}]}
+// and answers the artefacts made.
+func (h *Handler) personApprove(w http.ResponseWriter, r *http.Request, patient string) error {
+	if !protocol.IsUUID(r.PathValue("id")) {
+		return arogya.Errorf(arogya.EINVALID, "request-id must be a UUID")
+	}
+	var body struct {
+		Consents []consent.Grant `json:"consents"`
+	}
+	if err := httpx.DecodeJSON(r, &body); err != nil {
+		return err
+	}
+	arts, err := h.svc.Approve(r.Context(), patient, r.PathValue("id"), body.Consents)
+	if err != nil {
+		return err
+	}
+	if h.outbox != nil {
+		h.outbox.Kick()
+	}
+	out := make([]map[string]any, len(arts))
+	for i, a := range arts {
+		out[i] = map[string]any{"id": a.ID, "hip": map[string]string{"id": a.HIPID}, "status": a.Status}
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"consents": out})
 	return nil
 }

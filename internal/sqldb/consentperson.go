@@ -3,7 +3,6 @@ package sqldb
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -56,22 +55,8 @@ func (db *DB) DecideConsentRequest(ctx context.Context, id, from, to string, at 
 		return fmt.Errorf("sqldb: decide consent request: %w", err)
 	}
 	err = db.Transact(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, ("UPDATE consent_requests SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4"),
-			to, millis(utcMillis(at)), id, from)
-		if err != nil {
+		if err := casConsentStatus(ctx, tx, id, from, to, at); err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			var cur string
-			err := tx.QueryRowContext(ctx, ("SELECT status FROM consent_requests WHERE id = $1"), id).Scan(&cur)
-			if errors.Is(err, sql.ErrNoRows) {
-				return errConsentNotFound
-			} else if err != nil {
-				return err
-			}
-			return arogya.Errorf(arogya.ECONFLICT, "The consent request is already %s.", cur)
 		}
 		return db.insertOutbound(ctx, tx, ins, rows)
 	})

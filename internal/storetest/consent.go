@@ -31,6 +31,7 @@ var consentTests = []struct {
 	{"ConsentAcceptConcurrent", testConsentAcceptConcurrent},
 	{"ConsentByPatient", testConsentByPatient},
 	{"ConsentDecide", testConsentDecide},
+	{"ConsentGrant", testConsentGrant},
 }
 
 // identified returns a requester with an identifier.

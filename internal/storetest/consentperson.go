@@ -94,3 +94,44 @@ func testConsentDecide(t *testing.T, db *sqldb.DB) {
 		t.Fatalf("unknown request: %v", err)
 	}
 }
+
+func testConsentGrant(t *testing.T, db *sqldb.DB) {
+	r := consentReq(400)
+	acceptConsents(t, db, r)
+	at := ms(2 * time.Hour)
+	arts := []*consent.Artefact{
+		{ID: "a1000000-0000-4000-8000-000000000001", RequestID: r.ID, Status: consent.StatusGranted, Patient: r.Patient,
+			HIPID: "IN2710001234", HIUID: r.HIU.ID, BridgeID: r.BridgeID, EraseAt: ms(48 * time.Hour),
+			Detail: []byte(`{"consentId":"a1000000-0000-4000-8000-000000000001","hip":{"id":"IN2710001234"}}`), Signature: "h.p.s"},
+		{ID: "a1000000-0000-4000-8000-000000000002", RequestID: r.ID, Status: consent.StatusGranted, Patient: r.Patient,
+			HIPID: "IN2710005678", HIUID: r.HIU.ID, BridgeID: r.BridgeID, EraseAt: ms(24 * time.Hour),
+			Detail: []byte(`{"consentId":"a1000000-0000-4000-8000-000000000002"}`), Signature: "h.p.t"},
+	}
+	o := outbound(400)
+	must(t, "GrantConsentRequest", db.GrantConsentRequest(ctx(t), r.ID, consent.StatusRequested, at, arts, []*gateway.Outbound{o}))
+	got, err := db.Artefact(ctx(t), arts[0].ID)
+	must(t, "Artefact", err)
+	if got.RequestID != r.ID || got.HIPID != "IN2710001234" || string(got.Detail) != string(arts[0].Detail) || got.Signature != "h.p.s" ||
+		!got.EraseAt.Equal(arts[0].EraseAt) || !got.CreatedAt.Equal(at) || got.Status != consent.StatusGranted {
+		t.Fatalf("artefact round trip: %+v", got)
+	}
+	list, err := db.ArtefactsByRequest(ctx(t), r.ID)
+	must(t, "ArtefactsByRequest", err)
+	if len(list) != 2 || list[0].ID != arts[0].ID || list[1].ID != arts[1].ID {
+		t.Fatalf("artefacts of the request: %d", len(list))
+	}
+	req, err := db.ConsentRequest(ctx(t), r.ID)
+	must(t, "ConsentRequest", err)
+	if req.Status != consent.StatusGranted {
+		t.Fatalf("request status %s", req.Status)
+	}
+	// Granting again conflicts and stores nothing more.
+	again := []*consent.Artefact{{ID: "a1000000-0000-4000-8000-000000000003", RequestID: r.ID, Status: consent.StatusGranted,
+		Patient: r.Patient, HIPID: "X", HIUID: "Y", BridgeID: "Z", EraseAt: at, Detail: []byte(`{}`), Signature: "s"}}
+	if err := db.GrantConsentRequest(ctx(t), r.ID, consent.StatusRequested, at, again, nil); arogya.ErrorCode(err) != arogya.ECONFLICT {
+		t.Fatalf("second grant: %v", err)
+	}
+	if _, err := db.Artefact(ctx(t), again[0].ID); arogya.ErrorCode(err) != arogya.ENOTFOUND {
+		t.Fatalf("artefact of a refused grant: %v", err)
+	}
+}

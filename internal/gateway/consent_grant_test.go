@@ -1,0 +1,154 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/arogya-health/arogya/internal/gateway"
+)
+
+// TestConsentGrantFlow: an HIU asks, the person approves through /cm
+// choosing care contexts and narrowing the dates, the HIU and the HIP are
+// notified, the HIP's artefact is signed with the key in the certs, and
+// the HIU fetches the same artefact. The facility is both HIP and HIU of
+// one bridge here, so both notices arrive at one callback server.
+func TestConsentGrantFlow(t *testing.T) {
+	for _, tc := range []struct {
+		version, urlPath, initPath, fetchPath, onInit, hiuNotify, hipNotify, onFetch string
+	}{
+		{"v0.5", "/gateway/v1/bridges", "/gateway/v0.5/consent-requests/init", "/gateway/v0.5/consents/fetch",
+			"/v0.5/consent-requests/on-init", "/v0.5/consents/hiu/notify", "/v0.5/consents/hip/notify", "/v0.5/consents/on-fetch"},
+		{"v3", "/api/hiecm/gateway/v3/bridge/url", "/api/hiecm/consent/v3/request/init", "/api/hiecm/consent/v3/fetch",
+			"/api/v3/hiu/consent/request/on-init", "/api/v3/hiu/consent/request/notify", "/api/v3/consent/request/hip/notify", "/api/v3/hiu/consent/on-fetch"},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			e := newEnv(t)
+			ctx := context.Background()
+			clock := func() time.Time { return time.UnixMilli(e.now.Load()) }
+			ob := gateway.NewOutbox(e.db, e.keys, e.gw.URL+"/gateway", gateway.OutboxConfig{Now: clock})
+			srv := newBridgeServer(t)
+			tok := e.session(e.bridge("city-hospital")).AccessToken
+			v3 := tc.version == "v3"
+			hdr := func(reqID string) map[string]string {
+				h := map[string]string{"Authorization": "Bearer " + tok, "X-CM-ID": "sbx"}
+				if v3 {
+					h["REQUEST-ID"], h["TIMESTAMP"] = reqID, clock().UTC().Format("2006-01-02T15:04:05.000Z")
+				}
+				return h
+			}
+			msg := func(reqID string, fields map[string]any) map[string]any {
+				if !v3 {
+					fields["requestId"], fields["timestamp"] = reqID, clock().UTC().Format("2006-01-02T15:04:05.000Z")
+				}
+				return fields
+			}
+			if st := e.call("PATCH", tc.urlPath, hdr(uuid.NewString()), map[string]string{"url": srv.URL}, nil); st != 200 {
+				t.Fatalf("url: %d", st)
+			}
+			if st := e.call("POST", "/gateway/v1/bridges/addUpdateServices", bearer(tok), []map[string]any{
+				{"id": e.verified, "name": "Coastal General Hospital", "type": "HIP"}, {"id": e.verified, "name": "Coastal General Hospital", "type": "HIU"}}, nil); st != 200 {
+				t.Fatalf("services: %d", st)
+			}
+			rid := uuid.NewString()
+			if st := e.call("POST", tc.initPath, hdr(rid), msg(rid, map[string]any{"consent": map[string]any{
+				"purpose": map[string]string{"text": "Care Management", "code": "CAREMGT"}, "patient": map[string]string{"id": "asha.devi@sbx"},
+				"hiu": map[string]string{"id": e.verified}, "requester": map[string]any{"name": "Dr. Rao"},
+				"hiTypes": []string{"Prescription", "DiagnosticReport"},
+				"permission": map[string]any{"accessMode": "VIEW", "dateRange": map[string]string{"from": "2024-01-01T00:00:00.000Z", "to": "2026-11-01T00:00:00.000Z"},
+					"dataEraseAt": "2027-06-01T00:00:00.000Z", "frequency": map[string]any{"unit": "HOUR", "value": 1, "repeats": 0}},
+			}}), nil); st != 202 {
+				t.Fatalf("init: %d", st)
+			}
+			ob.RunOnce(ctx)
+			var onInit struct {
+				ConsentRequest struct{ ID string } `json:"consentRequest"`
+			}
+			json.Unmarshal([]byte(srv.only(t, tc.onInit).body), &onInit)
+			reqID := onInit.ConsentRequest.ID
+
+			asha := bearer(e.userToken(t, "asha.devi@sbx"))
+			approve := "/cm/consent-requests/" + reqID + "/approve"
+			grant := func(hiTypes []string, from string) map[string]any {
+				return map[string]any{"consents": []map[string]any{{
+					"hip": map[string]string{"id": e.verified}, "hiTypes": hiTypes,
+					"careContexts": []map[string]string{{"patientReference": "PAT-7", "careContextReference": "OP-2025-11"}},
+					"permission": map[string]any{"accessMode": "VIEW", "dateRange": map[string]string{"from": from, "to": "2025-12-31T00:00:00.000Z"},
+						"dataEraseAt": "2027-01-01T00:00:00.000Z", "frequency": map[string]any{"unit": "HOUR", "value": 1, "repeats": 0}},
+				}}}
+			}
+			if st := e.call("POST", approve, asha, grant([]string{"WellnessRecord"}, "2025-01-01T00:00:00.000Z"), nil); st != 400 {
+				t.Fatalf("granting an HI type not asked for: %d", st)
+			}
+			if st := e.call("POST", approve, asha, grant([]string{"Prescription"}, "2020-01-01T00:00:00.000Z"), nil); st != 400 {
+				t.Fatalf("granting dates outside the request: %d", st)
+			}
+			if st := e.call("POST", approve, bearer(e.userToken(t, "other.person@sbx")), grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), nil); st != 404 {
+				t.Fatalf("another person approves: %d", st)
+			}
+			var approved struct {
+				Consents []struct{ ID string } `json:"consents"`
+			}
+			if st := e.call("POST", approve, asha, grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), &approved); st != 200 || len(approved.Consents) != 1 {
+				t.Fatalf("approve: %d %+v", st, approved)
+			}
+			artID := approved.Consents[0].ID
+			if st := e.call("POST", approve, asha, grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), nil); st != 409 {
+				t.Fatalf("approve twice: %d", st)
+			}
+			ob.RunOnce(ctx)
+
+			// The HIU learns the artefact ID; the HIP gets the artefact.
+			if n := srv.only(t, tc.hiuNotify); !strings.Contains(n.body, `"GRANTED"`) || !strings.Contains(n.body, artID) {
+				t.Fatalf("hiu notify: %s", n.body)
+			}
+			hipN := srv.only(t, tc.hipNotify)
+			var hn struct {
+				Notification struct {
+					Status, ConsentID, Signature string
+					ConsentDetail                json.RawMessage `json:"consentDetail"`
+				} `json:"notification"`
+			}
+			if err := json.Unmarshal([]byte(hipN.body), &hn); err != nil || hn.Notification.ConsentID != artID || hipN.header.Get("X-HIP-ID") != e.verified {
+				t.Fatalf("hip notify: %v %s %v", err, hipN.body, hipN.header)
+			}
+			// The signature verifies with the certs, and signs exactly the
+			// consentDetail sent.
+			parts := strings.Split(hn.Notification.Signature, ".")
+			if len(parts) != 3 {
+				t.Fatalf("signature is not a compact JWS: %q", hn.Notification.Signature)
+			}
+			payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+			var compact bytes.Buffer
+			json.Compact(&compact, hn.Notification.ConsentDetail)
+			if !bytes.Equal(payload, compact.Bytes()) {
+				t.Fatalf("the JWS payload is not the consentDetail sent:\n%s\n%s", payload, compact.Bytes())
+			}
+			checkGatewayToken(t, e, "Bearer "+hn.Notification.Signature)
+			var detail map[string]any
+			json.Unmarshal(hn.Notification.ConsentDetail, &detail)
+			perm := detail["permission"].(map[string]any)
+			if detail["consentId"] != artID || perm["dateRange"].(map[string]any)["from"] != "2025-01-01T00:00:00.000Z" ||
+				len(detail["hiTypes"].([]any)) != 1 || detail["consentManager"].(map[string]any)["id"] != "sbx" {
+				t.Fatalf("consentDetail: %s", hn.Notification.ConsentDetail)
+			}
+
+			// The HIU fetches it: the same detail and signature.
+			fid := uuid.NewString()
+			if st := e.call("POST", tc.fetchPath, hdr(fid), msg(fid, map[string]any{"consentId": artID}), nil); st != 202 {
+				t.Fatalf("fetch: %d", st)
+			}
+			ob.RunOnce(ctx)
+			f := srv.only(t, tc.onFetch)
+			if !strings.Contains(f.body, hn.Notification.Signature) || !strings.Contains(f.body, `"status":"GRANTED"`) {
+				t.Fatalf("on-fetch: %s", f.body)
+			}
+		})
+	}
+}

@@ -1,0 +1,128 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/consent"
+	"github.com/arogya-health/arogya/internal/gateway"
+)
+
+const artefactColumns = "id, request_id, status, patient, hip_id, hiu_id, bridge_id, erase_at, detail, signature, created_at, updated_at"
+
+var errArtefactNotFound = arogya.Errorf(arogya.ENOTFOUND, "Consent artefact not found.")
+
+// GrantConsentRequest moves consent request id from status from to
+// GRANTED, stores its artefacts and enqueues the notices, in one
+// transaction. ENOTFOUND if the request does not exist, ECONFLICT if its
+// status is no longer from.
+func (db *DB) GrantConsentRequest(ctx context.Context, id, from string, at time.Time, arts []*consent.Artefact, out []*gateway.Outbound) error {
+	rows, err := newOutRows(out, nowMillis())
+	if err != nil {
+		return fmt.Errorf("sqldb: grant consent request: %w", err)
+	}
+	ins, err := db.writeStmt(ctx, db.outboxInsertSQL())
+	if err != nil {
+		return fmt.Errorf("sqldb: grant consent request: %w", err)
+	}
+	at = utcMillis(at)
+	err = db.Transact(ctx, func(tx *sql.Tx) error {
+		if err := casConsentStatus(ctx, tx, id, from, consent.StatusGranted, at); err != nil {
+			return err
+		}
+		for _, a := range arts {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO consent_artefacts ("+artefactColumns+
+				") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+				a.ID, a.RequestID, a.Status, a.Patient, a.HIPID, a.HIUID, a.BridgeID, millis(utcMillis(a.EraseAt)),
+				string(a.Detail), a.Signature, millis(at), millis(at)); err != nil {
+				return err
+			}
+		}
+		return db.insertOutbound(ctx, tx, ins, rows)
+	})
+	if err != nil {
+		if arogya.ErrorCode(err) != arogya.EINTERNAL {
+			return err
+		}
+		return fmt.Errorf("sqldb: grant consent request: %w", err)
+	}
+	for _, a := range arts {
+		a.CreatedAt, a.UpdatedAt, a.EraseAt = at, at, utcMillis(a.EraseAt)
+	}
+	commitOutRows(rows)
+	return nil
+}
+
+// casConsentStatus changes a consent request's status if it is from.
+func casConsentStatus(ctx context.Context, tx *sql.Tx, id, from, to string, at time.Time) error {
+	res, err := tx.ExecContext(ctx, "UPDATE consent_requests SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+		to, millis(utcMillis(at)), id, from)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 1 {
+		return nil
+	}
+	var cur string
+	err = tx.QueryRowContext(ctx, "SELECT status FROM consent_requests WHERE id = $1", id).Scan(&cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errConsentNotFound
+	} else if err != nil {
+		return err
+	}
+	return arogya.Errorf(arogya.ECONFLICT, "The consent request is already %s.", cur)
+}
+
+// Artefact returns consent artefact id; ENOTFOUND if there is none.
+func (db *DB) Artefact(ctx context.Context, id string) (*consent.Artefact, error) {
+	a, err := scanArtefact(db.queryRow(ctx, "SELECT "+artefactColumns+" FROM consent_artefacts WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errArtefactNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("sqldb: consent artefact: %w", err)
+	}
+	return a, nil
+}
+
+// ArtefactsByRequest returns the artefacts of a consent request, by ID.
+func (db *DB) ArtefactsByRequest(ctx context.Context, requestID string) ([]*consent.Artefact, error) {
+	st, err := db.prepared(ctx, "SELECT "+artefactColumns+" FROM consent_artefacts WHERE request_id = $1 ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: consent artefacts: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, requestID)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: consent artefacts: %w", err)
+	}
+	defer rows.Close()
+	var out []*consent.Artefact
+	for rows.Next() {
+		a, err := scanArtefact(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: consent artefacts: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+func scanArtefact(s rowScanner) (*consent.Artefact, error) {
+	var (
+		a                       consent.Artefact
+		erase, created, updated int64
+		detail                  string
+	)
+	if err := s.Scan(&a.ID, &a.RequestID, &a.Status, &a.Patient, &a.HIPID, &a.HIUID, &a.BridgeID, &erase,
+		&detail, &a.Signature, &created, &updated); err != nil {
+		return nil, err
+	}
+	a.Detail = []byte(detail)
+	a.EraseAt, a.CreatedAt, a.UpdatedAt = fromMillis(erase), fromMillis(created), fromMillis(updated)
+	return &a, nil
+}
