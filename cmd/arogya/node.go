@@ -147,6 +147,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 		n.outbox = gateway.NewOutbox(n.db, n.keys, issuer, gateway.OutboxConfig{Logger: logger, Now: opt.Now,
 			Lease: lease, Timeout: min(10*time.Second, lease/3)})
 		go n.outbox.Run(n.bg)
+		go n.expireConsents(logger)
 	}
 	n.handler = n.routes()
 	return n, nil
@@ -249,6 +250,27 @@ func (n *node) verifyAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"checked": res.Checked, "intact": res.Intact(), "brokenAt": res.BrokenAt, "reason": res.Reason})
+}
+
+// expireConsents ends granted consent artefacts whose erase time has
+// come, every minute, until the node closes.
+func (n *node) expireConsents(logger *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-n.bg.Done():
+			return
+		case <-t.C:
+			k, err := n.gateway.ExpireDue(n.bg)
+			if err != nil && n.bg.Err() == nil {
+				logger.Warn("cm: expiring consents", "err", err)
+			}
+			if k > 0 {
+				n.outbox.Kick()
+			}
+		}
+	}
 }
 
 // Close releases the node's resources.

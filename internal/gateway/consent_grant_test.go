@@ -149,6 +149,79 @@ func TestConsentGrantFlow(t *testing.T) {
 			if !strings.Contains(f.body, hn.Notification.Signature) || !strings.Contains(f.body, `"status":"GRANTED"`) {
 				t.Fatalf("on-fetch: %s", f.body)
 			}
+
+			// The person revokes it: the HIU and the HIP are told.
+			revoke := map[string]any{"consents": []string{artID}}
+			if st := e.call("POST", "/cm/consents/revoke", bearer(e.userToken(t, "other.person@sbx")), revoke, nil); st != 404 {
+				t.Fatalf("another person revokes: %d", st)
+			}
+			if st := e.call("POST", "/cm/consents/revoke", asha, revoke, nil); st != 204 {
+				t.Fatalf("revoke: %d", st)
+			}
+			if st := e.call("POST", "/cm/consents/revoke", asha, revoke, nil); st != 409 {
+				t.Fatalf("revoke twice: %d", st)
+			}
+			ob.RunOnce(ctx)
+			if n := srv.all(tc.hiuNotify); len(n) != 2 || !strings.Contains(n[1], `"REVOKED"`) {
+				t.Fatalf("hiu notices: %q", n)
+			}
+			if n := srv.all(tc.hipNotify); len(n) != 2 || !strings.Contains(n[1], `"REVOKED"`) || !strings.Contains(n[1], artID) {
+				t.Fatalf("hip notices: %q", n)
+			}
+			if n, err := e.svc.ExpireDue(ctx); err != nil || n != 0 {
+				t.Fatalf("nothing is due yet, but %d expired (%v)", n, err)
+			}
 		})
+	}
+}
+
+// TestConsentExpiry: a granted artefact ends at its erase time; the
+// scheduler marks it EXPIRED and tells the HIU and the HIP, once.
+func TestConsentExpiry(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	clock := func() time.Time { return time.UnixMilli(e.now.Load()) }
+	ob := gateway.NewOutbox(e.db, e.keys, e.gw.URL+"/gateway", gateway.OutboxConfig{Now: clock})
+	srv := newBridgeServer(t)
+	tok := e.session(e.bridge("city-hospital")).AccessToken
+	e.call("PATCH", "/gateway/v1/bridges", bearer(tok), map[string]string{"url": srv.URL}, nil)
+	e.call("POST", "/gateway/v1/bridges/addUpdateServices", bearer(tok), []map[string]any{{"id": e.verified, "name": "Coastal", "types": []string{"HIP", "HIU"}}}, nil)
+	rid := uuid.NewString()
+	if st := e.call("POST", "/gateway/v0.5/consent-requests/init", map[string]string{"Authorization": "Bearer " + tok, "X-CM-ID": "sbx"}, map[string]any{
+		"requestId": rid, "timestamp": clock().UTC().Format("2006-01-02T15:04:05.000Z"),
+		"consent": map[string]any{"purpose": map[string]string{"text": "Care Management", "code": "CAREMGT"}, "patient": map[string]string{"id": "asha.devi@sbx"},
+			"hiu": map[string]string{"id": e.verified}, "requester": map[string]any{"name": "Dr. Rao"}, "hiTypes": []string{"Prescription"},
+			"permission": map[string]any{"accessMode": "VIEW", "dateRange": map[string]string{"from": "2024-01-01T00:00:00.000Z", "to": "2026-11-01T00:00:00.000Z"},
+				"dataEraseAt": clock().Add(48 * time.Hour).UTC().Format(time.RFC3339), "frequency": map[string]any{"unit": "HOUR", "value": 1, "repeats": 0}}},
+	}, nil); st != 202 {
+		t.Fatalf("init: %d", st)
+	}
+	ob.RunOnce(ctx)
+	var onInit struct {
+		ConsentRequest struct{ ID string } `json:"consentRequest"`
+	}
+	json.Unmarshal([]byte(srv.only(t, "/v0.5/consent-requests/on-init").body), &onInit)
+	if st := e.call("POST", "/cm/consent-requests/"+onInit.ConsentRequest.ID+"/approve", bearer(e.userToken(t, "asha.devi@sbx")),
+		map[string]any{"consents": []map[string]any{{"hip": map[string]string{"id": e.verified},
+			"careContexts": []map[string]string{{"patientReference": "PAT-7", "careContextReference": "OP-1"}}}}}, nil); st != 200 {
+		t.Fatalf("approve: %d", st)
+	}
+	ob.RunOnce(ctx)
+	if n, _ := e.svc.ExpireDue(ctx); n != 0 {
+		t.Fatalf("expired %d before the erase time", n)
+	}
+	e.now.Add((49 * time.Hour).Milliseconds())
+	if n, err := e.svc.ExpireDue(ctx); err != nil || n != 1 {
+		t.Fatalf("expired %d (%v), want 1", n, err)
+	}
+	if n, _ := e.svc.ExpireDue(ctx); n != 0 {
+		t.Fatalf("expired again: %d", n)
+	}
+	ob.RunOnce(ctx)
+	if n := srv.all("/v0.5/consents/hiu/notify"); len(n) != 2 || !strings.Contains(n[1], `"EXPIRED"`) {
+		t.Fatalf("hiu notices: %q", n)
+	}
+	if n := srv.all("/v0.5/consents/hip/notify"); len(n) != 2 || !strings.Contains(n[1], `"EXPIRED"`) {
+		t.Fatalf("hip notices: %q", n)
 	}
 }

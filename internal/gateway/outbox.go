@@ -95,10 +95,31 @@ func (o *Outbox) Kick() {
 	}
 }
 
+// DeliveredBatcher is a MessageStore that records many deliveries in one
+// transaction. Run then marks delivered messages in batches: while one
+// batch waits for the database, the next gathers, so under load a message
+// costs a share of a transaction instead of one of its own.
+type DeliveredBatcher interface {
+	// MarkDeliveredBatch records that messages ids were delivered at at;
+	// IDs of no message are skipped.
+	MarkDeliveredBatch(ctx context.Context, ids []int64, at time.Time) error
+}
+
 // Run delivers until ctx ends.
 func (o *Outbox) Run(ctx context.Context) {
 	sem := make(chan struct{}, o.cfg.Workers)
 	var wg sync.WaitGroup
+	var delivered chan int64 // to the marker, if the store batches
+	if b, ok := o.store.(DeliveredBatcher); ok {
+		delivered = make(chan int64, o.cfg.Batch)
+		marked := make(chan struct{})
+		go func() {
+			defer close(marked)
+			o.markDelivered(ctx, b, delivered)
+		}()
+		defer func() { <-marked }()
+		defer close(delivered) // after the deliveries have finished
+	}
 	defer wg.Wait()
 	for ctx.Err() == nil {
 		now := o.cfg.Now()
@@ -118,7 +139,7 @@ func (o *Outbox) Run(ctx context.Context) {
 			wg.Add(1)
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				o.deliver(ctx, m)
+				o.deliver(ctx, m, delivered)
 			}()
 		}
 		if len(msgs) == o.cfg.Batch {
@@ -142,18 +163,46 @@ func (o *Outbox) RunOnce(ctx context.Context) (int, error) {
 	}
 	var wg sync.WaitGroup
 	for _, m := range msgs {
-		wg.Go(func() { o.deliver(ctx, m) })
+		wg.Go(func() { o.deliver(ctx, m, nil) })
 	}
 	wg.Wait()
 	return len(msgs), nil
 }
 
-// deliver makes one attempt and records its outcome.
-func (o *Outbox) deliver(ctx context.Context, m *Outbound) {
+// markDelivered records the deliveries sent on ids, as many at a time as
+// have gathered, until ids is closed. A batch that fails to be recorded is
+// delivered again when its lease runs out: at least once.
+func (o *Outbox) markDelivered(ctx context.Context, b DeliveredBatcher, ids <-chan int64) {
+	batch := make([]int64, 0, o.cfg.Batch)
+	for id := range ids {
+		batch = append(batch[:0], id)
+	gather:
+		for len(batch) < cap(batch) {
+			select {
+			case id, ok := <-ids:
+				if !ok {
+					break gather
+				}
+				batch = append(batch, id)
+			default:
+				break gather
+			}
+		}
+		if err := b.MarkDeliveredBatch(ctx, batch, o.cfg.Now()); err != nil && ctx.Err() == nil {
+			o.cfg.Logger.Warn("gateway outbox: recording deliveries", "messages", len(batch), "err", err)
+		}
+	}
+}
+
+// deliver makes one attempt and records its outcome; a delivery is
+// recorded by sending the message's ID on delivered if that is not nil.
+func (o *Outbox) deliver(ctx context.Context, m *Outbound, delivered chan<- int64) {
 	status, err := o.post(ctx, m)
 	attempts := m.Attempts + 1
 	var record error
 	switch {
+	case err == nil && status >= 200 && status < 300 && delivered != nil:
+		delivered <- m.ID
 	case err == nil && status >= 200 && status < 300:
 		record = o.store.MarkDelivered(ctx, m.ID, o.cfg.Now())
 	case err == nil && permanent(status):

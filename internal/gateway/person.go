@@ -27,6 +27,8 @@ type PersonStore interface {
 	GrantConsentRequest(ctx context.Context, id, from string, at time.Time, arts []*consent.Artefact, out []*Outbound) error
 	Artefact(ctx context.Context, id string) (*consent.Artefact, error)
 	ArtefactsByRequest(ctx context.Context, requestID string) ([]*consent.Artefact, error)
+	ChangeArtefacts(ctx context.Context, ids []string, from, to string, at time.Time, out []*Outbound) error
+	ArtefactsDue(ctx context.Context, now time.Time, limit int) ([]*consent.Artefact, error)
 }
 
 // MaxPersonPage bounds a page of the person's requests.
@@ -164,4 +166,103 @@ func (s *Service) Approve(ctx context.Context, patient, id string, grants []cons
 	}
 	return arts, s.audit.Record(ctx, audit.Event{Actor: "citizen:" + s.personAuditID(patient), Action: "consent.grant",
 		Subject: "consent-request:" + r.ID, Outcome: "ok", Detail: strconv.Itoa(len(arts)) + " artefacts"})
+}
+
+// endNotices are the notices an artefact's end (REVOKED or EXPIRED) owes:
+// the HIU (consents/hiu/notify) and the HIP (consents/hip/notify, with the
+// artefact so it can find what to stop serving).
+func (s *Service) endNotices(ctx context.Context, a *consent.Artefact, status string) ([]*Outbound, error) {
+	hiuBridge, err := s.store.Bridge(ctx, a.BridgeID)
+	if err != nil {
+		return nil, err
+	}
+	var outs []*Outbound
+	hiu, err := s.callback(hiuBridge, "consents/hiu/notify", a.HIUID, "", map[string]any{"notification": map[string]any{
+		"consentRequestId": a.RequestID, "status": status, "consentArtefacts": []map[string]string{{"id": a.ID}},
+	}})
+	if err != nil {
+		return nil, err
+	}
+	outs = append(outs, hiu)
+	svc, err := s.store.Service(ctx, a.HIPID)
+	if err == nil {
+		hipBridge, err := s.store.Bridge(ctx, svc.BridgeID)
+		if err != nil {
+			return nil, err
+		}
+		hip, err := s.callback(hipBridge, "consents/hip/notify", a.HIPID, "", map[string]any{"notification": map[string]any{
+			"status": status, "consentId": a.ID, "consentDetail": json.RawMessage(a.Detail), "signature": a.Signature,
+		}})
+		if err != nil {
+			return nil, err
+		}
+		outs = append(outs, hip)
+	} else if arogya.ErrorCode(err) != arogya.ENOTFOUND {
+		return nil, err
+	}
+	return outs, nil
+}
+
+// Revoke ends the person's granted artefacts at once; the HIUs and HIPs
+// are told. All or none: an artefact that is not theirs, or not granted,
+// stops the whole call.
+func (s *Service) Revoke(ctx context.Context, patient string, ids []string) error {
+	if len(ids) == 0 || len(ids) > 100 {
+		return arogya.Errorf(arogya.EINVALID, "consents must list 1 to 100 consent artefact ids")
+	}
+	var outs []*Outbound
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			return arogya.Errorf(arogya.EINVALID, "consents lists an artefact twice")
+		}
+		seen[id] = true
+		a, err := s.person.Artefact(ctx, id)
+		if err == nil && a.Patient != patient {
+			err = arogya.Errorf(arogya.ENOTFOUND, "one or more consents do not exist")
+		}
+		if err != nil {
+			return err
+		}
+		if a.Status != consent.StatusGranted {
+			return arogya.Errorf(arogya.ECONFLICT, "a consent artefact is already %s", a.Status)
+		}
+		o, err := s.endNotices(ctx, a, consent.StatusRevoked)
+		if err != nil {
+			return err
+		}
+		outs = append(outs, o...)
+	}
+	if err := s.person.ChangeArtefacts(ctx, ids, consent.StatusGranted, consent.StatusRevoked, s.now(), outs); err != nil {
+		return err
+	}
+	return s.audit.Record(ctx, audit.Event{Actor: "citizen:" + s.personAuditID(patient), Action: "consent.revoke",
+		Subject: "consent-artefacts", Outcome: "ok", Detail: strconv.Itoa(len(ids)) + " artefacts"})
+}
+
+// ExpireDue ends the granted artefacts whose erase time has come, telling
+// their HIUs and HIPs; it returns how many it ended. The node runs it
+// every minute.
+func (s *Service) ExpireDue(ctx context.Context) (int, error) {
+	due, err := s.person.ArtefactsDue(ctx, s.now(), 200)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, a := range due {
+		outs, err := s.endNotices(ctx, a, consent.StatusExpired)
+		if err != nil {
+			return n, err
+		}
+		err = s.person.ChangeArtefacts(ctx, []string{a.ID}, consent.StatusGranted, consent.StatusExpired, s.now(), outs)
+		if arogya.ErrorCode(err) == arogya.ECONFLICT {
+			continue // revoked meanwhile, or another node expired it
+		}
+		if err != nil {
+			return n, err
+		}
+		n++
+		_ = s.audit.Record(ctx, audit.Event{Actor: "system", Action: "consent.expire", Subject: "consent-artefact:" + a.ID, Outcome: "ok"})
+	}
+	return n, nil
 }

@@ -17,6 +17,7 @@ func (h *Handler) registerPerson(mux *http.ServeMux) {
 	mux.Handle("GET /cm/consent-requests/{id}", h.personal(h.personRequest))
 	mux.Handle("POST /cm/consent-requests/{id}/deny", h.personal(h.personDeny))
 	mux.Handle("POST /cm/consent-requests/{id}/approve", h.personal(h.personApprove))
+	mux.Handle("POST /cm/consents/revoke", h.personal(h.personRevoke))
 }
 
 // personal authenticates the person by their ABHA X-token (Authorization:
@@ -152,5 +153,28 @@ func (h *Handler) personApprove(w http.ResponseWriter, r *http.Request, patient 
 		out[i] = map[string]any{"id": a.ID, "hip": map[string]string{"id": a.HIPID}, "status": a.Status}
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"consents": out})
+	return nil
+}
+
+// personRevoke takes ndhm-phr-app.yml's RevokeRequest {"consents":[ids]}.
+func (h *Handler) personRevoke(w http.ResponseWriter, r *http.Request, patient string) error {
+	var body struct {
+		Consents []string `json:"consents"`
+	}
+	if err := httpx.DecodeJSON(r, &body); err != nil {
+		return err
+	}
+	for _, id := range body.Consents {
+		if !protocol.IsUUID(id) {
+			return arogya.Errorf(arogya.EINVALID, "consents must be consent artefact ids (UUIDs)")
+		}
+	}
+	if err := h.svc.Revoke(r.Context(), patient, body.Consents); err != nil {
+		return err
+	}
+	if h.outbox != nil {
+		h.outbox.Kick()
+	}
+	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

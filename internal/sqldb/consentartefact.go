@@ -126,3 +126,71 @@ func scanArtefact(s rowScanner) (*consent.Artefact, error) {
 	a.EraseAt, a.CreatedAt, a.UpdatedAt = fromMillis(erase), fromMillis(created), fromMillis(updated)
 	return &a, nil
 }
+
+// ChangeArtefacts moves the artefacts ids from status from to status to at
+// the time and enqueues out, in one transaction: revocation by the person,
+// expiry by the scheduler. ENOTFOUND if one does not exist, ECONFLICT if
+// one's status is no longer from; then nothing changes.
+func (db *DB) ChangeArtefacts(ctx context.Context, ids []string, from, to string, at time.Time, out []*gateway.Outbound) error {
+	rows, err := newOutRows(out, nowMillis())
+	if err != nil {
+		return fmt.Errorf("sqldb: change consent artefacts: %w", err)
+	}
+	ins, err := db.writeStmt(ctx, db.outboxInsertSQL())
+	if err != nil {
+		return fmt.Errorf("sqldb: change consent artefacts: %w", err)
+	}
+	err = db.Transact(ctx, func(tx *sql.Tx) error {
+		for _, id := range ids {
+			res, err := tx.ExecContext(ctx, "UPDATE consent_artefacts SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+				to, millis(utcMillis(at)), id, from)
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 0 {
+				var cur string
+				err := tx.QueryRowContext(ctx, "SELECT status FROM consent_artefacts WHERE id = $1", id).Scan(&cur)
+				if errors.Is(err, sql.ErrNoRows) {
+					return errArtefactNotFound
+				} else if err != nil {
+					return err
+				}
+				return arogya.Errorf(arogya.ECONFLICT, "A consent artefact is already %s.", cur)
+			}
+		}
+		return db.insertOutbound(ctx, tx, ins, rows)
+	})
+	if err != nil {
+		if arogya.ErrorCode(err) != arogya.EINTERNAL {
+			return err
+		}
+		return fmt.Errorf("sqldb: change consent artefacts: %w", err)
+	}
+	commitOutRows(rows)
+	return nil
+}
+
+// ArtefactsDue returns up to limit GRANTED artefacts whose erase time has
+// come, oldest first: what the expiry scheduler ends.
+func (db *DB) ArtefactsDue(ctx context.Context, now time.Time, limit int) ([]*consent.Artefact, error) {
+	st, err := db.prepared(ctx, "SELECT "+artefactColumns+" FROM consent_artefacts WHERE status = $1 AND erase_at <= $2 ORDER BY erase_at, id LIMIT $3")
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: due consent artefacts: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, consent.StatusGranted, millis(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: due consent artefacts: %w", err)
+	}
+	defer rows.Close()
+	var out []*consent.Artefact
+	for rows.Next() {
+		a, err := scanArtefact(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: due consent artefacts: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

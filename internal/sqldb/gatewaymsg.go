@@ -16,7 +16,10 @@ import (
 	"github.com/arogya-health/arogya/internal/gateway"
 )
 
-var _ gateway.MessageStore = (*DB)(nil)
+var (
+	_ gateway.MessageStore     = (*DB)(nil)
+	_ gateway.DeliveredBatcher = (*DB)(nil)
+)
 
 // The gateway's inbox and outbox (gateway_inbox, gateway_outbox).
 //
@@ -358,6 +361,32 @@ func (db *DB) claimLocked(ctx context.Context, nowMS, leaseMS int64, limit int) 
 // ENOTFOUND if there is no such message.
 func (db *DB) MarkDelivered(ctx context.Context, id int64, at time.Time) error {
 	return db.markOutbound(ctx, "mark delivered", markDelivered, id, millis(orNow(at)))
+}
+
+// MarkDeliveredBatch records that messages ids were delivered at at (now
+// if zero), in one transaction; IDs of no message are skipped.
+func (db *DB) MarkDeliveredBatch(ctx context.Context, ids []int64, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	st, err := db.writeStmt(ctx, markDelivered)
+	if err != nil {
+		return fmt.Errorf("sqldb: mark delivered: %w", err)
+	}
+	atMS := millis(orNow(at))
+	err = db.Transact(ctx, func(tx *sql.Tx) error {
+		s := tx.StmtContext(ctx, st)
+		for _, id := range ids {
+			if _, err := s.ExecContext(ctx, id, atMS); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("sqldb: mark delivered: %w", err)
+	}
+	return nil
 }
 
 // MarkRetry records a failed attempt of message id that is to be retried at

@@ -32,6 +32,7 @@ var consentTests = []struct {
 	{"ConsentByPatient", testConsentByPatient},
 	{"ConsentDecide", testConsentDecide},
 	{"ConsentGrant", testConsentGrant},
+	{"ConsentArtefactEnd", testConsentArtefactEnd},
 }
 
 // identified returns a requester with an identifier.

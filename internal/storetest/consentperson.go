@@ -135,3 +135,41 @@ func testConsentGrant(t *testing.T, db *sqldb.DB) {
 		t.Fatalf("artefact of a refused grant: %v", err)
 	}
 }
+
+func testConsentArtefactEnd(t *testing.T, db *sqldb.DB) {
+	r := consentReq(500)
+	acceptConsents(t, db, r)
+	mk := func(n int, erase time.Duration) *consent.Artefact {
+		return &consent.Artefact{ID: "b1000000-0000-4000-8000-00000000000" + string(rune('0'+n)), RequestID: r.ID, Status: consent.StatusGranted,
+			Patient: r.Patient, HIPID: "IN2710001234", HIUID: r.HIU.ID, BridgeID: r.BridgeID, EraseAt: ms(erase), Detail: []byte(`{}`), Signature: "s"}
+	}
+	arts := []*consent.Artefact{mk(1, time.Hour), mk(2, 3*time.Hour), mk(3, 2*time.Hour)}
+	must(t, "GrantConsentRequest", db.GrantConsentRequest(ctx(t), r.ID, consent.StatusRequested, ms(0), arts, nil))
+
+	due, err := db.ArtefactsDue(ctx(t), ms(150*time.Minute), 10)
+	must(t, "ArtefactsDue", err)
+	if len(due) != 2 || due[0].ID != arts[0].ID || due[1].ID != arts[2].ID {
+		t.Fatalf("due: %d", len(due))
+	}
+	// All or nothing: one artefact not GRANTED stops the change.
+	o := outbound(500)
+	must(t, "ChangeArtefacts", db.ChangeArtefacts(ctx(t), []string{arts[0].ID}, consent.StatusGranted, consent.StatusRevoked, ms(time.Minute), []*gateway.Outbound{o}))
+	err = db.ChangeArtefacts(ctx(t), []string{arts[2].ID, arts[0].ID}, consent.StatusGranted, consent.StatusExpired, ms(time.Minute), nil)
+	if arogya.ErrorCode(err) != arogya.ECONFLICT {
+		t.Fatalf("changing a revoked artefact: %v", err)
+	}
+	if a, _ := db.Artefact(ctx(t), arts[2].ID); a.Status != consent.StatusGranted {
+		t.Fatalf("a refused change changed an artefact to %s", a.Status)
+	}
+	if err := db.ChangeArtefacts(ctx(t), []string{"b1000000-0000-4000-8000-000000000009"}, consent.StatusGranted, consent.StatusRevoked, ms(0), nil); arogya.ErrorCode(err) != arogya.ENOTFOUND {
+		t.Fatalf("unknown artefact: %v", err)
+	}
+	if a, _ := db.Artefact(ctx(t), arts[0].ID); a.Status != consent.StatusRevoked || o.ID == 0 {
+		t.Fatalf("revoked artefact: %s, notice %d", a.Status, o.ID)
+	}
+	due, err = db.ArtefactsDue(ctx(t), ms(150*time.Minute), 10)
+	must(t, "ArtefactsDue", err)
+	if len(due) != 1 || due[0].ID != arts[2].ID {
+		t.Fatalf("due after revocation: %d", len(due))
+	}
+}

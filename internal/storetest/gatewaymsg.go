@@ -25,6 +25,7 @@ var gatewayMsgTests = []struct {
 	{"GatewayOutboundRoundTrip", testGatewayOutboundRoundTrip},
 	{"GatewayClaimDue", testGatewayClaimDue},
 	{"GatewayMark", testGatewayMark},
+	{"GatewayMarkDeliveredBatch", testGatewayMarkDeliveredBatch},
 	{"GatewayReplay", testGatewayReplay},
 	{"GatewayOutboundByStatus", testGatewayOutboundByStatus},
 	{"GatewayOutboundCounts", testGatewayOutboundCounts},
@@ -473,6 +474,33 @@ func testGatewayMark(t *testing.T, db *sqldb.DB) {
 				must(t, "MarkDelivered", db.MarkDelivered(ctx(t), c.ID, ms(0)))
 			}
 		})
+	}
+}
+
+// testGatewayMarkDeliveredBatch: the batch marks exactly its messages, skips
+// IDs of none, and leaves the others as they were.
+func testGatewayMarkDeliveredBatch(t *testing.T, db *sqldb.DB) {
+	must(t, "MarkDeliveredBatch(none)", db.MarkDeliveredBatch(ctx(t), nil, ms(0)))
+	var out []*gateway.Outbound
+	for i := range 5 {
+		out = append(out, outbound(i))
+	}
+	ids := enqueue(t, db, out...)
+	must(t, "MarkDeliveredBatch", db.MarkDeliveredBatch(ctx(t), []int64{ids[0], ids[2], ids[4], ids[4] + 1000}, ms(time.Minute)))
+	for i, o := range out {
+		want := cloneOutbound(o)
+		if i%2 == 0 {
+			want.Status, want.DeliveredAt = gateway.OutDelivered, ms(time.Minute)
+		}
+		got, err := db.Outbound(ctx(t), o.ID)
+		must(t, "Outbound", err)
+		sameOutbound(t, fmt.Sprintf("message %d", i), got, want)
+	}
+	wantCounts(t, db, counts(2, 3, 0))
+	c, err := db.ClaimDue(ctx(t), ms(time.Hour), ms(2*time.Hour), 100)
+	must(t, "ClaimDue", err)
+	if got := outIDs(c); !slices.Equal(got, []int64{ids[1], ids[3]}) {
+		t.Fatalf("claimed %v after the batch, want %v", got, []int64{ids[1], ids[3]})
 	}
 }
 
