@@ -22,11 +22,16 @@ import (
 func TestConsentGrantFlow(t *testing.T) {
 	for _, tc := range []struct {
 		version, urlPath, initPath, fetchPath, onInit, hiuNotify, hipNotify, onFetch string
+		hiRequest, onHIRequest, hipRequest, hipOnRequest, hiNotify                   string
 	}{
 		{"v0.5", "/gateway/v1/bridges", "/gateway/v0.5/consent-requests/init", "/gateway/v0.5/consents/fetch",
-			"/v0.5/consent-requests/on-init", "/v0.5/consents/hiu/notify", "/v0.5/consents/hip/notify", "/v0.5/consents/on-fetch"},
+			"/v0.5/consent-requests/on-init", "/v0.5/consents/hiu/notify", "/v0.5/consents/hip/notify", "/v0.5/consents/on-fetch",
+			"/gateway/v0.5/health-information/cm/request", "/v0.5/health-information/hiu/on-request", "/v0.5/health-information/hip/request",
+			"/gateway/v0.5/health-information/hip/on-request", "/gateway/v0.5/health-information/notify"},
 		{"v3", "/api/hiecm/gateway/v3/bridge/url", "/api/hiecm/consent/v3/request/init", "/api/hiecm/consent/v3/fetch",
-			"/api/v3/hiu/consent/request/on-init", "/api/v3/hiu/consent/request/notify", "/api/v3/consent/request/hip/notify", "/api/v3/hiu/consent/on-fetch"},
+			"/api/v3/hiu/consent/request/on-init", "/api/v3/hiu/consent/request/notify", "/api/v3/consent/request/hip/notify", "/api/v3/hiu/consent/on-fetch",
+			"/api/hiecm/data-flow/v3/health-information/request", "/api/v3/hiu/health-information/on-request", "/api/v3/hip/health-information/request",
+			"/api/hiecm/data-flow/v3/health-information/hip/on-request", "/api/hiecm/data-flow/v3/health-information/notify"},
 	} {
 		t.Run(tc.version, func(t *testing.T) {
 			e := newEnv(t)
@@ -34,7 +39,8 @@ func TestConsentGrantFlow(t *testing.T) {
 			clock := func() time.Time { return time.UnixMilli(e.now.Load()) }
 			ob := gateway.NewOutbox(e.db, e.keys, e.gw.URL+"/gateway", gateway.OutboxConfig{Now: clock})
 			srv := newBridgeServer(t)
-			tok := e.session(e.bridge("city-hospital")).AccessToken
+			creds := e.bridge("city-hospital")
+			tok := e.session(creds).AccessToken
 			v3 := tc.version == "v3"
 			hdr := func(reqID string) map[string]string {
 				h := map[string]string{"Authorization": "Bearer " + tok, "X-CM-ID": "sbx"}
@@ -150,6 +156,59 @@ func TestConsentGrantFlow(t *testing.T) {
 				t.Fatalf("on-fetch: %s", f.body)
 			}
 
+			// The HIU asks for the data: checked against the consent, then
+			// the HIP is asked; the transfer is tracked from the notices.
+			keyMaterial := map[string]any{"cryptoAlg": "ECDH", "curve": "Curve25519", "nonce": "bm9uY2U=",
+				"dhPublicKey": map[string]string{"expiry": "2026-12-01T00:00:00.000Z", "parameters": "Curve25519/32byte random key", "keyValue": "a2V5"}}
+			hiReq := func(from, to string) string {
+				rid := uuid.NewString()
+				if st := e.call("POST", tc.hiRequest, hdr(rid), msg(rid, map[string]any{"hiRequest": map[string]any{
+					"consent": map[string]string{"id": artID}, "dateRange": map[string]string{"from": from, "to": to},
+					"dataPushUrl": "https://hiu.example/data/push", "keyMaterial": keyMaterial}}), nil); st != 202 {
+					t.Fatalf("health-information request: %d", st)
+				}
+				ob.RunOnce(ctx)
+				return rid
+			}
+			hiReq("2025-03-01T00:00:00.000Z", "2025-06-01T00:00:00.000Z")
+			var onReq struct {
+				HIRequest struct{ TransactionID, SessionStatus string } `json:"hiRequest"`
+			}
+			json.Unmarshal([]byte(srv.only(t, tc.onHIRequest).body), &onReq)
+			hipReq := srv.only(t, tc.hipRequest)
+			if onReq.HIRequest.SessionStatus != "REQUESTED" || !strings.Contains(hipReq.body, onReq.HIRequest.TransactionID) ||
+				!strings.Contains(hipReq.body, `"keyValue":"a2V5"`) || hipReq.header.Get("X-HIP-ID") != e.verified {
+				t.Fatalf("on-request %+v; hip request %s", onReq, hipReq.body)
+			}
+			txID := onReq.HIRequest.TransactionID
+			rid = uuid.NewString()
+			if st := e.call("POST", tc.hipOnRequest, hdr(rid), msg(rid, map[string]any{"hiRequest": map[string]string{"transactionId": txID, "sessionStatus": "ACKNOWLEDGED"},
+				"resp": map[string]string{"requestId": uuid.NewString()}}), nil); st != 202 {
+				t.Fatalf("hip on-request: %d", st)
+			}
+			rid = uuid.NewString()
+			if st := e.call("POST", tc.hiNotify, hdr(rid), msg(rid, map[string]any{"notification": map[string]any{"consentId": artID, "transactionId": txID,
+				"doneAt": "2026-11-29T10:00:00.000Z", "notifier": map[string]string{"type": "HIP", "id": e.verified},
+				"statusNotification": map[string]any{"sessionStatus": "TRANSFERRED", "hipId": e.verified}}}), nil); st != 204 {
+				t.Fatalf("notify: %d", st)
+			}
+			if f, err := e.db.Flow(ctx, txID); err != nil || f.Status != "TRANSFERRED" || f.ArtefactID != artID {
+				t.Fatalf("flow: %+v %v", f, err)
+			}
+			// Outside the consent: another request within the hour, and one
+			// for dates the person did not grant; the HIP is not asked.
+			hiReq("2025-03-01T00:00:00.000Z", "2025-06-01T00:00:00.000Z")
+			if b := srv.all(tc.onHIRequest); len(b) != 2 || !strings.Contains(b[1], "frequency") || len(srv.all(tc.hipRequest)) != 1 {
+				t.Fatalf("a second request within the hour: %q", b)
+			}
+			e.now.Add((2 * time.Hour).Milliseconds())
+			tok = e.session(creds).AccessToken // the old ones expired meanwhile
+			asha = bearer(e.userToken(t, "asha.devi@sbx"))
+			hiReq("2024-01-01T00:00:00.000Z", "2025-06-01T00:00:00.000Z")
+			if b := srv.all(tc.onHIRequest); len(b) != 3 || !strings.Contains(b[2], "date range") || len(srv.all(tc.hipRequest)) != 1 {
+				t.Fatalf("a request for dates not granted: %q", b)
+			}
+
 			// The person revokes it: the HIU and the HIP are told.
 			revoke := map[string]any{"consents": []string{artID}}
 			if st := e.call("POST", "/cm/consents/revoke", bearer(e.userToken(t, "other.person@sbx")), revoke, nil); st != 404 {
@@ -170,6 +229,11 @@ func TestConsentGrantFlow(t *testing.T) {
 			}
 			if n, err := e.svc.ExpireDue(ctx); err != nil || n != 0 {
 				t.Fatalf("nothing is due yet, but %d expired (%v)", n, err)
+			}
+			// After revocation no data is released.
+			hiReq("2025-03-01T00:00:00.000Z", "2025-06-01T00:00:00.000Z")
+			if b := srv.all(tc.onHIRequest); len(b) != 4 || !strings.Contains(b[3], "REVOKED") || len(srv.all(tc.hipRequest)) != 1 {
+				t.Fatalf("a request after revocation: %q", b)
 			}
 		})
 	}

@@ -74,7 +74,9 @@ func newEnv(t testing.TB) *env {
 
 	// The registry role, with one verified and one pending facility.
 	rsvc := registry.NewService(e.db, log, registry.Config{Argon: cheapArgon})
-	if err := rsvc.Start(ctx); err != nil {
+	follow, stop := context.WithCancel(ctx)
+	t.Cleanup(stop) // before the database closes
+	if err := rsvc.Start(follow); err != nil {
 		t.Fatal(err)
 	}
 	mk := func(name string) string {

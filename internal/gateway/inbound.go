@@ -43,6 +43,10 @@ func (s *Service) handlers() map[string]handlerFunc {
 		"consent-requests/init":   s.consentInit,
 		"consent-requests/status": s.consentStatus,
 		"consents/fetch":          s.consentFetch,
+
+		"health-information/cm/request":     s.healthInfoRequest,
+		"health-information/hip/on-request": s.hipOnRequest,
+		"health-information/notify":         s.hiNotify,
 	}
 }
 
@@ -93,6 +97,10 @@ func (h *Handler) inbound(route protocol.Route, version string, fn handlerFunc) 
 		// same 202 and causes nothing new.
 		if h.outbox != nil && len(eff.Outbound) > 0 {
 			h.outbox.Kick()
+		}
+		if route.Kind == "health-information/notify" {
+			w.WriteHeader(http.StatusNoContent) // the one message ABDM answers 204
+			return nil
 		}
 		w.WriteHeader(http.StatusAccepted)
 		return nil

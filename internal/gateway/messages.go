@@ -54,6 +54,8 @@ type Outbound struct {
 type Effects struct {
 	Outbound        []*Outbound
 	ConsentRequests []*consent.Request // new consent requests (consent-requests/init)
+	Flows           []*consent.Flow    // new health-information requests
+	FlowUpdates     []consent.FlowUpdate
 }
 
 // MessageStore keeps the inbox and the outbox.

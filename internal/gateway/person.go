@@ -29,6 +29,8 @@ type PersonStore interface {
 	ArtefactsByRequest(ctx context.Context, requestID string) ([]*consent.Artefact, error)
 	ChangeArtefacts(ctx context.Context, ids []string, from, to string, at time.Time, out []*Outbound) error
 	ArtefactsDue(ctx context.Context, now time.Time, limit int) ([]*consent.Artefact, error)
+	Flow(ctx context.Context, transactionID string) (*consent.Flow, error)
+	FlowsSince(ctx context.Context, artefactID string, since time.Time) (int, error)
 }
 
 // MaxPersonPage bounds a page of the person's requests.

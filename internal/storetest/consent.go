@@ -33,6 +33,7 @@ var consentTests = []struct {
 	{"ConsentDecide", testConsentDecide},
 	{"ConsentGrant", testConsentGrant},
 	{"ConsentArtefactEnd", testConsentArtefactEnd},
+	{"ConsentFlows", testConsentFlows},
 }
 
 // identified returns a requester with an identifier.

@@ -173,3 +173,37 @@ func testConsentArtefactEnd(t *testing.T, db *sqldb.DB) {
 		t.Fatalf("due after revocation: %d", len(due))
 	}
 }
+
+func testConsentFlows(t *testing.T, db *sqldb.DB) {
+	f := &consent.Flow{TransactionID: "c1000000-0000-4000-8000-000000000001", ArtefactID: "a1", HIPID: "IN2710001234", HIUID: "IN2810014366",
+		BridgeID: "hiu-bridge", From: ms(-time.Hour), To: ms(0), Status: consent.FlowRequested, RequestedAt: ms(time.Minute)}
+	must(t, "Accept", db.Accept(ctx(t), inbound("hiu-bridge", "flow-1"), gateway.Effects{Flows: []*consent.Flow{f}}))
+	got, err := db.Flow(ctx(t), f.TransactionID)
+	must(t, "Flow", err)
+	if got.ArtefactID != "a1" || got.Status != consent.FlowRequested || !got.From.Equal(f.From) || !got.RequestedAt.Equal(f.RequestedAt) {
+		t.Fatalf("flow round trip: %+v", got)
+	}
+	for _, tc := range []struct {
+		since time.Duration
+		want  int
+	}{{0, 1}, {time.Minute, 1}, {2 * time.Minute, 0}} {
+		n, err := db.FlowsSince(ctx(t), "a1", ms(tc.since))
+		must(t, "FlowsSince", err)
+		if n != tc.want {
+			t.Errorf("since %s: %d, want %d", tc.since, n, tc.want)
+		}
+	}
+	update := func(req string, from []string, to string) {
+		must(t, "Accept", db.Accept(ctx(t), inbound("hip-bridge", req), gateway.Effects{FlowUpdates: []consent.FlowUpdate{
+			{TransactionID: f.TransactionID, From: from, To: to, At: ms(2 * time.Minute)}}}))
+	}
+	update("u1", []string{consent.FlowRequested}, consent.FlowAcknowledged)
+	update("u2", []string{consent.FlowRequested, consent.FlowAcknowledged}, consent.FlowTransferred)
+	update("u3", []string{consent.FlowRequested}, consent.FlowFailed) // late: no longer REQUESTED
+	if got, _ = db.Flow(ctx(t), f.TransactionID); got.Status != consent.FlowTransferred || !got.UpdatedAt.Equal(ms(2*time.Minute)) {
+		t.Fatalf("after updates: %+v", got)
+	}
+	if _, err := db.Flow(ctx(t), "c1000000-0000-4000-8000-000000000009"); arogya.ErrorCode(err) != arogya.ENOTFOUND {
+		t.Fatalf("unknown flow: %v", err)
+	}
+}
