@@ -48,6 +48,9 @@ const loadUsage = `Usage:
         facility-search      GET /api/v1/facilities: a name word or prefix plus a filter
         facility-near        GET /api/v1/facilities?near=LAT,LON&radius_km=5..25
         professional-search  GET /api/v1/professionals: a name word plus category
+        consent-init   HIE-CM gateway: consent-requests/init, done when its on-init
+                       callback arrives (needs --admin-token or AROGYA_ADMIN_TOKEN,
+                       and a node with the registry and cm roles)
 Only loopback targets are allowed. See BENCHMARKS.md.
 `
 
@@ -63,7 +66,7 @@ func cmdLoad(ctx context.Context, args []string, getenv func(string) string, std
 	case "seed-registry":
 		return cmdLoadSeedRegistry(ctx, args[1:], getenv, stdout, stderr)
 	case "run":
-		return cmdLoadRun(ctx, args[1:], stdout, stderr)
+		return cmdLoadRun(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, loadUsage)
 		return nil
@@ -229,12 +232,19 @@ type loadOptions struct {
 	Duration    time.Duration
 	Concurrency int
 	Accounts    int     // profile: people to enrol for their X-tokens
-	Rate        float64 // registry scenarios: requests per second offered (open loop); 0 for closed loop
+	Rate        float64 // registry and gateway scenarios: operations per second offered (open loop); 0 for closed loop
+
+	AdminToken     string // consent-init: the node's operator token, to set up a facility and a bridge
+	CallbackListen string // consent-init: where the bridge's callbacks arrive (loopback)
+	CMID           string // consent-init: the node's consent manager ID (X-CM-ID); "" means sbx
 }
 
-var scenarios = append([]string{"enrol", "profile", "baseline-rsa", "baseline-http"}, registryScenarios...)
+var scenarios = slices.Concat([]string{"enrol", "profile", "baseline-rsa", "baseline-http"}, registryScenarios, cmScenarios)
 
-func cmdLoadRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// openLoopScenarios take --rate.
+var openLoopScenarios = slices.Concat(registryScenarios, cmScenarios)
+
+func cmdLoadRun(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var o loadOptions
 	fs := flag.NewFlagSet("arogya load run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -243,7 +253,10 @@ func cmdLoadRun(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "how long to run")
 	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients")
 	fs.IntVar(&o.Accounts, "accounts", 200, "profile: people to enrol first, whose X-tokens are used round-robin")
-	fs.Float64Var(&o.Rate, "rate", 0, "registry scenarios: offer this many requests per second at a steady pace (open loop; latency counts from each request's scheduled time); 0 runs closed loop")
+	fs.Float64Var(&o.Rate, "rate", 0, "registry and gateway scenarios: offer this many operations per second at a steady pace (open loop; latency counts from each operation's scheduled time); 0 runs closed loop")
+	fs.StringVar(&o.AdminToken, "admin-token", getenv("AROGYA_ADMIN_TOKEN"), "consent-init: the node's operator token, to set up a verified facility and a bridge (env AROGYA_ADMIN_TOKEN)")
+	fs.StringVar(&o.CallbackListen, "callback-listen", "127.0.0.1:9098", "consent-init: where to receive the gateway's callbacks (loopback; the bridge's URL is set to it)")
+	fs.StringVar(&o.CMID, "cm-id", "sbx", "consent-init: the node's consent manager ID (X-CM-ID, the patient address suffix)")
 	smsListen := fs.String("sms-listen", "127.0.0.1:9099", "where to receive the node's SMS webhook (start the node with --sms-webhook http://ADDR/sms)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -254,8 +267,8 @@ func cmdLoadRun(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if !slices.Contains(scenarios, o.Scenario) {
 		return fmt.Errorf("--scenario must be one of %s", strings.Join(scenarios, ", "))
 	}
-	if o.Rate < 0 || (o.Rate > 0 && !slices.Contains(registryScenarios, o.Scenario)) {
-		return fmt.Errorf("--rate applies to the registry scenarios (%s) and must be positive", strings.Join(registryScenarios, ", "))
+	if o.Rate < 0 || (o.Rate > 0 && !slices.Contains(openLoopScenarios, o.Scenario)) {
+		return fmt.Errorf("--rate applies to the scenarios %s and must be positive", strings.Join(openLoopScenarios, ", "))
 	}
 	if o.Duration <= 0 || o.Concurrency < 1 || o.Accounts < 1 {
 		return fmt.Errorf("--duration, --concurrency and --accounts must be positive")
@@ -335,6 +348,8 @@ func runLoad(ctx context.Context, o loadOptions, inbox *smsInbox, stdout io.Writ
 		res, err = runBaselineHTTP(ctx, hc, o)
 	case "facility-search", "facility-near", "professional-search":
 		res, err = runRegistrySearch(ctx, hc, o)
+	case "consent-init":
+		res, err = runConsentInit(ctx, hc, o)
 	case "enrol", "profile":
 		if inbox == nil {
 			return nil, fmt.Errorf("%s needs the SMS inbox", o.Scenario)
@@ -394,6 +409,10 @@ type loadResult struct {
 	Latencies   []time.Duration // of successful operations
 	Offered     float64         // the offered rate of an open-loop run, or 0
 	Kinds       map[string]int  // errors by kind
+
+	// consent-init: messages answered 202, callbacks matched to a waiting
+	// message, and callbacks for none (late, repeated) or unreadable.
+	Accepted, Callbacks, Unmatched int
 }
 
 // runOps runs op from concurrency goroutines, each starting operations until
@@ -552,12 +571,17 @@ func (r *loadResult) String() string {
 		unit = "decryption pairs"
 	case "profile", "baseline-http", "facility-search", "facility-near", "professional-search":
 		unit = "requests"
+	case "consent-init":
+		unit = "messages"
 	}
 	line := fmt.Sprintf("%-13s %8d %s in %s: %.1f/s  p50 %s  p99 %s  max %s  errors %d%s  (http requests %d, concurrency %d)",
 		r.Scenario, r.Ops, unit, r.Elapsed.Round(time.Millisecond), r.Rate(), fmtDur(s.P50), fmtDur(s.P99), fmtDur(s.Max),
 		r.Errors, r.errorKinds(), r.Requests, r.Concurrency)
 	if r.Offered > 0 {
 		line += fmt.Sprintf("  offered %.0f/s open loop", r.Offered)
+	}
+	if r.Scenario == "consent-init" {
+		line += fmt.Sprintf("  202s %d, callbacks %d, unmatched callbacks %d", r.Accepted, r.Callbacks, r.Unmatched)
 	}
 	if r.Scenario == "enrol" || r.Reviews > 0 {
 		line += fmt.Sprintf("  409 reviews %d", r.Reviews)
