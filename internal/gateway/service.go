@@ -3,14 +3,11 @@ package gateway
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -72,13 +69,7 @@ type Service struct {
 	audit      Auditor
 	cfg        Config
 
-	mu      sync.Mutex
-	secrets map[string]cachedSecret // bridge ID → secret that last verified
-}
-
-type cachedSecret struct {
-	digest string
-	at     time.Time
+	secrets *auth.SecretCache // client secrets that verified lately
 }
 
 // NewService returns the gateway service.
@@ -106,7 +97,7 @@ func NewService(st Stores, keys Keys, facilities Facilities, users UserTokens, a
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: st.Bridges, consents: st.Consents, person: st.Person, users: users, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: map[string]cachedSecret{}}
+	return &Service{store: st.Bridges, consents: st.Consents, person: st.Person, users: users, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: &auth.SecretCache{Now: cfg.Now}}
 }
 
 // CMID is the consent manager's ID.
@@ -173,9 +164,6 @@ func checkCallbackURL(raw string) (string, error) {
 	return strings.TrimRight(u.String(), "/"), nil
 }
 
-// secretCacheFor is how long a verified client secret skips argon2.
-const secretCacheFor = 10 * time.Minute
-
 // authenticate checks a bridge's client credentials.
 func (s *Service) authenticate(ctx context.Context, clientID, secret string) (*Bridge, error) {
 	bad := arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1001", "invalid client id or secret")
@@ -192,21 +180,9 @@ func (s *Service) authenticate(ctx context.Context, clientID, secret string) (*B
 	if !b.Active {
 		return nil, bad
 	}
-	sum := sha256.Sum256([]byte(secret))
-	digest := hex.EncodeToString(sum[:])
-	s.mu.Lock()
-	c, ok := s.secrets[b.ID]
-	s.mu.Unlock()
-	if ok && s.cfg.Now().Sub(c.at) < secretCacheFor && subtle.ConstantTimeCompare([]byte(c.digest), []byte(digest)) == 1 {
-		return b, nil
-	}
-	match, err := auth.CheckPassword(b.SecretHash, secret)
-	if err != nil || !match {
+	if !s.secrets.Check(b.ID, b.SecretHash, secret) {
 		return nil, bad
 	}
-	s.mu.Lock()
-	s.secrets[b.ID] = cachedSecret{digest: digest, at: s.cfg.Now()}
-	s.mu.Unlock()
 	return b, nil
 }
 

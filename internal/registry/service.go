@@ -38,19 +38,13 @@ type Service struct {
 	index *Index
 	cfg   Config
 
-	mu          sync.Mutex // guards the follower's cursors
-	facSeq      int64
-	proSeq      int64
-	drugSeq     int64
-	ready       chan struct{}
-	loadErr     error
-	verifierMu  sync.Mutex
-	verifierKey map[string]verifiedKey // verifier ID → last key that verified, to skip argon2 on every request
-}
-
-type verifiedKey struct {
-	hash string // the key's SHA-256, hex
-	at   time.Time
+	mu           sync.Mutex // guards the follower's cursors
+	facSeq       int64
+	proSeq       int64
+	drugSeq      int64
+	ready        chan struct{}
+	loadErr      error
+	verifierKeys *auth.SecretCache // verifier keys that verified lately, to skip argon2 on every request
 }
 
 // NewService returns a service over store. Call Start before searching.
@@ -69,7 +63,7 @@ func NewService(store Store, auditor Auditor, cfg Config) *Service {
 	}
 	return &Service{
 		store: store, audit: auditor, index: NewIndex(), cfg: cfg,
-		ready: make(chan struct{}), verifierKey: map[string]verifiedKey{},
+		ready: make(chan struct{}), verifierKeys: &auth.SecretCache{Now: cfg.Now},
 	}
 }
 

@@ -3,12 +3,9 @@ package registry
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/arogya-health/arogya"
@@ -66,18 +63,13 @@ func (s *Service) SetVerifierDisabled(ctx context.Context, id string, disabled b
 	if err := s.store.SetVerifierDisabled(ctx, id, disabled); err != nil {
 		return err
 	}
-	s.verifierMu.Lock()
-	delete(s.verifierKey, id)
-	s.verifierMu.Unlock()
+	s.verifierKeys.Forget(id)
 	detail := "enabled"
 	if disabled {
 		detail = "disabled"
 	}
 	return s.audit.Record(ctx, auditEvent(ctx, "registry.verifier.update", "verifier:"+id, detail))
 }
-
-// keyCacheFor is how long a verified key is trusted without argon2.
-const keyCacheFor = 10 * time.Minute
 
 // AuthenticateVerifier checks a verifier's ID and key. Disabled verifiers
 // and wrong keys are EUNAUTHORIZED, without saying which.
@@ -96,21 +88,9 @@ func (s *Service) AuthenticateVerifier(ctx context.Context, id, key string) (*Ve
 	if v.Disabled {
 		return nil, bad
 	}
-	sum := sha256.Sum256([]byte(key))
-	digest := hex.EncodeToString(sum[:])
-	s.verifierMu.Lock()
-	c, ok := s.verifierKey[id]
-	s.verifierMu.Unlock()
-	if ok && s.cfg.Now().Sub(c.at) < keyCacheFor && subtle.ConstantTimeCompare([]byte(c.hash), []byte(digest)) == 1 {
-		return v, nil
-	}
-	match, err := auth.CheckPassword(v.KeyHash, key)
-	if err != nil || !match {
+	if !s.verifierKeys.Check(v.ID, v.KeyHash, key) {
 		return nil, bad
 	}
-	s.verifierMu.Lock()
-	s.verifierKey[id] = verifiedKey{hash: digest, at: s.cfg.Now()}
-	s.verifierMu.Unlock()
 	return v, nil
 }
 
