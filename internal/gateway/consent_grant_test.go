@@ -89,23 +89,39 @@ func TestConsentGrantFlow(t *testing.T) {
 						"dataEraseAt": "2027-01-01T00:00:00.000Z", "frequency": map[string]any{"unit": "HOUR", "value": 1, "repeats": 0}},
 				}}}
 			}
-			if st := e.call("POST", approve, asha, grant([]string{"WellnessRecord"}, "2025-01-01T00:00:00.000Z"), nil); st != 400 {
+			if st := e.call("POST", approve, asha, grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), nil); st != 401 {
+				t.Fatalf("approve without confirming the PIN: %d", st)
+			}
+			if st := e.call("POST", "/cm/patients/verify-pin", asha, map[string]string{"pin": "1234", "scope": "consentrequest.approve"}, nil); st != 403 {
+				t.Fatalf("verify before a PIN is set: %d", st)
+			}
+			if st := e.call("POST", "/cm/patients/revoke-everything", asha, nil, nil); st != 404 {
+				t.Fatalf("unknown person route: %d", st)
+			}
+			ashaApprove := e.pinToken(t, asha, "consentrequest.approve", reqID)
+			if st := e.call("POST", "/cm/patients/pin", asha, map[string]string{"pin": "0000"}, nil); st != 409 {
+				t.Fatalf("setting the PIN again: %d", st)
+			}
+			if st := e.call("POST", approve, e.pinToken(t, asha, "consent.revoke", ""), grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), nil); st != 401 {
+				t.Fatalf("approve with a token for another scope: %d", st)
+			}
+			if st := e.call("POST", approve, ashaApprove, grant([]string{"WellnessRecord"}, "2025-01-01T00:00:00.000Z"), nil); st != 400 {
 				t.Fatalf("granting an HI type not asked for: %d", st)
 			}
-			if st := e.call("POST", approve, asha, grant([]string{"Prescription"}, "2020-01-01T00:00:00.000Z"), nil); st != 400 {
+			if st := e.call("POST", approve, ashaApprove, grant([]string{"Prescription"}, "2020-01-01T00:00:00.000Z"), nil); st != 400 {
 				t.Fatalf("granting dates outside the request: %d", st)
 			}
-			if st := e.call("POST", approve, bearer(e.userToken(t, "other.person@sbx")), grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), nil); st != 404 {
+			if st := e.call("POST", approve, e.pinToken(t, bearer(e.userToken(t, "other.person@sbx")), "consentrequest.approve", reqID), grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), nil); st != 404 {
 				t.Fatalf("another person approves: %d", st)
 			}
 			var approved struct {
 				Consents []struct{ ID string } `json:"consents"`
 			}
-			if st := e.call("POST", approve, asha, grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), &approved); st != 200 || len(approved.Consents) != 1 {
+			if st := e.call("POST", approve, ashaApprove, grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), &approved); st != 200 || len(approved.Consents) != 1 {
 				t.Fatalf("approve: %d %+v", st, approved)
 			}
 			artID := approved.Consents[0].ID
-			if st := e.call("POST", approve, asha, grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), nil); st != 409 {
+			if st := e.call("POST", approve, ashaApprove, grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), nil); st != 409 {
 				t.Fatalf("approve twice: %d", st)
 			}
 			ob.RunOnce(ctx)
@@ -211,13 +227,17 @@ func TestConsentGrantFlow(t *testing.T) {
 
 			// The person revokes it: the HIU and the HIP are told.
 			revoke := map[string]any{"consents": []string{artID}}
-			if st := e.call("POST", "/cm/consents/revoke", bearer(e.userToken(t, "other.person@sbx")), revoke, nil); st != 404 {
+			if st := e.call("POST", "/cm/consents/revoke", e.pinToken(t, bearer(e.userToken(t, "other.person@sbx")), "consent.revoke", ""), revoke, nil); st != 404 {
 				t.Fatalf("another person revokes: %d", st)
 			}
-			if st := e.call("POST", "/cm/consents/revoke", asha, revoke, nil); st != 204 {
+			if st := e.call("POST", "/cm/consents/revoke", asha, revoke, nil); st != 401 {
+				t.Fatalf("revoke without the PIN: %d", st)
+			}
+			ashaRevoke := e.pinToken(t, asha, "consent.revoke", "")
+			if st := e.call("POST", "/cm/consents/revoke", ashaRevoke, revoke, nil); st != 204 {
 				t.Fatalf("revoke: %d", st)
 			}
-			if st := e.call("POST", "/cm/consents/revoke", asha, revoke, nil); st != 409 {
+			if st := e.call("POST", "/cm/consents/revoke", ashaRevoke, revoke, nil); st != 409 {
 				t.Fatalf("revoke twice: %d", st)
 			}
 			ob.RunOnce(ctx)
@@ -265,7 +285,7 @@ func TestConsentExpiry(t *testing.T) {
 		ConsentRequest struct{ ID string } `json:"consentRequest"`
 	}
 	json.Unmarshal([]byte(srv.only(t, "/v0.5/consent-requests/on-init").body), &onInit)
-	if st := e.call("POST", "/cm/consent-requests/"+onInit.ConsentRequest.ID+"/approve", bearer(e.userToken(t, "asha.devi@sbx")),
+	if st := e.call("POST", "/cm/consent-requests/"+onInit.ConsentRequest.ID+"/approve", e.pinToken(t, bearer(e.userToken(t, "asha.devi@sbx")), "consentrequest.approve", onInit.ConsentRequest.ID),
 		map[string]any{"consents": []map[string]any{{"hip": map[string]string{"id": e.verified},
 			"careContexts": []map[string]string{{"patientReference": "PAT-7", "careContextReference": "OP-1"}}}}}, nil); st != 200 {
 		t.Fatalf("approve: %d", st)
@@ -287,5 +307,77 @@ func TestConsentExpiry(t *testing.T) {
 	}
 	if n := srv.all("/v0.5/consents/hip/notify"); len(n) != 2 || !strings.Contains(n[1], `"EXPIRED"`) {
 		t.Fatalf("hip notices: %q", n)
+	}
+}
+
+// TestConsentPIN: the PIN is set once, five wrong tries lock it for a
+// while (even the right PIN is refused then), and changing it needs a
+// verified PIN of that scope.
+func TestConsentPIN(t *testing.T) {
+	e := newEnv(t)
+	ravi := bearer(e.userToken(t, "ravi.kumar@sbx"))
+	for _, bad := range []string{"123", "12345", "12a4", ""} {
+		if st := e.call("POST", "/cm/patients/pin", ravi, map[string]string{"pin": bad}, nil); st != 400 {
+			t.Errorf("pin %q: %d", bad, st)
+		}
+	}
+	if st := e.call("POST", "/cm/patients/pin", ravi, map[string]string{"pin": "2580"}, nil); st != 204 {
+		t.Fatalf("set: %d", st)
+	}
+	verify := func(pin, scope string) int {
+		return e.call("POST", "/cm/patients/verify-pin", ravi, map[string]string{"pin": pin, "scope": scope}, nil)
+	}
+	if st := verify("2580", "everything"); st != 400 {
+		t.Fatalf("unknown scope: %d", st)
+	}
+	for i := range 4 {
+		if st := verify("0000", "consent.revoke"); st != 401 {
+			t.Fatalf("wrong pin %d: %d", i+1, st)
+		}
+	}
+	if st := verify("2580", "consent.revoke"); st != 200 {
+		t.Fatalf("right pin after 4 wrong: %d", st) // the count starts again
+	}
+	for range 5 {
+		verify("0000", "consent.revoke")
+	}
+	if st := verify("2580", "consent.revoke"); st != 429 {
+		t.Fatalf("right pin while locked: %d", st)
+	}
+	e.now.Add((16 * time.Minute).Milliseconds())
+	ravi = bearer(e.userToken(t, "ravi.kumar@sbx"))
+	if st := verify("2580", "consent.revoke"); st != 200 {
+		t.Fatalf("right pin after the lock: %d", st)
+	}
+	if st := e.call("POST", "/cm/patients/change-pin", ravi, map[string]string{"pin": "1357"}, nil); st != 401 {
+		t.Fatalf("change without a verified pin: %d", st)
+	}
+	var wrong struct {
+		TemporaryToken string `json:"temporaryToken"`
+	}
+	e.call("POST", "/cm/patients/verify-pin", ravi, map[string]string{"pin": "2580", "scope": "consent.revoke"}, &wrong)
+	hw := map[string]string{"X-AUTH-TOKEN": wrong.TemporaryToken}
+	for k, v := range ravi {
+		hw[k] = v
+	}
+	if st := e.call("POST", "/cm/patients/change-pin", hw, map[string]string{"pin": "1357"}, nil); st != 401 {
+		t.Fatalf("change with a token of another scope: %d", st)
+	}
+	var out struct {
+		TemporaryToken string `json:"temporaryToken"`
+	}
+	e.call("POST", "/cm/patients/verify-pin", ravi, map[string]string{"pin": "2580", "scope": "profile.changepin"}, &out)
+	h := map[string]string{"X-AUTH-TOKEN": out.TemporaryToken}
+	for k, v := range ravi {
+		h[k] = v
+	}
+	if st := e.call("POST", "/cm/patients/change-pin", h, map[string]string{"pin": "1357"}, nil); st != 204 {
+		t.Fatalf("change: %d", st)
+	}
+	if st := verify("1357", "consent.revoke"); st != 200 {
+		t.Fatalf("the new pin: %d", st)
+	}
+	if st := verify("2580", "consent.revoke"); st != 401 {
+		t.Fatalf("the old pin: %d", st)
 	}
 }

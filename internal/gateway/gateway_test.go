@@ -401,3 +401,23 @@ func FuzzGatewayInputs(f *testing.F) {
 		}
 	})
 }
+
+// pinToken sets the person's consent PIN (once) and verifies it for the
+// scope, returning headers with their ABHA token and the X-AUTH-TOKEN.
+func (e *env) pinToken(t testing.TB, person map[string]string, scope, requestID string) map[string]string {
+	t.Helper()
+	if st := e.call("POST", "/cm/patients/pin", person, map[string]string{"pin": "4826"}, nil); st != 204 && st != 409 {
+		t.Fatalf("set pin: %d", st)
+	}
+	var out struct {
+		TemporaryToken string `json:"temporaryToken"`
+	}
+	if st := e.call("POST", "/cm/patients/verify-pin", person, map[string]string{"pin": "4826", "scope": scope, "requestId": requestID}, &out); st != 200 {
+		t.Fatalf("verify pin: %d", st)
+	}
+	h := map[string]string{"X-AUTH-TOKEN": out.TemporaryToken}
+	for k, v := range person {
+		h[k] = v
+	}
+	return h
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/audit"
+	"github.com/arogya-health/arogya/internal/auth"
 	"github.com/arogya-health/arogya/internal/consent"
 )
 
@@ -31,6 +32,8 @@ type PersonStore interface {
 	ArtefactsDue(ctx context.Context, now time.Time, limit int) ([]*consent.Artefact, error)
 	Flow(ctx context.Context, transactionID string) (*consent.Flow, error)
 	FlowsSince(ctx context.Context, artefactID string, since time.Time) (int, error)
+	ConsentPIN(ctx context.Context, patient string) (*consent.PIN, error)
+	PutConsentPIN(ctx context.Context, p *consent.PIN) error
 }
 
 // MaxPersonPage bounds a page of the person's requests.
@@ -97,7 +100,10 @@ func (s *Service) Deny(ctx context.Context, patient, id string) error {
 // each a JWS over its consentDetail signed with the gateway's key. The HIU
 // is told the artefact IDs (consents/hiu/notify) and each HIP gets its
 // artefact (consents/hip/notify); all of it is committed at once.
-func (s *Service) Approve(ctx context.Context, patient, id string, grants []consent.Grant) ([]*consent.Artefact, error) {
+func (s *Service) Approve(ctx context.Context, patient, authToken, id string, grants []consent.Grant) ([]*consent.Artefact, error) {
+	if err := s.checkPINToken(patient, authToken, consent.ScopeApprove, id); err != nil {
+		return nil, err
+	}
 	r, err := s.PersonRequest(ctx, patient, id)
 	if err != nil {
 		return nil, err
@@ -208,7 +214,10 @@ func (s *Service) endNotices(ctx context.Context, a *consent.Artefact, status st
 // Revoke ends the person's granted artefacts at once; the HIUs and HIPs
 // are told. All or none: an artefact that is not theirs, or not granted,
 // stops the whole call.
-func (s *Service) Revoke(ctx context.Context, patient string, ids []string) error {
+func (s *Service) Revoke(ctx context.Context, patient, authToken string, ids []string) error {
+	if err := s.checkPINToken(patient, authToken, consent.ScopeRevoke, ""); err != nil {
+		return err
+	}
 	if len(ids) == 0 || len(ids) > 100 {
 		return arogya.Errorf(arogya.EINVALID, "consents must list 1 to 100 consent artefact ids")
 	}
@@ -267,4 +276,112 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 		_ = s.audit.Record(ctx, audit.Event{Actor: "system", Action: "consent.expire", Subject: "consent-artefact:" + a.ID, Outcome: "ok"})
 	}
 	return n, nil
+}
+
+// pinTokenTTL is how long a verified PIN's temporary token lasts.
+const pinTokenTTL = 5 * time.Minute
+
+// SetPIN sets the person's consent PIN once; changing it needs a token
+// from VerifyPIN with scope profile.changepin (ChangePIN).
+func (s *Service) SetPIN(ctx context.Context, patient, pin string) error {
+	if _, err := s.person.ConsentPIN(ctx, patient); err == nil {
+		return arogya.Errorf(arogya.ECONFLICT, "a consent PIN is already set: change it with a verified PIN")
+	} else if arogya.ErrorCode(err) != arogya.ENOTFOUND {
+		return err
+	}
+	return s.putPIN(ctx, patient, pin, "consent.pin.set")
+}
+
+// ChangePIN replaces the PIN; authToken must come from VerifyPIN with
+// scope profile.changepin.
+func (s *Service) ChangePIN(ctx context.Context, patient, authToken, pin string) error {
+	if err := s.checkPINToken(patient, authToken, consent.ScopeChangePIN, ""); err != nil {
+		return err
+	}
+	return s.putPIN(ctx, patient, pin, "consent.pin.change")
+}
+
+func (s *Service) putPIN(ctx context.Context, patient, pin, action string) error {
+	if !consent.ValidPIN(pin) {
+		return arogya.Errorf(arogya.EINVALID, "pin must be 4 digits")
+	}
+	hash, err := auth.HashPassword(pin, s.cfg.Argon)
+	if err != nil {
+		return err
+	}
+	if err := s.person.PutConsentPIN(ctx, &consent.PIN{Patient: patient, Hash: hash, UpdatedAt: s.now()}); err != nil {
+		return err
+	}
+	return s.audit.Record(ctx, audit.Event{Actor: "citizen:" + s.personAuditID(patient), Action: action,
+		Subject: "citizen:" + s.personAuditID(patient), Outcome: "ok"})
+}
+
+// VerifyPIN checks the person's PIN and returns a temporary token (5
+// minutes) for one scope, and, if requestID is given, for that consent
+// request only. Five wrong tries lock the PIN for 15 minutes.
+func (s *Service) VerifyPIN(ctx context.Context, patient, pin, scope, requestID string) (string, error) {
+	switch scope {
+	case consent.ScopeApprove, consent.ScopeRevoke, consent.ScopeChangePIN:
+	default:
+		return "", arogya.Errorf(arogya.EINVALID, "scope must be consentrequest.approve, consent.revoke or profile.changepin")
+	}
+	p, err := s.person.ConsentPIN(ctx, patient)
+	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
+		return "", arogya.Errorf(arogya.EFORBIDDEN, "set a consent PIN first (POST /cm/patients/pin)")
+	} else if err != nil {
+		return "", err
+	}
+	now := s.now()
+	if now.Before(p.LockedUntil) {
+		return "", arogya.Errorf(arogya.ETOOMANYREQUESTS, "too many wrong PINs: try again in a while")
+	}
+	ok, err := auth.CheckPassword(p.Hash, pin)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		p.Failures++
+		if p.Failures >= consent.PINMaxFailures {
+			p.Failures, p.LockedUntil = 0, now.Add(consent.PINLock)
+		}
+		p.UpdatedAt = now
+		if err := s.person.PutConsentPIN(ctx, p); err != nil {
+			return "", err
+		}
+		_ = s.audit.Record(ctx, audit.Event{Actor: "citizen:" + s.personAuditID(patient), Action: "consent.pin.verify",
+			Subject: "citizen:" + s.personAuditID(patient), Outcome: arogya.EUNAUTHORIZED})
+		return "", arogya.Errorf(arogya.EUNAUTHORIZED, "wrong PIN")
+	}
+	if p.Failures != 0 {
+		p.Failures, p.UpdatedAt = 0, now
+		if err := s.person.PutConsentPIN(ctx, p); err != nil {
+			return "", err
+		}
+	}
+	claims := jwt.MapClaims{"iss": s.cfg.Issuer, "sub": patient, "typ": "consent-pin", "scope": scope,
+		"iat": now.Unix(), "exp": now.Add(pinTokenTTL).Unix(), "jti": uuid.NewString()}
+	if requestID != "" {
+		claims["requestId"] = requestID
+	}
+	return s.keys.SignJWT(claims)
+}
+
+// checkPINToken checks a token from VerifyPIN: this person, this scope,
+// and, when it names one, this consent request.
+func (s *Service) checkPINToken(patient, token, scope, requestID string) error {
+	bad := arogya.Errorf(arogya.EUNAUTHORIZED, "confirm with your consent PIN: send X-AUTH-TOKEN from /cm/patients/verify-pin with scope %s", scope)
+	if token == "" {
+		return bad
+	}
+	claims, err := s.keys.ParseJWT(token, jwt.WithIssuer(s.cfg.Issuer), jwt.WithExpirationRequired(), jwt.WithTimeFunc(s.cfg.Now))
+	if err != nil {
+		return bad
+	}
+	if claims["typ"] != "consent-pin" || claims["sub"] != patient || claims["scope"] != scope {
+		return bad
+	}
+	if rid, ok := claims["requestId"].(string); ok && rid != "" && rid != requestID {
+		return bad
+	}
+	return nil
 }

@@ -18,6 +18,9 @@ func (h *Handler) registerPerson(mux *http.ServeMux) {
 	mux.Handle("POST /cm/consent-requests/{id}/deny", h.personal(h.personDeny))
 	mux.Handle("POST /cm/consent-requests/{id}/approve", h.personal(h.personApprove))
 	mux.Handle("POST /cm/consents/revoke", h.personal(h.personRevoke))
+	mux.Handle("POST /cm/patients/pin", h.personal(h.setPIN))
+	mux.Handle("POST /cm/patients/verify-pin", h.personal(h.verifyPIN))
+	mux.Handle("POST /cm/patients/change-pin", h.personal(h.changePIN))
 }
 
 // personal authenticates the person by their ABHA X-token (Authorization:
@@ -141,7 +144,7 @@ func (h *Handler) personApprove(w http.ResponseWriter, r *http.Request, patient 
 	if err := httpx.DecodeJSON(r, &body); err != nil {
 		return err
 	}
-	arts, err := h.svc.Approve(r.Context(), patient, r.PathValue("id"), body.Consents)
+	arts, err := h.svc.Approve(r.Context(), patient, httpx.Header(r, "X-AUTH-TOKEN"), r.PathValue("id"), body.Consents)
 	if err != nil {
 		return err
 	}
@@ -169,11 +172,63 @@ func (h *Handler) personRevoke(w http.ResponseWriter, r *http.Request, patient s
 			return arogya.Errorf(arogya.EINVALID, "consents must be consent artefact ids (UUIDs)")
 		}
 	}
-	if err := h.svc.Revoke(r.Context(), patient, body.Consents); err != nil {
+	if err := h.svc.Revoke(r.Context(), patient, httpx.Header(r, "X-AUTH-TOKEN"), body.Consents); err != nil {
 		return err
 	}
 	if h.outbox != nil {
 		h.outbox.Kick()
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+type pinBody struct {
+	PIN       string `json:"pin"`
+	Scope     string `json:"scope"`
+	RequestID string `json:"requestId"`
+}
+
+// setPIN takes CreatePinRequest {"pin"}.
+func (h *Handler) setPIN(w http.ResponseWriter, r *http.Request, patient string) error {
+	var b pinBody
+	if err := httpx.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	if err := h.svc.SetPIN(r.Context(), patient, b.PIN); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// verifyPIN takes ValidatePinRequest {"pin","scope","requestId"} and
+// answers {"temporaryToken"}, to send as X-AUTH-TOKEN.
+func (h *Handler) verifyPIN(w http.ResponseWriter, r *http.Request, patient string) error {
+	var b pinBody
+	if err := httpx.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	if b.RequestID != "" && !protocol.IsUUID(b.RequestID) {
+		return arogya.Errorf(arogya.EINVALID, "requestId must be a consent request id (a UUID)")
+	}
+	tok, err := h.svc.VerifyPIN(r.Context(), patient, b.PIN, b.Scope, b.RequestID)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"temporaryToken": tok})
+	return nil
+}
+
+// changePIN takes ChangePinRequest {"pin"} with X-AUTH-TOKEN of scope
+// profile.changepin.
+func (h *Handler) changePIN(w http.ResponseWriter, r *http.Request, patient string) error {
+	var b pinBody
+	if err := httpx.DecodeJSON(r, &b); err != nil {
+		return err
+	}
+	if err := h.svc.ChangePIN(r.Context(), patient, httpx.Header(r, "X-AUTH-TOKEN"), b.PIN); err != nil {
+		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

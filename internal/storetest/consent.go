@@ -34,6 +34,7 @@ var consentTests = []struct {
 	{"ConsentGrant", testConsentGrant},
 	{"ConsentArtefactEnd", testConsentArtefactEnd},
 	{"ConsentFlows", testConsentFlows},
+	{"ConsentPIN", testConsentPIN},
 }
 
 // identified returns a requester with an identifier.

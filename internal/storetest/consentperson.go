@@ -207,3 +207,19 @@ func testConsentFlows(t *testing.T, db *sqldb.DB) {
 		t.Fatalf("unknown flow: %v", err)
 	}
 }
+
+func testConsentPIN(t *testing.T, db *sqldb.DB) {
+	if _, err := db.ConsentPIN(ctx(t), "asha.devi@sbx"); arogya.ErrorCode(err) != arogya.ENOTFOUND {
+		t.Fatalf("no pin yet: %v", err)
+	}
+	p := &consent.PIN{Patient: "asha.devi@sbx", Hash: "$argon2id$v=19$m=1024,t=1,p=1$c2FsdA$aGFzaA", UpdatedAt: ms(0)}
+	must(t, "PutConsentPIN", db.PutConsentPIN(ctx(t), p))
+	p2 := *p
+	p2.Failures, p2.LockedUntil, p2.UpdatedAt = 5, ms(15*time.Minute), ms(time.Minute)
+	must(t, "PutConsentPIN again", db.PutConsentPIN(ctx(t), &p2))
+	got, err := db.ConsentPIN(ctx(t), "asha.devi@sbx")
+	must(t, "ConsentPIN", err)
+	if got.Hash != p.Hash || got.Failures != 5 || !got.LockedUntil.Equal(p2.LockedUntil) || !got.UpdatedAt.Equal(p2.UpdatedAt) {
+		t.Fatalf("pin round trip: %+v", got)
+	}
+}
