@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -224,7 +225,7 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 	if fs.NArg() == 1 {
 		// Write beside the target and rename, so a failed export leaves no
 		// half-written file behind.
-		if file, err = os.CreateTemp(dirOf(fs.Arg(0)), ".export-*.csv"); err != nil {
+		if file, err = os.CreateTemp(filepath.Dir(fs.Arg(0)), ".export-*.csv"); err != nil {
 			return err
 		}
 		defer os.Remove(file.Name())
@@ -245,13 +246,6 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	fmt.Fprintf(stderr, "%d %s exported\n", n, kind)
 	return nil
-}
-
-func dirOf(path string) string {
-	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
-		return path[:i+1]
-	}
-	return "."
 }
 
 // exportRegistry writes every entry of the kind (with status st, if set)

@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -60,7 +61,7 @@ func CheckGrants(r *Request, gs []Grant, now time.Time) ([]Grant, error) {
 			if cc.PatientReference == "" || cc.CareContextReference == "" {
 				return nil, arogya.Errorf(arogya.EINVALID, "consents[%d].careContexts entries need patientReference and careContextReference", i)
 			}
-			if len(r.CareContexts) > 0 && !containsCC(r.CareContexts, cc) {
+			if len(r.CareContexts) > 0 && !slices.Contains(r.CareContexts, cc) {
 				return nil, arogya.Errorf(arogya.EINVALID, "consents[%d].careContexts: the request did not ask for one of them", i)
 			}
 		}
@@ -68,7 +69,7 @@ func CheckGrants(r *Request, gs []Grant, now time.Time) ([]Grant, error) {
 			g.HITypes = r.HITypes
 		}
 		for _, t := range g.HITypes {
-			if !contains(r.HITypes, t) {
+			if !slices.Contains(r.HITypes, t) {
 				return nil, arogya.Errorf(arogya.EINVALID, "consents[%d].hiTypes: the request did not ask for one of them", i)
 			}
 		}
@@ -134,13 +135,4 @@ func DetailOf(r *Request, g Grant, artefactID, cmID string, at time.Time) map[st
 			"frequency":   map[string]any{"unit": p.Frequency.Unit, "value": p.Frequency.Value, "repeats": p.Frequency.Repeats},
 		},
 	}
-}
-
-func containsCC(ccs []CareContextRef, c CareContextRef) bool {
-	for _, x := range ccs {
-		if x == c {
-			return true
-		}
-	}
-	return false
 }

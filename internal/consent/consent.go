@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -174,7 +175,7 @@ func ParseInit(body []byte, cmID string, now time.Time) (*Request, error) {
 	seen := map[string]bool{}
 	var types []string
 	for _, t := range c.HITypes {
-		if !contains(HITypes, t) {
+		if !slices.Contains(HITypes, t) {
 			return nil, invalid("consent.hiTypes has an unknown type; known: " + strings.Join(HITypes, ", "))
 		}
 		if !seen[t] {
@@ -184,7 +185,7 @@ func ParseInit(body []byte, cmID string, now time.Time) (*Request, error) {
 	}
 	p := c.Permission
 	switch {
-	case !contains(AccessModes, p.AccessMode):
+	case !slices.Contains(AccessModes, p.AccessMode):
 		return nil, invalid("consent.permission.accessMode must be VIEW, STORE, QUERY or STREAM")
 	case p.DateRange.From.IsZero() || p.DateRange.To.IsZero():
 		return nil, invalid("consent.permission.dateRange needs from and to")
@@ -194,7 +195,7 @@ func ParseInit(body []byte, cmID string, now time.Time) (*Request, error) {
 		return nil, invalid("consent.permission.dataEraseAt is required")
 	case !p.DataEraseAt.After(now):
 		return nil, invalid("consent.permission.dataEraseAt must be in the future")
-	case !contains(FrequencyUnits, p.Frequency.Unit):
+	case !slices.Contains(FrequencyUnits, p.Frequency.Unit):
 		return nil, invalid("consent.permission.frequency.unit must be HOUR, DAY, WEEK, MONTH or YEAR")
 	case p.Frequency.Value < 1 || p.Frequency.Value > 1000 || p.Frequency.Repeats < 0 || p.Frequency.Repeats > 100000:
 		return nil, invalid("consent.permission.frequency needs a value from 1 and repeats from 0")
@@ -238,13 +239,4 @@ func jsonProblem(err error) string {
 	default:
 		return "malformed JSON"
 	}
-}
-
-func contains(ss []string, s string) bool {
-	for _, v := range ss {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

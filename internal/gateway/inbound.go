@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -142,7 +143,7 @@ func (s *Service) callback(b *Bridge, kind, targetID, inResponseTo string, paylo
 // servesAs reports whether service id belongs to bridge b with the type.
 func (s *Service) servesAs(ctx context.Context, b *Bridge, id, typ string) error {
 	svc, err := s.store.Service(ctx, id)
-	if arogya.ErrorCode(err) == arogya.ENOTFOUND || (err == nil && (svc.BridgeID != b.ID || !svc.Active || !contains(svc.Types, typ))) {
+	if arogya.ErrorCode(err) == arogya.ENOTFOUND || (err == nil && (svc.BridgeID != b.ID || !svc.Active || !slices.Contains(svc.Types, typ))) {
 		return arogya.ABDMError(arogya.EFORBIDDEN, "ABDM-1020", "the "+typ+" id is not an active "+typ+" service of this bridge")
 	}
 	return err

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"time"
 
@@ -128,7 +129,7 @@ func (s *Service) Approve(ctx context.Context, patient, authToken, id string, gr
 	for i, g := range gs {
 		// The HIP must be connected: a service of some bridge, as HIP.
 		svc, err := s.store.Service(ctx, g.HIP.ID)
-		if arogya.ErrorCode(err) == arogya.ENOTFOUND || (err == nil && (!svc.Active || !contains(svc.Types, TypeHIP))) {
+		if arogya.ErrorCode(err) == arogya.ENOTFOUND || (err == nil && (!svc.Active || !slices.Contains(svc.Types, TypeHIP))) {
 			return nil, arogya.Errorf(arogya.EUNPROCESSABLE, "consents[%d].hip is not an HIP connected to the exchange", i)
 		} else if err != nil {
 			return nil, err

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -316,29 +318,29 @@ func (s *Service) AddUpdateServices(ctx context.Context, b *Bridge, in []Service
 		id := strings.ToUpper(strings.TrimSpace(si.ID))
 		name := strings.Join(strings.Fields(si.Name), " ")
 		if id == "" || len(id) > 64 {
-			return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "services["+itoa(i)+"].id is required")
+			return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "services["+strconv.Itoa(i)+"].id is required")
 		}
 		if n := utf8.RuneCountInString(name); n < 1 || n > 200 {
-			return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "services["+itoa(i)+"].name must be 1 to 200 characters")
+			return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "services["+strconv.Itoa(i)+"].name must be 1 to 200 characters")
 		}
 		var types []string
 		for _, t := range si.Types {
 			t = strings.ToUpper(strings.TrimSpace(t))
 			if t != TypeHIP && t != TypeHIU && t != TypeHealthLocker {
-				return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "services["+itoa(i)+"].type must be HIP, HIU or HEALTH_LOCKER")
+				return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "services["+strconv.Itoa(i)+"].type must be HIP, HIU or HEALTH_LOCKER")
 			}
-			if !contains(types, t) {
+			if !slices.Contains(types, t) {
 				types = append(types, t)
 			}
 		}
 		if len(types) == 0 {
-			return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "services["+itoa(i)+"].type is required")
+			return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "services["+strconv.Itoa(i)+"].type is required")
 		}
 		if j, ok := seen[id]; ok {
 			// The same ID twice in one call: merge the types, as ABDM
 			// registers a service once per type.
 			for _, t := range types {
-				if !contains(out[j].Types, t) {
+				if !slices.Contains(out[j].Types, t) {
 					out[j].Types = append(out[j].Types, t)
 				}
 			}
@@ -350,7 +352,7 @@ func (s *Service) AddUpdateServices(ctx context.Context, b *Bridge, in []Service
 			return err
 		}
 		if !ok {
-			return arogya.ABDMError(arogya.EUNPROCESSABLE, "ABDM-1018", "services["+itoa(i)+"].id is not a verified facility in the registry")
+			return arogya.ABDMError(arogya.EUNPROCESSABLE, "ABDM-1018", "services["+strconv.Itoa(i)+"].id is not a verified facility in the registry")
 		}
 		seen[id] = len(out)
 		out = append(out, &HIService{ID: id, BridgeID: b.ID, Name: name, Types: types, Active: si.Active, UpdatedAt: now})
@@ -361,7 +363,7 @@ func (s *Service) AddUpdateServices(ctx context.Context, b *Bridge, in []Service
 		}
 		return err
 	}
-	return s.record(ctx, "gateway.bridge.services", b.ID, "ok", itoa(len(out))+" services")
+	return s.record(ctx, "gateway.bridge.services", b.ID, "ok", strconv.Itoa(len(out))+" services")
 }
 
 // Services lists the bridge's services.
@@ -398,20 +400,4 @@ func (s *Service) personAuditID(address string) string {
 
 func auditOperator(action, subject string) audit.Event {
 	return audit.Event{Actor: "operator", Action: action, Subject: subject, Outcome: "ok"}
-}
-
-func contains(ss []string, s string) bool {
-	for _, v := range ss {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-func itoa(n int) string {
-	if n < 10 {
-		return string(rune('0' + n))
-	}
-	return itoa(n/10) + string(rune('0'+n%10))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"slices"
+	"strconv"
 
 	"github.com/arogya-health/arogya"
 )
@@ -137,7 +138,7 @@ func (im *importer[T]) pass(ctx context.Context, in io.Reader, opt ImportOptions
 				if generated[i] && im.regen == nil {
 					// A derived ID (drugs): a repeat is the same entry twice.
 					if first, dup := seen["id:"+im.id(t)]; dup && first != rows[i] {
-						rep.addErrors([]RowError{{Row: rows[i], Field: "id", Reason: "repeats row " + itoa(first)}})
+						rep.addErrors([]RowError{{Row: rows[i], Field: "id", Reason: "repeats row " + strconv.Itoa(first)}})
 						drop[i] = true
 						continue
 					}
@@ -200,7 +201,7 @@ func (im *importer[T]) pass(ctx context.Context, in io.Reader, opt ImportOptions
 				continue
 			}
 			if first, ok := seen[k.field+":"+k.v]; ok {
-				rep.addErrors([]RowError{{Row: row, Field: k.field, Reason: "repeats row " + itoa(first)}})
+				rep.addErrors([]RowError{{Row: row, Field: k.field, Reason: "repeats row " + strconv.Itoa(first)}})
 				dup = true
 				break
 			}
@@ -228,20 +229,6 @@ func (im *importer[T]) pass(ctx context.Context, in io.Reader, opt ImportOptions
 	}
 	slices.SortStableFunc(rep.Errors, func(a, b RowError) int { return a.Row - b.Row })
 	return rep, nil
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(b[i:])
 }
 
 func (s *Service) importStatus(ctx context.Context, opt ImportOptions) (Status, string, error) {
@@ -297,7 +284,7 @@ func (s *Service) ImportFacilities(ctx context.Context, in io.Reader, opt Import
 	}
 	rep, err := im.run(ctx, in, opt)
 	if rep != nil && rep.Imported > 0 {
-		_ = s.audit.Record(ctx, auditEvent(ctx, "registry.facility.import", "facilities", itoa(rep.Imported)+" "+string(status)))
+		_ = s.audit.Record(ctx, auditEvent(ctx, "registry.facility.import", "facilities", strconv.Itoa(rep.Imported)+" "+string(status)))
 	}
 	return rep, err
 }
@@ -362,7 +349,7 @@ func (s *Service) ImportProfessionals(ctx context.Context, in io.Reader, opt Imp
 	}
 	rep, err := im.run(ctx, in, opt)
 	if rep != nil && rep.Imported > 0 {
-		_ = s.audit.Record(ctx, auditEvent(ctx, "registry.professional.import", "professionals", itoa(rep.Imported)+" "+string(status)))
+		_ = s.audit.Record(ctx, auditEvent(ctx, "registry.professional.import", "professionals", strconv.Itoa(rep.Imported)+" "+string(status)))
 	}
 	return rep, err
 }
@@ -390,7 +377,7 @@ func (s *Service) ImportDrugs(ctx context.Context, in io.Reader, opt ImportOptio
 	}
 	rep, err := im.run(ctx, in, opt)
 	if rep != nil && rep.Imported > 0 {
-		_ = s.audit.Record(ctx, auditEvent(ctx, "registry.drug.import", "drugs", itoa(rep.Imported)))
+		_ = s.audit.Record(ctx, auditEvent(ctx, "registry.drug.import", "drugs", strconv.Itoa(rep.Imported)))
 	}
 	return rep, err
 }
