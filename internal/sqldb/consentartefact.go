@@ -21,16 +21,8 @@ var errArtefactNotFound = arogya.Errorf(arogya.ENOTFOUND, "Consent artefact not 
 // transaction. ENOTFOUND if the request does not exist, ECONFLICT if its
 // status is no longer from.
 func (db *DB) GrantConsentRequest(ctx context.Context, id, from string, at time.Time, arts []*consent.Artefact, out []*gateway.Outbound) error {
-	rows, err := newOutRows(out, nowMillis())
-	if err != nil {
-		return fmt.Errorf("sqldb: grant consent request: %w", err)
-	}
-	ins, err := db.writeStmt(ctx, db.outboxInsertSQL())
-	if err != nil {
-		return fmt.Errorf("sqldb: grant consent request: %w", err)
-	}
 	at = utcMillis(at)
-	err = db.Transact(ctx, func(tx *sql.Tx) error {
+	err := db.withOutbound(ctx, "grant consent request", out, func(tx *sql.Tx) error {
 		if err := casConsentStatus(ctx, tx, id, from, consent.StatusGranted, at); err != nil {
 			return err
 		}
@@ -42,24 +34,28 @@ func (db *DB) GrantConsentRequest(ctx context.Context, id, from string, at time.
 				return err
 			}
 		}
-		return db.insertOutbound(ctx, tx, ins, rows)
+		return nil
 	})
 	if err != nil {
-		if arogya.ErrorCode(err) != arogya.EINTERNAL {
-			return err
-		}
-		return fmt.Errorf("sqldb: grant consent request: %w", err)
+		return err
 	}
 	for _, a := range arts {
 		a.CreatedAt, a.UpdatedAt, a.EraseAt = at, at, utcMillis(a.EraseAt)
 	}
-	commitOutRows(rows)
 	return nil
 }
 
 // casConsentStatus changes a consent request's status if it is from.
 func casConsentStatus(ctx context.Context, tx *sql.Tx, id, from, to string, at time.Time) error {
-	res, err := tx.ExecContext(ctx, "UPDATE consent_requests SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
+	return casStatus(ctx, tx, "consent_requests", "id", id, from, to, at, errConsentNotFound, "The consent request")
+}
+
+// casStatus sets the status of the row of table whose key column is id to
+// to, if it is from. If not, the error is notFound when there is no such
+// row, else ECONFLICT naming what (e.g. "The consent request") and its
+// current status.
+func casStatus(ctx context.Context, tx *sql.Tx, table, key, id, from, to string, at time.Time, notFound error, what string) error {
+	res, err := tx.ExecContext(ctx, "UPDATE "+table+" SET status = $1, updated_at = $2 WHERE "+key+" = $3 AND status = $4",
 		to, millis(utcMillis(at)), id, from)
 	if err != nil {
 		return err
@@ -70,13 +66,42 @@ func casConsentStatus(ctx context.Context, tx *sql.Tx, id, from, to string, at t
 		return nil
 	}
 	var cur string
-	err = tx.QueryRowContext(ctx, "SELECT status FROM consent_requests WHERE id = $1", id).Scan(&cur)
+	err = tx.QueryRowContext(ctx, "SELECT status FROM "+table+" WHERE "+key+" = $1", id).Scan(&cur)
 	if errors.Is(err, sql.ErrNoRows) {
-		return errConsentNotFound
+		return notFound
 	} else if err != nil {
 		return err
 	}
-	return arogya.Errorf(arogya.ECONFLICT, "The consent request is already %s.", cur)
+	return arogya.Errorf(arogya.ECONFLICT, "%s is already %s.", what, cur)
+}
+
+// withOutbound runs fn and inserts out in one transaction, and writes the
+// outbound messages' IDs and times back once committed: a state change
+// and the notices it owes are committed together. Errors with an arogya
+// code pass through; others are wrapped with op.
+func (db *DB) withOutbound(ctx context.Context, op string, out []*gateway.Outbound, fn func(tx *sql.Tx) error) error {
+	rows, err := newOutRows(out, nowMillis())
+	if err != nil {
+		return fmt.Errorf("sqldb: %s: %w", op, err)
+	}
+	ins, err := db.writeStmt(ctx, db.outboxInsertSQL())
+	if err != nil {
+		return fmt.Errorf("sqldb: %s: %w", op, err)
+	}
+	err = db.Transact(ctx, func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return db.insertOutbound(ctx, tx, ins, rows)
+	})
+	if err != nil {
+		if arogya.ErrorCode(err) != arogya.EINTERNAL {
+			return err
+		}
+		return fmt.Errorf("sqldb: %s: %w", op, err)
+	}
+	commitOutRows(rows)
+	return nil
 }
 
 // Artefact returns consent artefact id; ENOTFOUND if there is none.
@@ -132,44 +157,14 @@ func scanArtefact(s rowScanner) (*consent.Artefact, error) {
 // expiry by the scheduler. ENOTFOUND if one does not exist, ECONFLICT if
 // one's status is no longer from; then nothing changes.
 func (db *DB) ChangeArtefacts(ctx context.Context, ids []string, from, to string, at time.Time, out []*gateway.Outbound) error {
-	rows, err := newOutRows(out, nowMillis())
-	if err != nil {
-		return fmt.Errorf("sqldb: change consent artefacts: %w", err)
-	}
-	ins, err := db.writeStmt(ctx, db.outboxInsertSQL())
-	if err != nil {
-		return fmt.Errorf("sqldb: change consent artefacts: %w", err)
-	}
-	err = db.Transact(ctx, func(tx *sql.Tx) error {
+	return db.withOutbound(ctx, "change consent artefacts", out, func(tx *sql.Tx) error {
 		for _, id := range ids {
-			res, err := tx.ExecContext(ctx, "UPDATE consent_artefacts SET status = $1, updated_at = $2 WHERE id = $3 AND status = $4",
-				to, millis(utcMillis(at)), id, from)
-			if err != nil {
+			if err := casStatus(ctx, tx, "consent_artefacts", "id", id, from, to, at, errArtefactNotFound, "A consent artefact"); err != nil {
 				return err
-			}
-			if n, err := res.RowsAffected(); err != nil {
-				return err
-			} else if n == 0 {
-				var cur string
-				err := tx.QueryRowContext(ctx, "SELECT status FROM consent_artefacts WHERE id = $1", id).Scan(&cur)
-				if errors.Is(err, sql.ErrNoRows) {
-					return errArtefactNotFound
-				} else if err != nil {
-					return err
-				}
-				return arogya.Errorf(arogya.ECONFLICT, "A consent artefact is already %s.", cur)
 			}
 		}
-		return db.insertOutbound(ctx, tx, ins, rows)
+		return nil
 	})
-	if err != nil {
-		if arogya.ErrorCode(err) != arogya.EINTERNAL {
-			return err
-		}
-		return fmt.Errorf("sqldb: change consent artefacts: %w", err)
-	}
-	commitOutRows(rows)
-	return nil
 }
 
 // ArtefactsDue returns up to limit GRANTED artefacts whose erase time has

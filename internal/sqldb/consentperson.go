@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/consent"
 	"github.com/arogya-health/arogya/internal/gateway"
 )
@@ -46,26 +45,7 @@ func (db *DB) ConsentRequestsByPatient(ctx context.Context, patient, st string, 
 // decision and the notices it owes are committed together. ENOTFOUND if
 // the request does not exist, ECONFLICT if its status is no longer from.
 func (db *DB) DecideConsentRequest(ctx context.Context, id, from, to string, at time.Time, out []*gateway.Outbound) error {
-	rows, err := newOutRows(out, nowMillis())
-	if err != nil {
-		return fmt.Errorf("sqldb: decide consent request: %w", err)
-	}
-	ins, err := db.writeStmt(ctx, db.outboxInsertSQL())
-	if err != nil {
-		return fmt.Errorf("sqldb: decide consent request: %w", err)
-	}
-	err = db.Transact(ctx, func(tx *sql.Tx) error {
-		if err := casConsentStatus(ctx, tx, id, from, to, at); err != nil {
-			return err
-		}
-		return db.insertOutbound(ctx, tx, ins, rows)
+	return db.withOutbound(ctx, "decide consent request", out, func(tx *sql.Tx) error {
+		return casConsentStatus(ctx, tx, id, from, to, at)
 	})
-	if err != nil {
-		if arogya.ErrorCode(err) != arogya.EINTERNAL {
-			return err
-		}
-		return fmt.Errorf("sqldb: decide consent request: %w", err)
-	}
-	commitOutRows(rows)
-	return nil
 }

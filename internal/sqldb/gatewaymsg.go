@@ -171,22 +171,7 @@ func (db *DB) Enqueue(ctx context.Context, out []*gateway.Outbound) error {
 	if len(out) == 0 {
 		return nil
 	}
-	rows, err := newOutRows(out, nowMillis())
-	if err != nil {
-		return fmt.Errorf("sqldb: enqueue: %w", err)
-	}
-	ins, err := db.writeStmt(ctx, db.outboxInsertSQL())
-	if err != nil {
-		return fmt.Errorf("sqldb: enqueue: %w", err)
-	}
-	err = db.Transact(ctx, func(tx *sql.Tx) error {
-		return db.insertOutbound(ctx, tx, ins, rows)
-	})
-	if err != nil {
-		return fmt.Errorf("sqldb: enqueue: %w", err)
-	}
-	commitOutRows(rows)
-	return nil
+	return db.withOutbound(ctx, "enqueue", out, func(*sql.Tx) error { return nil })
 }
 
 // outRow is an outbound message to insert, with the values it is stored
