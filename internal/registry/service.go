@@ -120,48 +120,31 @@ func (s *Service) Sync(ctx context.Context) error { return s.sync(ctx) }
 func (s *Service) sync(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := follow(ctx, &s.facSeq, s.store.FacilitiesSince, s.index.PutFacilities, func(f *Facility) int64 { return f.Seq }); err != nil {
+		return err
+	}
+	if err := follow(ctx, &s.proSeq, s.store.ProfessionalsSince, s.index.PutProfessionals, func(p *Professional) int64 { return p.Seq }); err != nil {
+		return err
+	}
+	return follow(ctx, &s.drugSeq, s.store.DrugsSince, s.index.PutDrugs, func(d *Drug) int64 { return d.Seq })
+}
+
+// follow reads one change feed from *cursor to its end, batch by batch,
+// puts each batch into the index and moves the cursor past it.
+func follow[T any](ctx context.Context, cursor *int64, since func(context.Context, int64, int) ([]T, error), put func([]T), seq func(T) int64) error {
 	for {
-		fs, err := s.store.FacilitiesSince(ctx, s.facSeq, syncBatch)
+		batch, err := since(ctx, *cursor, syncBatch)
 		if err != nil {
 			return err
 		}
-		if len(fs) > 0 {
-			s.index.PutFacilities(fs)
-			s.facSeq = fs[len(fs)-1].Seq
+		if len(batch) > 0 {
+			put(batch)
+			*cursor = seq(batch[len(batch)-1])
 		}
-		if len(fs) < syncBatch {
-			break
-		}
-	}
-	for {
-		ps, err := s.store.ProfessionalsSince(ctx, s.proSeq, syncBatch)
-		if err != nil {
-			return err
-		}
-		if len(ps) > 0 {
-			s.index.PutProfessionals(ps)
-			s.proSeq = ps[len(ps)-1].Seq
-		}
-		if len(ps) < syncBatch {
-			break
+		if len(batch) < syncBatch {
+			return nil
 		}
 	}
-	for {
-		ds, err := s.store.DrugsSince(ctx, s.drugSeq, syncBatch)
-		if err != nil {
-			return err
-		}
-		for _, d := range ds {
-			s.index.PutDrug(d)
-		}
-		if len(ds) > 0 {
-			s.drugSeq = ds[len(ds)-1].Seq
-		}
-		if len(ds) < syncBatch {
-			break
-		}
-	}
-	return nil
 }
 
 // actorName is how history and audit events name who acted.
