@@ -17,6 +17,7 @@ const (
 	ETOOMANYREQUESTS = "too_many_requests" // 429: rate limit
 	EINTERNAL        = "internal"          // 500: anything unexpected; message hidden
 	EUNAVAILABLE     = "unavailable"       // 503
+	ETIMEOUT         = "timeout"           // 504: another party did not answer in time
 )
 
 // Error is an application error: a machine-readable code, a message that is

@@ -2,9 +2,11 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -15,9 +17,22 @@ import (
 	"github.com/arogya-health/arogya/internal/auth"
 )
 
-// UserTokens checks a person's ABHA token and returns their ABHA address.
+// UserTokens checks a person's ABHA token and returns their ABHA address,
+// and reads the person's profile with it.
 type UserTokens interface {
 	VerifyUser(ctx context.Context, token string) (abhaAddress string, err error)
+	Profile(ctx context.Context, token string) (*Profile, error)
+}
+
+// Profile is what the consent manager needs of a person to ask a HIP for
+// their records (care-contexts/discover): demographics and the identifiers
+// ABHA has verified. It is read when the person asks, never kept.
+type Profile struct {
+	ABHANumber  string // NN-NNNN-NNNN-NNNN
+	Name        string
+	Gender      string // M, F, O
+	YearOfBirth int
+	Mobile      string // 10 digits, verified by OTP at ABHA
 }
 
 // ABHAKeys checks ABHA X-tokens against the keys the ABHA service
@@ -110,4 +125,41 @@ func (a *ABHAKeys) fetch(ctx context.Context) (auth.JWKS, error) {
 		return auth.JWKS{}, err
 	}
 	return auth.ParseJWKS(b)
+}
+
+// Profile reads the person's ABHA profile (GET /v3/profile/account) with
+// their own X-token, as an ABDM PHR app does.
+func (a *ABHAKeys) Profile(ctx context.Context, token string) (*Profile, error) {
+	hc := a.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 5 * time.Second}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(a.BaseURL, "/")+"/v3/profile/account", nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("X-token", "Bearer "+token)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "the ABHA service could not be reached")
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized:
+		return nil, errUserToken
+	case resp.StatusCode != http.StatusOK:
+		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "the ABHA service answered HTTP %d", resp.StatusCode)
+	}
+	var body struct {
+		ABHANumber  string `json:"ABHANumber"`
+		Name        string `json:"name"`
+		Gender      string `json:"gender"`
+		YearOfBirth string `json:"yearOfBirth"`
+		Mobile      string `json:"mobile"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
+		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "the ABHA service's profile could not be read")
+	}
+	yob, _ := strconv.Atoi(body.YearOfBirth)
+	return &Profile{ABHANumber: body.ABHANumber, Name: body.Name, Gender: body.Gender, YearOfBirth: yob, Mobile: body.Mobile}, nil
 }

@@ -30,16 +30,17 @@ var cheapArgon = auth.ArgonParams{Time: 1, MemoryKiB: 1024, Threads: 1}
 // env is a node with the registry and the gateway roles, each on its own
 // HTTP server: the gateway asks the registry over HTTP, as the roles must.
 type env struct {
-	t        testing.TB
-	db       *sqldb.DB
-	gw       *httptest.Server
-	reg      *httptest.Server
-	verified string // a verified facility's ID
-	pending  string // a pending one's
-	now      atomic.Int64
-	keys     *auth.Keys
-	svc      *gateway.Service
-	abha     *httptest.Server // the ABHA role's key endpoint, for people's tokens
+	t         testing.TB
+	db        *sqldb.DB
+	gw        *httptest.Server
+	reg       *httptest.Server
+	verified  string // a verified facility's ID
+	verified2 string // another
+	pending   string // a pending one's
+	now       atomic.Int64
+	keys      *auth.Keys
+	svc       *gateway.Service
+	abha      *httptest.Server // the ABHA role's key endpoint, for people's tokens
 }
 
 // users is how the consent manager checks people's ABHA tokens: against
@@ -47,6 +48,15 @@ type env struct {
 func (e *env) users(t testing.TB) gateway.UserTokens {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) { w.Write(e.keys.JWKSJSON()) })
+	// The profile ABHA answers a person's own token with (GET
+	// /v3/profile/account): the same demographics for everyone here.
+	mux.HandleFunc("GET /v3/profile/account", func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.Header.Get("X-token"), "Bearer ") {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Write([]byte(`{"ABHANumber":"91-1234-5678-9012","name":"Asha Devi","gender":"F","yearOfBirth":"1990","mobile":"9876543210"}`))
+	})
 	e.abha = httptest.NewServer(mux)
 	t.Cleanup(e.abha.Close)
 	return &gateway.ABHAKeys{BaseURL: e.abha.URL, Issuer: e.abha.URL, Now: func() time.Time { return time.UnixMilli(e.now.Load()) }}
@@ -88,8 +98,11 @@ func newEnv(t testing.TB) *env {
 		return f.ID
 	}
 	e.verified, e.pending = mk("Coastal General Hospital"), mk("Harbour Eye Clinic")
-	if _, err := rsvc.DecideFacility(op, e.verified, registry.Decision{Status: registry.StatusVerified}); err != nil {
-		t.Fatal(err)
+	e.verified2 = mk("Hill Top Hospital")
+	for _, id := range []string{e.verified, e.verified2} {
+		if _, err := rsvc.DecideFacility(op, id, registry.Decision{Status: registry.StatusVerified}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	rmux := http.NewServeMux()
 	registry.NewHandler(rsvc, "").Register(rmux)
@@ -108,8 +121,8 @@ func newEnv(t testing.TB) *env {
 	gmux := http.NewServeMux()
 	e.gw = httptest.NewServer(gmux)
 	t.Cleanup(e.gw.Close)
-	svc := gateway.NewService(gateway.Stores{Bridges: e.db, Consents: e.db, Person: e.db}, keys, &gateway.RegistryClient{BaseURL: e.reg.URL}, e.users(t), log,
-		gateway.Config{Issuer: e.gw.URL + "/gateway", CMID: "sbx", Argon: cheapArgon, Now: clock})
+	svc := gateway.NewService(gateway.Stores{Bridges: e.db, Consents: e.db, Person: e.db, Links: e.db}, keys, &gateway.RegistryClient{BaseURL: e.reg.URL}, e.users(t), log,
+		gateway.Config{Issuer: e.gw.URL + "/gateway", CMID: "sbx", Argon: cheapArgon, Now: clock, LinkWait: 2 * time.Second})
 	e.svc = svc
 	operator := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

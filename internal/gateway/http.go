@@ -25,6 +25,9 @@ type Handler struct {
 // NewHandler returns the handler; publicURL is the node's public base URL.
 // msgs and outbox serve the operator's outbox views and may be nil.
 func NewHandler(svc *Service, msgs MessageStore, outbox *Outbox, publicURL string) *Handler {
+	if outbox != nil {
+		svc.kick = outbox.Kick // what the person's calls enqueue goes out at once
+	}
 	return &Handler{svc: svc, msgs: msgs, outbox: outbox, publicURL: strings.TrimRight(publicURL, "/")}
 }
 

@@ -48,6 +48,10 @@ func (s *Service) handlers() map[string]handlerFunc {
 		"health-information/cm/request":     s.healthInfoRequest,
 		"health-information/hip/on-request": s.hipOnRequest,
 		"health-information/notify":         s.hiNotify,
+
+		"care-contexts/on-discover": s.onDiscover,
+		"links/link/on-init":        s.onLinkInit,
+		"links/link/on-confirm":     s.onLinkConfirm,
 	}
 }
 
@@ -98,6 +102,9 @@ func (h *Handler) inbound(route protocol.Route, version string, fn handlerFunc) 
 		// same 202 and causes nothing new.
 		if h.outbox != nil && len(eff.Outbound) > 0 {
 			h.outbox.Kick()
+		}
+		for _, lr := range eff.LinkResults {
+			h.svc.waiting.wake(lr.RequestID) // a person waiting on this node reads the answer now
 		}
 		if route.Kind == "health-information/notify" {
 			w.WriteHeader(http.StatusNoContent) // the one message ABDM answers 204

@@ -56,6 +56,8 @@ type Effects struct {
 	ConsentRequests []*consent.Request // new consent requests (consent-requests/init)
 	Flows           []*consent.Flow    // new health-information requests
 	FlowUpdates     []consent.FlowUpdate
+	LinkResults     []LinkResult // answers to the person's discovery and linking
+	Links           []*Link      // care contexts newly linked to a person
 }
 
 // MessageStore keeps the inbox and the outbox.

@@ -21,16 +21,22 @@ func (h *Handler) registerPerson(mux *http.ServeMux) {
 	mux.Handle("POST /cm/patients/pin", h.personal(h.setPIN))
 	mux.Handle("POST /cm/patients/verify-pin", h.personal(h.verifyPIN))
 	mux.Handle("POST /cm/patients/change-pin", h.personal(h.changePIN))
+	h.registerLinking(mux)
 }
 
-// personal authenticates the person by their ABHA X-token (Authorization:
-// Bearer, or the X-token header ABHA's own API uses).
+// userToken is the person's ABHA X-token: Authorization: Bearer, or the
+// X-token header ABHA's own API uses.
+func userToken(r *http.Request) string {
+	if tok := httpx.BearerToken(r.Header.Get("Authorization")); tok != "" {
+		return tok
+	}
+	return httpx.BearerToken(httpx.Header(r, "X-token"))
+}
+
+// personal authenticates the person by their ABHA X-token (userToken).
 func (h *Handler) personal(fn func(w http.ResponseWriter, r *http.Request, patient string) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tok := httpx.BearerToken(r.Header.Get("Authorization"))
-		if tok == "" {
-			tok = httpx.BearerToken(httpx.Header(r, "X-token"))
-		}
+		tok := userToken(r)
 		var err error
 		if tok == "" || h.svc.users == nil {
 			err = errUserToken

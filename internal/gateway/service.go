@@ -58,6 +58,9 @@ type Config struct {
 	// AuditKey keys the hashes that name people in audit events (never
 	// their ABHA address); derive it from the master key.
 	AuditKey []byte
+	// LinkWait bounds how long a person's discovery or linking call waits
+	// for the HIP's callback; zero means 20 s.
+	LinkWait time.Duration
 }
 
 // Service holds the gateway's rules for bridges and sessions.
@@ -65,6 +68,7 @@ type Service struct {
 	store      Store
 	consents   consent.Store
 	person     PersonStore
+	links      LinkStore
 	users      UserTokens
 	keys       Keys
 	facilities Facilities
@@ -72,6 +76,8 @@ type Service struct {
 	cfg        Config
 
 	secrets *auth.SecretCache // client secrets that verified lately
+	waiting waiters           // people waiting on a HIP's callback
+	kick    func()            // wakes the outbox; set by NewHandler
 }
 
 // NewService returns the gateway service.
@@ -81,6 +87,7 @@ type Stores struct {
 	Bridges  Store
 	Consents consent.Store
 	Person   PersonStore
+	Links    LinkStore
 }
 
 // NewService returns the gateway service. users checks the ABHA tokens of
@@ -99,7 +106,10 @@ func NewService(st Stores, keys Keys, facilities Facilities, users UserTokens, a
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Service{store: st.Bridges, consents: st.Consents, person: st.Person, users: users, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: &auth.SecretCache{Now: cfg.Now}}
+	if cfg.LinkWait == 0 {
+		cfg.LinkWait = 20 * time.Second
+	}
+	return &Service{store: st.Bridges, consents: st.Consents, person: st.Person, links: st.Links, users: users, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: &auth.SecretCache{Now: cfg.Now}}
 }
 
 // CMID is the consent manager's ID.

@@ -27,6 +27,7 @@ var statusOf = map[string]int{
 	arogya.ETOOMANYREQUESTS: http.StatusTooManyRequests,
 	arogya.EINTERNAL:        http.StatusInternalServerError,
 	arogya.EUNAVAILABLE:     http.StatusServiceUnavailable,
+	arogya.ETIMEOUT:         http.StatusGatewayTimeout,
 }
 
 // abdmCodeOf gives the ABDM-style code used on ABDM paths when the error does
@@ -42,6 +43,7 @@ var abdmCodeOf = map[string]string{
 	arogya.ETOOMANYREQUESTS: "ABDM-1013",
 	arogya.EINTERNAL:        "ABDM-1099",
 	arogya.EUNAVAILABLE:     "ABDM-1098",
+	arogya.ETIMEOUT:         "ABDM-1097",
 }
 
 // Status returns the HTTP status for err.

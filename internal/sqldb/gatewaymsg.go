@@ -150,6 +150,9 @@ func (db *DB) Accept(ctx context.Context, in *gateway.Inbound, eff gateway.Effec
 		if err := applyFlows(ctx, tx, eff.Flows, eff.FlowUpdates); err != nil {
 			return fmt.Errorf("sqldb: accept: %w", err)
 		}
+		if err := applyLinking(ctx, tx, eff.LinkResults, eff.Links); err != nil {
+			return fmt.Errorf("sqldb: accept: %w", err)
+		}
 		if err := db.insertOutbound(ctx, tx, st[1], rows); err != nil {
 			return fmt.Errorf("sqldb: accept: %w", err)
 		}

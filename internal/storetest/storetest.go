@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, gatewayTests...)
 	tests = append(tests, gatewayMsgTests...)
 	tests = append(tests, consentTests...)
+	tests = append(tests, linkTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, open(t))
