@@ -114,6 +114,11 @@ func TestConsentGrantFlow(t *testing.T) {
 			if st := e.call("POST", approve, e.pinToken(t, bearer(e.userToken(t, "other.person@sbx")), "consentrequest.approve", reqID), grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), nil); st != 404 {
 				t.Fatalf("another person approves: %d", st)
 			}
+			// OP-2025-11 is not linked to Asha yet: she cannot share it.
+			if st := e.call("POST", approve, ashaApprove, grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), nil); st != 422 {
+				t.Fatalf("granting a care context not linked to the person: %d", st)
+			}
+			e.link(t, "asha.devi@sbx", e.verified, "PAT-7", "OP-2025-11")
 			var approved struct {
 				Consents []struct{ ID string } `json:"consents"`
 			}
@@ -285,6 +290,7 @@ func TestConsentExpiry(t *testing.T) {
 		ConsentRequest struct{ ID string } `json:"consentRequest"`
 	}
 	json.Unmarshal([]byte(srv.only(t, "/v0.5/consent-requests/on-init").body), &onInit)
+	e.link(t, "asha.devi@sbx", e.verified, "PAT-7", "OP-1")
 	if st := e.call("POST", "/cm/consent-requests/"+onInit.ConsentRequest.ID+"/approve", e.pinToken(t, bearer(e.userToken(t, "asha.devi@sbx")), "consentrequest.approve", onInit.ConsentRequest.ID),
 		map[string]any{"consents": []map[string]any{{"hip": map[string]string{"id": e.verified},
 			"careContexts": []map[string]string{{"patientReference": "PAT-7", "careContextReference": "OP-1"}}}}}, nil); st != 200 {
@@ -379,5 +385,20 @@ func TestConsentPIN(t *testing.T) {
 	}
 	if st := verify("2580", "consent.revoke"); st != 401 {
 		t.Fatalf("the old pin: %d", st)
+	}
+}
+
+// link puts care contexts of a person at a HIP into the link index, as a
+// HIP's links/link/on-confirm does.
+func (e *env) link(t *testing.T, patient, hipID, patientRef string, careContexts ...string) {
+	t.Helper()
+	var links []*gateway.Link
+	for _, cc := range careContexts {
+		links = append(links, &gateway.Link{Patient: patient, HIPID: hipID, PatientRef: patientRef, PatientDisplay: "Patient",
+			CareContextRef: cc, CareContextDisplay: "Visit " + cc, LinkedAt: time.UnixMilli(e.now.Load())})
+	}
+	if err := e.db.Accept(context.Background(), &gateway.Inbound{BridgeID: "test-hip", RequestID: uuid.NewString(), Kind: "links/link/on-confirm", Version: "v0.5"},
+		gateway.Effects{Links: links}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -117,6 +117,24 @@ func (s *Service) Approve(ctx context.Context, patient, authToken, id string, gr
 	if err != nil {
 		return nil, err
 	}
+	// Only care contexts linked to the person can be shared: a reference
+	// that names someone else's visit at the HIP is refused here, before
+	// the HIP is ever asked.
+	linked, err := s.links.Links(ctx, patient)
+	if err != nil {
+		return nil, err
+	}
+	mine := make(map[[3]string]bool, len(linked))
+	for _, l := range linked {
+		mine[[3]string{l.HIPID, l.PatientRef, l.CareContextRef}] = true
+	}
+	for i, g := range gs {
+		for _, cc := range g.CareContexts {
+			if !mine[[3]string{g.HIP.ID, cc.PatientReference, cc.CareContextReference}] {
+				return nil, arogya.Errorf(arogya.EUNPROCESSABLE, "consents[%d].careContexts: one of them is not linked to you at that HIP", i)
+			}
+		}
+	}
 	hiuBridge, err := s.store.Bridge(ctx, r.BridgeID)
 	if err != nil {
 		return nil, err
