@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,11 +18,19 @@ import (
 	"github.com/arogya-health/arogya/internal/auth"
 )
 
-// UserTokens checks a person's ABHA token and returns their ABHA address,
-// and reads the person's profile with it.
-type UserTokens interface {
+// ABHA is what the consent manager asks of the ABHA service, over HTTP:
+// it checks a person's ABHA token and reads their profile with it, and it
+// verifies a person for a HIP or HIU (users/auth, v3 generate-token)
+// through ABHA's system authentication (/v1/auth/init, confirmWith…),
+// calling with the consent manager's own gateway token.
+type ABHA interface {
 	VerifyUser(ctx context.Context, token string) (abhaAddress string, err error)
 	Profile(ctx context.Context, token string) (*Profile, error)
+	AuthInit(ctx context.Context, bearer, method, healthID string) (txnID string, err error)
+	// AuthConfirm sends the proof for the method: {"otp"} for MOBILE_OTP,
+	// {"name","gender","yearOfBirth"} for DEMOGRAPHICS; the answer is an
+	// X-token for the person, to read their profile with.
+	AuthConfirm(ctx context.Context, bearer, method, txnID string, proof map[string]string) (token string, err error)
 }
 
 // Profile is what the consent manager needs of a person to ask a HIP for
@@ -32,7 +41,9 @@ type Profile struct {
 	Name        string
 	Gender      string // M, F, O
 	YearOfBirth int
-	Mobile      string // 10 digits, verified by OTP at ABHA
+	Mobile      string   // 10 digits, verified by OTP at ABHA
+	Preferred   string   // the preferred ABHA address
+	Addresses   []string // all the person's ABHA addresses
 }
 
 // ABHAKeys checks ABHA X-tokens against the keys the ABHA service
@@ -151,15 +162,101 @@ func (a *ABHAKeys) Profile(ctx context.Context, token string) (*Profile, error) 
 		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "the ABHA service answered HTTP %d", resp.StatusCode)
 	}
 	var body struct {
-		ABHANumber  string `json:"ABHANumber"`
-		Name        string `json:"name"`
-		Gender      string `json:"gender"`
-		YearOfBirth string `json:"yearOfBirth"`
-		Mobile      string `json:"mobile"`
+		ABHANumber  string   `json:"ABHANumber"`
+		Name        string   `json:"name"`
+		Gender      string   `json:"gender"`
+		YearOfBirth string   `json:"yearOfBirth"`
+		Mobile      string   `json:"mobile"`
+		Preferred   string   `json:"preferredAbhaAddress"`
+		Addresses   []string `json:"phrAddress"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
 		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "the ABHA service's profile could not be read")
 	}
 	yob, _ := strconv.Atoi(body.YearOfBirth)
-	return &Profile{ABHANumber: body.ABHANumber, Name: body.Name, Gender: body.Gender, YearOfBirth: yob, Mobile: body.Mobile}, nil
+	return &Profile{ABHANumber: body.ABHANumber, Name: body.Name, Gender: body.Gender, YearOfBirth: yob, Mobile: body.Mobile,
+		Preferred: strings.ToLower(body.Preferred), Addresses: lower(body.Addresses)}, nil
+}
+
+func lower(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ToLower(s)
+	}
+	return out
+}
+
+// AuthInit starts ABHA's system authentication of a person
+// (POST /v1/auth/init {"authMethod","healthid"} → {"txnId"}).
+func (a *ABHAKeys) AuthInit(ctx context.Context, bearer, method, healthID string) (string, error) {
+	var out struct {
+		TxnID string `json:"txnId"`
+	}
+	if err := a.post(ctx, bearer, "/v1/auth/init", map[string]string{"authMethod": method, "healthid": healthID}, &out); err != nil {
+		return "", err
+	}
+	return out.TxnID, nil
+}
+
+// AuthConfirm completes it (POST /v1/auth/confirmWithMobileOTP or
+// /v1/auth/confirmWithDemographics → {"token"}).
+func (a *ABHAKeys) AuthConfirm(ctx context.Context, bearer, method, txnID string, proof map[string]string) (string, error) {
+	path := "/v1/auth/confirmWithMobileOTP"
+	if method == "DEMOGRAPHICS" {
+		path = "/v1/auth/confirmWithDemographics"
+	}
+	body := map[string]string{"txnId": txnID}
+	for k, v := range proof {
+		body[k] = v
+	}
+	var out struct {
+		Token string `json:"token"`
+	}
+	if err := a.post(ctx, bearer, path, body, &out); err != nil {
+		return "", err
+	}
+	return out.Token, nil
+}
+
+// post calls ABHA with the consent manager's token. ABHA's refusals keep
+// their meaning (not found, wrong proof, too many tries) but not ABHA's
+// words, which the HIP would see.
+func (a *ABHAKeys) post(ctx context.Context, bearer, path string, body, out any) error {
+	hc := a.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(a.BaseURL, "/")+path, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+bearer)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return arogya.Errorf(arogya.EUNAVAILABLE, "the ABHA service could not be reached")
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out); err != nil {
+			return arogya.Errorf(arogya.EUNAVAILABLE, "the ABHA service's answer could not be read")
+		}
+		return nil
+	case http.StatusNotFound:
+		return arogya.Errorf(arogya.ENOTFOUND, "no active ABHA with that id")
+	case http.StatusUnauthorized, http.StatusBadRequest:
+		return arogya.Errorf(arogya.EUNAUTHORIZED, "the person could not be verified")
+	case http.StatusGone:
+		return arogya.Errorf(arogya.EGONE, "the authentication has expired or used up its tries; start again")
+	case http.StatusUnprocessableEntity:
+		return arogya.Errorf(arogya.EUNPROCESSABLE, "that authentication mode is not offered")
+	case http.StatusTooManyRequests:
+		return arogya.Errorf(arogya.ETOOMANYREQUESTS, "too many OTPs sent to the person; try later")
+	}
+	return arogya.Errorf(arogya.EUNAVAILABLE, "the ABHA service answered HTTP %d", resp.StatusCode)
 }

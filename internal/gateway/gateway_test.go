@@ -45,7 +45,7 @@ type env struct {
 
 // users is how the consent manager checks people's ABHA tokens: against
 // the keys the ABHA role publishes over HTTP.
-func (e *env) users(t testing.TB) gateway.UserTokens {
+func (e *env) users(t testing.TB) gateway.ABHA {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/jwks.json", func(w http.ResponseWriter, r *http.Request) { w.Write(e.keys.JWKSJSON()) })
 	// The profile ABHA answers a person's own token with (GET
@@ -55,8 +55,41 @@ func (e *env) users(t testing.TB) gateway.UserTokens {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
-		w.Write([]byte(`{"ABHANumber":"91-1234-5678-9012","name":"Asha Devi","gender":"F","yearOfBirth":"1990","mobile":"9876543210"}`))
+		w.Write([]byte(`{"ABHANumber":"91-1234-5678-9012","name":"Asha Devi","gender":"F","yearOfBirth":"1990","mobile":"9876543210",` +
+			`"preferredAbhaAddress":"asha.devi@sbx","phrAddress":["asha.devi@sbx","asha90@sbx"]}`))
 	})
+	// ABHA's system authentication, as the ABHA role serves it to systems
+	// holding a gateway token: Asha (asha.devi@sbx, asha90@sbx or her
+	// number) is verified by the OTP 123456 or by her demographics.
+	mux.HandleFunc("POST /v1/auth/init", func(w http.ResponseWriter, r *http.Request) {
+		var b struct{ AuthMethod, Healthid string }
+		json.NewDecoder(r.Body).Decode(&b)
+		switch {
+		case !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ey"):
+			w.WriteHeader(http.StatusUnauthorized)
+		case b.Healthid != "asha.devi@sbx" && b.Healthid != "asha90@sbx" && b.Healthid != "91-1234-5678-9012":
+			w.WriteHeader(http.StatusNotFound)
+		default:
+			w.Write([]byte(`{"txnId":"` + b.AuthMethod + `-txn"}`))
+		}
+	})
+	confirm := func(ok func(b map[string]string) bool) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			var b map[string]string
+			json.NewDecoder(r.Body).Decode(&b)
+			if !ok(b) {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			json.NewEncoder(w).Encode(map[string]string{"token": e.userToken(t, "asha.devi@sbx")})
+		}
+	}
+	mux.HandleFunc("POST /v1/auth/confirmWithMobileOTP", confirm(func(b map[string]string) bool {
+		return b["txnId"] == "MOBILE_OTP-txn" && b["otp"] == "123456"
+	}))
+	mux.HandleFunc("POST /v1/auth/confirmWithDemographics", confirm(func(b map[string]string) bool {
+		return b["txnId"] == "DEMOGRAPHICS-txn" && strings.EqualFold(b["name"], "asha devi") && b["gender"] == "F" && b["yearOfBirth"] == "1990"
+	}))
 	e.abha = httptest.NewServer(mux)
 	t.Cleanup(e.abha.Close)
 	return &gateway.ABHAKeys{BaseURL: e.abha.URL, Issuer: e.abha.URL, Now: func() time.Time { return time.UnixMilli(e.now.Load()) }}

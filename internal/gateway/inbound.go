@@ -31,6 +31,7 @@ type message struct {
 	Version string
 	Env     protocol.Envelope
 	Body    []byte
+	Header  http.Header // for the few messages that carry more in headers (X-HIP-ID, X-LINK-TOKEN)
 	Bridge  *Bridge
 }
 
@@ -52,6 +53,13 @@ func (s *Service) handlers() map[string]handlerFunc {
 		"care-contexts/on-discover": s.onDiscover,
 		"links/link/on-init":        s.onLinkInit,
 		"links/link/on-confirm":     s.onLinkConfirm,
+
+		"users/auth/fetch-modes":  s.authFetchModes,
+		"users/auth/init":         s.authInit,
+		"users/auth/confirm":      s.authConfirm,
+		"links/link/add-contexts": s.addContexts,
+		"v3/token/generate-token": s.generateToken,
+		"links/context/notify":    s.contextNotify,
 	}
 }
 
@@ -89,7 +97,7 @@ func (h *Handler) inbound(route protocol.Route, version string, fn handlerFunc) 
 		if err != nil {
 			return err
 		}
-		m := &message{Route: route, Version: version, Env: env, Body: body, Bridge: b}
+		m := &message{Route: route, Version: version, Env: env, Body: body, Header: r.Header, Bridge: b}
 		eff, err := fn(r.Context(), m)
 		if err != nil {
 			return err
@@ -130,6 +138,12 @@ func (s *Service) callback(b *Bridge, kind, targetID, inResponseTo string, paylo
 		version = V05
 	}
 	path := protocol.BridgePath(route, version)
+	if path == "" && version == V3 {
+		// Messages v3 has no form of (users/auth, subscriptions) reach a
+		// v3 bridge in their v0.5 form, which is how it sent the request.
+		version = V05
+		path = protocol.BridgePath(route, version)
+	}
 	if path == "" {
 		return nil, arogya.ABDMError(arogya.EUNPROCESSABLE, "ABDM-1021", "this message has no "+version+" form")
 	}

@@ -56,6 +56,7 @@ type Effects struct {
 	ConsentRequests []*consent.Request // new consent requests (consent-requests/init)
 	Flows           []*consent.Flow    // new health-information requests
 	FlowUpdates     []consent.FlowUpdate
+	NewLinkTxns     []*LinkTxn   // authentications started (users/auth/init)
 	LinkResults     []LinkResult // answers to the person's discovery and linking
 	Links           []*Link      // care contexts newly linked to a person
 }

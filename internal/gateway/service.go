@@ -69,7 +69,7 @@ type Service struct {
 	consents   consent.Store
 	person     PersonStore
 	links      LinkStore
-	users      UserTokens
+	users      ABHA
 	keys       Keys
 	facilities Facilities
 	audit      Auditor
@@ -78,6 +78,7 @@ type Service struct {
 	secrets *auth.SecretCache // client secrets that verified lately
 	waiting waiters           // people waiting on a HIP's callback
 	kick    func()            // wakes the outbox; set by NewHandler
+	sysTok  systemTokens      // the consent manager's own token, for ABHA
 }
 
 // NewService returns the gateway service.
@@ -93,7 +94,7 @@ type Stores struct {
 // NewService returns the gateway service. users checks the ABHA tokens of
 // people using the consent manager's person API; it may be nil when that
 // API is not served.
-func NewService(st Stores, keys Keys, facilities Facilities, users UserTokens, auditor Auditor, cfg Config) *Service {
+func NewService(st Stores, keys Keys, facilities Facilities, users ABHA, auditor Auditor, cfg Config) *Service {
 	if cfg.AccessTTL == 0 {
 		cfg.AccessTTL = 20 * time.Minute
 	}

@@ -150,7 +150,7 @@ func (db *DB) Accept(ctx context.Context, in *gateway.Inbound, eff gateway.Effec
 		if err := applyFlows(ctx, tx, eff.Flows, eff.FlowUpdates); err != nil {
 			return fmt.Errorf("sqldb: accept: %w", err)
 		}
-		if err := applyLinking(ctx, tx, eff.LinkResults, eff.Links); err != nil {
+		if err := applyLinking(ctx, tx, &eff); err != nil {
 			return fmt.Errorf("sqldb: accept: %w", err)
 		}
 		if err := db.insertOutbound(ctx, tx, st[1], rows); err != nil {

@@ -73,17 +73,25 @@ func (db *DB) LatestLinkTxn(ctx context.Context, patient, kind, transactionID, l
 		patient, kind, transactionID))
 }
 
-// applyLinking records HIPs' answers and new links in tx. An answer to a
+// applyLinking records link transactions a message starts (users/auth),
+// HIPs' answers and new links in tx. An answer to a
 // transaction no longer pending changes nothing; a care context linked
 // again keeps its entry, with the HIP's latest display names.
-func applyLinking(ctx context.Context, tx *sql.Tx, results []gateway.LinkResult, links []*gateway.Link) error {
-	for _, r := range results {
+func applyLinking(ctx context.Context, tx *sql.Tx, eff *gateway.Effects) error {
+	for _, t := range eff.NewLinkTxns {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO link_txns ("+linkTxnColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
+			t.RequestID, t.Kind, t.Patient, t.HIPID, t.BridgeID, t.TransactionID, t.LinkRef, t.Status,
+			orEmpty(t.Asked), orEmpty(t.Result), millis(orNow(t.CreatedAt))); err != nil {
+			return fmt.Errorf("link txn: %w", err)
+		}
+	}
+	for _, r := range eff.LinkResults {
 		if _, err := tx.ExecContext(ctx, "UPDATE link_txns SET status = $1, link_ref = CASE WHEN $2 = '' THEN link_ref ELSE $2 END, result = $3, updated_at = $4 WHERE request_id = $5 AND status = $6",
 			r.Status, r.LinkRef, orEmpty(r.Result), millis(orNow(r.At)), r.RequestID, gateway.LinkPending); err != nil {
 			return fmt.Errorf("link result: %w", err)
 		}
 	}
-	for _, l := range links {
+	for _, l := range eff.Links {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO link_index (patient, hip_id, patient_ref, patient_display, care_context_ref, care_context_display, linked_at)"+
 			" VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (patient, hip_id, care_context_ref) DO UPDATE SET patient_ref = excluded.patient_ref,"+
 			" patient_display = excluded.patient_display, care_context_display = excluded.care_context_display",
