@@ -136,6 +136,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 		n.gateway = gateway.NewService(gateway.Stores{Bridges: n.db, Consents: n.db, Person: n.db, Links: n.db}, n.keys,
 			&gateway.RegistryClient{BaseURL: regURL}, users, n.audit, gateway.Config{
 				Issuer: issuer, CMID: cfg.CMID, Argon: opt.Argon, Now: opt.Now, AuditKey: auth.DeriveKey(master, "cm/audit-subject"),
+				SMS: n.sms, PHRURL: strings.TrimRight(cfg.PublicURL, "/") + "/abha/",
 			})
 		lease, err := time.ParseDuration(cfg.OutboxLease)
 		if cfg.OutboxLease == "" {

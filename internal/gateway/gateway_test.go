@@ -20,6 +20,7 @@ import (
 	"github.com/arogya-health/arogya/internal/audit"
 	"github.com/arogya-health/arogya/internal/auth"
 	"github.com/arogya-health/arogya/internal/gateway"
+	"github.com/arogya-health/arogya/internal/notify"
 	"github.com/arogya-health/arogya/internal/registry"
 	"github.com/arogya-health/arogya/internal/sqldb"
 	"github.com/arogya-health/arogya/internal/sqlite"
@@ -36,6 +37,7 @@ type env struct {
 	reg       *httptest.Server
 	verified  string // a verified facility's ID
 	verified2 string // another
+	smsFile   string // the SMS outbox file (patients/sms/notify)
 	pending   string // a pending one's
 	now       atomic.Int64
 	keys      *auth.Keys
@@ -154,8 +156,15 @@ func newEnv(t testing.TB) *env {
 	gmux := http.NewServeMux()
 	e.gw = httptest.NewServer(gmux)
 	t.Cleanup(e.gw.Close)
+	e.smsFile = filepath.Join(t.TempDir(), "sms.jsonl")
+	sms, err := notify.NewFileSMS(e.smsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sms.Close() })
 	svc := gateway.NewService(gateway.Stores{Bridges: e.db, Consents: e.db, Person: e.db, Links: e.db}, keys, &gateway.RegistryClient{BaseURL: e.reg.URL}, e.users(t), log,
-		gateway.Config{Issuer: e.gw.URL + "/gateway", CMID: "sbx", Argon: cheapArgon, Now: clock, LinkWait: 2 * time.Second})
+		gateway.Config{Issuer: e.gw.URL + "/gateway", CMID: "sbx", Argon: cheapArgon, Now: clock, LinkWait: 2 * time.Second,
+			SMS: sms, PHRURL: "https://phr.example.in/link"})
 	e.svc = svc
 	operator := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/audit"
+	"github.com/arogya-health/arogya/internal/notify"
 )
 
 // HIP-initiated linking (abdm-protocol.md §3.3). A HIP (or HIU) that has
@@ -562,4 +563,85 @@ func (s *Service) systemToken() (string, error) {
 	}
 	st.tok, st.exp = tok, exp
 	return tok, nil
+}
+
+// phonePattern is an Indian mobile number as the spec writes it
+// (+91-9999999999), or without the country code.
+var phonePattern = regexp.MustCompile(`^(\+?91-?)?([6-9]\d{9})$`)
+
+// smsNotify takes patients/sms/notify: a HIP asks the consent manager to
+// text a patient a link to a new record. The text names the HIP and the
+// visit, never a diagnosis the HIP might put in careContextInfo beyond 80
+// characters.
+func (s *Service) smsNotify(ctx context.Context, m *message) (Effects, error) {
+	var body struct {
+		Notification *struct {
+			PhoneNo         string `json:"phoneNo"`
+			ReceiverName    string `json:"receiverName"`
+			CareContextInfo string `json:"careContextInfo"`
+			DeeplinkURL     string `json:"deeplinkUrl"`
+			HIP             struct {
+				ID   string `json:"id"`
+				Name string `json:"name"`
+			} `json:"hip"`
+		} `json:"notification"`
+	}
+	if err := json.Unmarshal(m.Body, &body); err != nil || body.Notification == nil {
+		return Effects{}, invalidMsg("notification is required")
+	}
+	n := body.Notification
+	hipID := strings.ToUpper(strings.TrimSpace(n.HIP.ID))
+	ph := phonePattern.FindStringSubmatch(strings.ReplaceAll(strings.TrimSpace(n.PhoneNo), " ", ""))
+	switch {
+	case ph == nil:
+		return Effects{}, invalidMsg("notification.phoneNo must be an Indian mobile number, e.g. +91-9999999999")
+	case strings.TrimSpace(n.CareContextInfo) == "":
+		return Effects{}, invalidMsg("notification.careContextInfo is required")
+	case n.DeeplinkURL != "" && !strings.HasPrefix(n.DeeplinkURL, "https://"):
+		return Effects{}, invalidMsg("notification.deeplinkUrl must be an https URL")
+	case len(n.DeeplinkURL) > 300:
+		return Effects{}, invalidMsg("notification.deeplinkUrl is at most 300 characters")
+	}
+	if err := s.servesAs(ctx, m.Bridge, hipID, TypeHIP); err != nil {
+		return Effects{}, err
+	}
+	hipName := strings.TrimSpace(n.HIP.Name)
+	if hipName == "" {
+		hipName = s.hipName(ctx, hipID)
+	}
+	link := n.DeeplinkURL
+	if link == "" {
+		link = s.cfg.PHRURL
+	}
+	text := clip(hipName, 60) + " has a new health record for you (" + clip(n.CareContextInfo, 80) + ")."
+	if name := clip(strings.TrimSpace(n.ReceiverName), 40); name != "" {
+		text = "Dear " + name + ", " + text
+	}
+	if link != "" {
+		text += " Link it to your ABHA: " + link
+	}
+	status, payload := "ACKNOWLEDGED", map[string]any{}
+	if s.cfg.SMS == nil {
+		status = "ERRORED"
+		payload["error"] = map[string]any{"code": 1098, "message": "the consent manager sends no SMS here"}
+	} else if err := s.cfg.SMS.SendSMS(ctx, notify.Message{To: ph[2], Text: text}); err != nil {
+		status = "ERRORED"
+		payload["error"] = map[string]any{"code": 1098, "message": "the SMS could not be sent; try again later"}
+	}
+	payload["status"] = status
+	out, err := s.callback(m.Bridge, "patients/sms/on-notify", hipID, m.Env.RequestID, payload)
+	if err != nil {
+		return Effects{}, err
+	}
+	_ = s.audit.Record(ctx, audit.Event{Actor: "hip:" + hipID, Action: "link.sms-notify", Subject: "hip:" + hipID, Outcome: strings.ToLower(status)})
+	return Effects{Outbound: []*Outbound{out}}, nil
+}
+
+// clip cuts s to at most n runes.
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

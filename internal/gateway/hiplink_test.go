@@ -3,6 +3,7 @@ package gateway_test
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -294,5 +295,54 @@ func TestHIPInitiatedLinkingV3(t *testing.T) {
 	links, err := e.db.Links(ctx, "asha.devi@sbx")
 	if err != nil || len(links) != 1 || links[0].CareContextRef != "RX-12" || links[0].PatientRef != "PAT-7" {
 		t.Fatalf("links: %v %+v", err, links)
+	}
+}
+
+// TestSMSNotify: a HIP has the consent manager text a patient a link; a
+// retry of the same request sends nothing more; bad numbers and another
+// bridge's HIP are refused.
+func TestSMSNotify(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ob := gateway.NewOutbox(e.db, e.keys, e.gw.URL+"/gateway", gateway.OutboxConfig{Now: func() time.Time { return time.UnixMilli(e.now.Load()) }})
+	h := newHIPSide(t, e, "coastal-hmis", e.verified, false)
+	body := func(phone, hip string) map[string]any {
+		return map[string]any{"notification": map[string]any{"phoneNo": phone, "receiverName": "Asha", "careContextInfo": "X-Ray on 22nd Dec",
+			"hip": map[string]string{"id": hip}}}
+	}
+	for _, tc := range []struct {
+		name, phone, hip string
+		want             int
+	}{
+		{"landline", "+91-0401234567", e.verified, 400},
+		{"letters", "call me", e.verified, 400},
+		{"another bridge's HIP", "+91-9876543210", e.verified2, 403},
+	} {
+		if st, _ := h.send("/gateway/v0.5/patients/sms/notify", nil, body(tc.phone, tc.hip), nil); st != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, st, tc.want)
+		}
+	}
+	rid := uuid.NewString()
+	msg := body("+91-9876543210", e.verified)
+	msg["requestId"], msg["timestamp"] = rid, h.clock().UTC().Format("2006-01-02T15:04:05.000Z")
+	for range 2 { // the second is a retry
+		if st := e.call("POST", "/gateway/v0.5/patients/sms/notify", map[string]string{"Authorization": "Bearer " + h.tok, "X-CM-ID": "sbx"}, msg, nil); st != 202 {
+			t.Fatalf("sms notify: %d", st)
+		}
+	}
+	ob.RunOnce(ctx)
+	var ack struct{ Status string }
+	h.last(t, "/v0.5/patients/sms/on-notify", &ack)
+	if ack.Status != "ACKNOWLEDGED" || len(h.srv.all("/v0.5/patients/sms/on-notify")) != 1 {
+		t.Fatalf("on-notify: %+v ×%d", ack, len(h.srv.all("/v0.5/patients/sms/on-notify")))
+	}
+	data, err := os.ReadFile(e.smsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "9876543210") || !strings.Contains(lines[0], "Coastal General") ||
+		!strings.Contains(lines[0], "https://phr.example.in/link") {
+		t.Fatalf("SMS outbox: %q", lines)
 	}
 }

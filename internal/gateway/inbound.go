@@ -60,7 +60,20 @@ func (s *Service) handlers() map[string]handlerFunc {
 		"links/link/add-contexts": s.addContexts,
 		"v3/token/generate-token": s.generateToken,
 		"links/context/notify":    s.contextNotify,
+		"patients/sms/notify":     s.smsNotify,
 	}
+}
+
+// reachesOut are the messages whose handling does something outside the
+// database (ABHA sends an OTP, an SMS goes out): a repeat is recognised
+// before, not only when the inbox row is written, so it does not happen
+// twice. Two copies racing in at once can still both do it; the inbox
+// keeps only one.
+var reachesOut = map[string]bool{"users/auth/init": true, "patients/sms/notify": true}
+
+// inboxReader tells whether a message was taken before.
+type inboxReader interface {
+	SeenInbound(ctx context.Context, bridgeID, requestID string) (bool, error)
 }
 
 // registerInbound mounts every handled message at its v0.5 path under
@@ -98,6 +111,18 @@ func (h *Handler) inbound(route protocol.Route, version string, fn handlerFunc) 
 			return err
 		}
 		m := &message{Route: route, Version: version, Env: env, Body: body, Header: r.Header, Bridge: b}
+		if reachesOut[route.Kind] {
+			if seen, ok := h.msgs.(inboxReader); ok {
+				dup, err := seen.SeenInbound(r.Context(), b.ID, env.RequestID)
+				if err != nil {
+					return err
+				}
+				if dup {
+					w.WriteHeader(http.StatusAccepted) // answered the first time
+					return nil
+				}
+			}
+		}
 		eff, err := fn(r.Context(), m)
 		if err != nil {
 			return err

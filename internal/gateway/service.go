@@ -19,6 +19,7 @@ import (
 	"github.com/arogya-health/arogya/internal/audit"
 	"github.com/arogya-health/arogya/internal/auth"
 	"github.com/arogya-health/arogya/internal/consent"
+	"github.com/arogya-health/arogya/internal/notify"
 )
 
 // Keys signs and checks the gateway's tokens (RS256, the "sign" purpose of
@@ -58,6 +59,11 @@ type Config struct {
 	// AuditKey keys the hashes that name people in audit events (never
 	// their ABHA address); derive it from the master key.
 	AuditKey []byte
+	// SMS texts people for patients/sms/notify; nil answers ERRORED.
+	SMS notify.SMS
+	// PHRURL is the link texted when a HIP gives no deep link: where
+	// people link records to their ABHA.
+	PHRURL string
 	// LinkWait bounds how long a person's discovery or linking call waits
 	// for the HIP's callback; zero means 20 s.
 	LinkWait time.Duration
