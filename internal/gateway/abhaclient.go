@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/uuid"
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/auth"
@@ -150,6 +151,8 @@ func (a *ABHAKeys) Profile(ctx context.Context, token string) (*Profile, error) 
 		return nil, err
 	}
 	req.Header.Set("X-token", "Bearer "+token)
+	req.Header.Set("REQUEST-ID", uuid.NewString()) // ABHA's v3 API asks for both
+	req.Header.Set("TIMESTAMP", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"))
 	resp, err := hc.Do(req)
 	if err != nil {
 		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "the ABHA service could not be reached")
@@ -236,6 +239,8 @@ func (a *ABHAKeys) post(ctx context.Context, bearer, path string, body, out any)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+bearer)
+	req.Header.Set("REQUEST-ID", uuid.NewString())
+	req.Header.Set("TIMESTAMP", time.Now().UTC().Format("2006-01-02T15:04:05.000Z"))
 	resp, err := hc.Do(req)
 	if err != nil {
 		return arogya.Errorf(arogya.EUNAVAILABLE, "the ABHA service could not be reached")

@@ -59,7 +59,7 @@ func (s *Service) healthInfoRequest(ctx context.Context, m *message) (Effects, e
 	if refusal != "" {
 		_ = s.audit.Record(ctx, audit.Event{Actor: "bridge:" + m.Bridge.ID, Action: "consent.data-request",
 			Subject: "consent-artefact:" + hr.Consent.ID, Outcome: arogya.EFORBIDDEN, Detail: refusal})
-		target := ""
+		target := s.askingHIU(ctx, m)
 		if a != nil {
 			target = a.HIUID
 		}

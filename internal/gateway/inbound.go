@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -61,6 +62,9 @@ func (s *Service) handlers() map[string]handlerFunc {
 		"v3/token/generate-token": s.generateToken,
 		"links/context/notify":    s.contextNotify,
 		"patients/sms/notify":     s.smsNotify,
+
+		"consents/hiu/on-notify": s.acknowledge,
+		"consents/hip/on-notify": s.acknowledge,
 	}
 }
 
@@ -128,8 +132,12 @@ func (h *Handler) inbound(route protocol.Route, version string, fn handlerFunc) 
 			return err
 		}
 		in := &Inbound{BridgeID: b.ID, RequestID: env.RequestID, Kind: route.Kind, Version: version, ReceivedAt: h.svc.now()}
-		if err := h.msgs.Accept(r.Context(), in, eff); err != nil && arogya.ErrorCode(err) != arogya.ECONFLICT {
+		err = h.msgs.Accept(r.Context(), in, eff)
+		if err != nil && arogya.ErrorCode(err) != arogya.ECONFLICT {
 			return err
+		}
+		if err == nil && eff.After != nil {
+			eff.After(r.Context())
 		}
 		// A repeat (ECONFLICT) was handled the first time: it gets the
 		// same 202 and causes nothing new.
@@ -211,7 +219,8 @@ func (s *Service) consentInit(ctx context.Context, m *message) (Effects, error) 
 	if err != nil {
 		return Effects{}, err
 	}
-	return Effects{ConsentRequests: []*consent.Request{req}, Outbound: []*Outbound{out}}, nil
+	return Effects{ConsentRequests: []*consent.Request{req}, Outbound: []*Outbound{out},
+		After: func(ctx context.Context) { s.autoApprove(ctx, req) }}, nil
 }
 
 // consentStatus takes consent-requests/status: the HIU asks where its
@@ -224,7 +233,7 @@ func (s *Service) consentStatus(ctx context.Context, m *message) (Effects, error
 		return Effects{}, arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "consentRequestId must be a consent request id (a UUID)")
 	}
 	var payload map[string]any
-	target := ""
+	target := s.askingHIU(ctx, m)
 	req, err := s.consents.ConsentRequest(ctx, body.ConsentRequestID)
 	switch {
 	case err == nil && req.BridgeID == m.Bridge.ID:
@@ -261,7 +270,7 @@ func (s *Service) consentFetch(ctx context.Context, m *message) (Effects, error)
 		return Effects{}, arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "consentId must be a consent artefact id (a UUID)")
 	}
 	var payload map[string]any
-	target := ""
+	target := s.askingHIU(ctx, m)
 	a, err := s.person.Artefact(ctx, body.ConsentID)
 	switch {
 	case err == nil && a.BridgeID == m.Bridge.ID:
@@ -277,4 +286,34 @@ func (s *Service) consentFetch(ctx context.Context, m *message) (Effects, error)
 		return Effects{}, err
 	}
 	return Effects{Outbound: []*Outbound{out}}, nil
+}
+
+// askingHIU is the HIU an answer goes to when the message named nothing
+// the gateway knows (an unknown consent request or artefact): the X-HIU-ID
+// the bridge sent, if it is one of its HIUs, or else its first active HIU,
+// so the bridge can still route the error.
+func (s *Service) askingHIU(ctx context.Context, m *message) string {
+	if id := strings.ToUpper(headerOf(m, "X-HIU-ID")); id != "" && s.servesAs(ctx, m.Bridge, id, TypeHIU) == nil {
+		return id
+	}
+	svcs, err := s.store.Services(ctx, m.Bridge.ID)
+	if err != nil {
+		return ""
+	}
+	for _, svc := range svcs {
+		if svc.Active && slices.Contains(svc.Types, TypeHIU) {
+			return svc.ID
+		}
+	}
+	return ""
+}
+
+// acknowledge takes a bridge's acknowledgement of a notice the gateway
+// sent (consents/hiu/on-notify, consents/hip/on-notify): it must answer a
+// message the gateway sent this bridge, and causes nothing more.
+func (s *Service) acknowledge(ctx context.Context, m *message) (Effects, error) {
+	if m.Env.InResponseTo == "" {
+		return Effects{}, invalidMsg("resp.requestId is required: the requestId of the notice this acknowledges")
+	}
+	return Effects{}, nil
 }

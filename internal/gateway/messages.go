@@ -59,6 +59,10 @@ type Effects struct {
 	NewLinkTxns     []*LinkTxn   // authentications started (users/auth/init)
 	LinkResults     []LinkResult // answers to the person's discovery and linking
 	Links           []*Link      // care contexts newly linked to a person
+
+	// After runs once the effects are committed, not for a repeat: work
+	// that may fail without undoing the message (auto-approval).
+	After func(ctx context.Context)
 }
 
 // MessageStore keeps the inbox and the outbox.

@@ -112,6 +112,13 @@ func (s *Service) Approve(ctx context.Context, patient, authToken, id string, gr
 	if r.Status != consent.StatusRequested {
 		return nil, arogya.Errorf(arogya.ECONFLICT, "the consent request is already %s", r.Status)
 	}
+	return s.grant(ctx, r, grants, "citizen:"+s.personAuditID(patient), "consent.grant")
+}
+
+// grant makes and commits the artefacts of grants for r, with their
+// notices; actor and action name it in the audit log.
+func (s *Service) grant(ctx context.Context, r *consent.Request, grants []consent.Grant, actor, action string) ([]*consent.Artefact, error) {
+	patient := r.Patient
 	now := s.now()
 	gs, err := consent.CheckGrants(r, grants, now)
 	if err != nil {
@@ -191,7 +198,7 @@ func (s *Service) Approve(ctx context.Context, patient, authToken, id string, gr
 	if err := s.person.GrantConsentRequest(ctx, r.ID, consent.StatusRequested, now, arts, outs); err != nil {
 		return nil, err
 	}
-	return arts, s.audit.Record(ctx, audit.Event{Actor: "citizen:" + s.personAuditID(patient), Action: "consent.grant",
+	return arts, s.audit.Record(ctx, audit.Event{Actor: actor, Action: action,
 		Subject: "consent-request:" + r.ID, Outcome: "ok", Detail: strconv.Itoa(len(arts)) + " artefacts"})
 }
 
@@ -340,9 +347,9 @@ func (s *Service) putPIN(ctx context.Context, patient, pin, action string) error
 // request only. Five wrong tries lock the PIN for 15 minutes.
 func (s *Service) VerifyPIN(ctx context.Context, patient, pin, scope, requestID string) (string, error) {
 	switch scope {
-	case consent.ScopeApprove, consent.ScopeRevoke, consent.ScopeChangePIN:
+	case consent.ScopeApprove, consent.ScopeRevoke, consent.ScopeChangePIN, consent.ScopeAutoApprove:
 	default:
-		return "", arogya.Errorf(arogya.EINVALID, "scope must be consentrequest.approve, consent.revoke or profile.changepin")
+		return "", arogya.Errorf(arogya.EINVALID, "scope must be consentrequest.approve, consent.revoke, consent.autoaprove or profile.changepin")
 	}
 	p, err := s.person.ConsentPIN(ctx, patient)
 	if arogya.ErrorCode(err) == arogya.ENOTFOUND {

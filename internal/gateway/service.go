@@ -75,6 +75,7 @@ type Service struct {
 	consents   consent.Store
 	person     PersonStore
 	links      LinkStore
+	auto       AutoPolicyStore
 	users      ABHA
 	keys       Keys
 	facilities Facilities
@@ -95,6 +96,7 @@ type Stores struct {
 	Consents consent.Store
 	Person   PersonStore
 	Links    LinkStore
+	Auto     AutoPolicyStore
 }
 
 // NewService returns the gateway service. users checks the ABHA tokens of
@@ -116,7 +118,7 @@ func NewService(st Stores, keys Keys, facilities Facilities, users ABHA, auditor
 	if cfg.LinkWait == 0 {
 		cfg.LinkWait = 20 * time.Second
 	}
-	return &Service{store: st.Bridges, consents: st.Consents, person: st.Person, links: st.Links, users: users, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: &auth.SecretCache{Now: cfg.Now}}
+	return &Service{store: st.Bridges, consents: st.Consents, person: st.Person, links: st.Links, auto: st.Auto, users: users, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: &auth.SecretCache{Now: cfg.Now}}
 }
 
 // CMID is the consent manager's ID.

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/consent"
 	"github.com/arogya-health/arogya/internal/gateway"
 	"github.com/arogya-health/arogya/internal/sqldb"
 )
@@ -15,6 +16,40 @@ var linkTests = []struct {
 	fn   func(t *testing.T, db *sqldb.DB)
 }{
 	{"LinkTxns", testLinkTxns},
+	{"AutoPolicies", testAutoPolicies},
+}
+
+// testAutoPolicies: one policy per person and HIU (a second replaces the
+// first and keeps its ID), sources round-trip, enabling is a
+// compare-and-swap.
+func testAutoPolicies(t *testing.T, db *sqldb.DB) {
+	c := ctx(t)
+	p := &consent.AutoPolicy{ID: "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa", Patient: "asha@sbx", HIUID: "HIU1", AllHIPs: true, Enabled: true,
+		Included: []consent.AutoSource{{Purpose: "CAREMGT", HITypes: []string{"Prescription"}, From: ms(0), To: ms(time.Hour)}}, CreatedAt: ms(0)}
+	must(t, "PutAutoPolicy", db.PutAutoPolicy(c, p))
+	again := &consent.AutoPolicy{ID: "bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb", Patient: "asha@sbx", HIUID: "HIU1", Enabled: true,
+		Included: []consent.AutoSource{{Purpose: "BTG", HITypes: []string{"OPConsultation"}, HIP: "HIPA", From: ms(0), To: ms(time.Hour)}},
+		Excluded: []consent.AutoSource{{Purpose: "BTG", HITypes: []string{"Invoice"}, HIP: "HIPB"}}, CreatedAt: ms(time.Second)}
+	must(t, "PutAutoPolicy(replace)", db.PutAutoPolicy(c, again))
+	if again.ID != p.ID {
+		t.Fatalf("the replacement has ID %s, want the first's %s", again.ID, p.ID)
+	}
+	must(t, "PutAutoPolicy(other person)", db.PutAutoPolicy(c, &consent.AutoPolicy{ID: "cccccccc-cccc-4ccc-8ccc-cccccccccccc", Patient: "ravi@sbx",
+		HIUID: "HIU1", Included: again.Included, CreatedAt: ms(0)}))
+	ps, err := db.AutoPolicies(c, "asha@sbx")
+	must(t, "AutoPolicies", err)
+	if len(ps) != 1 || ps[0].AllHIPs || !ps[0].Enabled || len(ps[0].Included) != 1 || ps[0].Included[0].HIP != "HIPA" ||
+		!ps[0].Included[0].To.Equal(ms(time.Hour)) || len(ps[0].Excluded) != 1 || ps[0].Excluded[0].HIP != "HIPB" {
+		t.Fatalf("policies: %+v", ps)
+	}
+	must(t, "SetAutoPolicyEnabled(off)", db.SetAutoPolicyEnabled(c, p.ID, false, ms(time.Minute)))
+	wantCode(t, "SetAutoPolicyEnabled(off again)", db.SetAutoPolicyEnabled(c, p.ID, false, ms(time.Minute)), arogya.ECONFLICT)
+	wantCode(t, "SetAutoPolicyEnabled(missing)", db.SetAutoPolicyEnabled(c, "dddddddd-dddd-4ddd-8ddd-dddddddddddd", true, ms(time.Minute)), arogya.ENOTFOUND)
+	got, err := db.AutoPolicy(c, p.ID)
+	must(t, "AutoPolicy", err)
+	if got.Enabled || !got.UpdatedAt.Equal(ms(time.Minute)) {
+		t.Fatalf("after disabling: %+v", got)
+	}
 }
 
 // testLinkTxns: a discovery and its link request are recorded with their
