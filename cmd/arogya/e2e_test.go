@@ -27,8 +27,9 @@ import (
 )
 
 // testNode starts a node on 127.0.0.1:0 with SQLite in a temp dir and an SMS
-// outbox file, and returns its base URL and the outbox path.
-func testNode(t *testing.T) (*node, string, string) {
+// outbox file, and returns its base URL and the outbox path. It serves the
+// abha role unless configure changes the config.
+func testNode(t *testing.T, configure ...func(*Config)) (*node, string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	outbox := filepath.Join(dir, "sms.jsonl")
@@ -39,6 +40,9 @@ func testNode(t *testing.T) (*node, string, string) {
 	base := "http://" + ln.Addr().String()
 	cfg := Config{Addr: ln.Addr().String(), Data: dir, DB: "sqlite:" + filepath.Join(dir, "arogya.db"), PublicURL: base,
 		CMID: "sbx", Roles: []string{"abha"}, SMSOutbox: outbox, MasterKeyFile: filepath.Join(dir, "master.key")}
+	for _, f := range configure {
+		f(&cfg)
+	}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	n, err := newNode(context.Background(), cfg, logger, nodeOptions{Argon: auth.ArgonParams{Time: 1, MemoryKiB: 1024, Threads: 1}})
 	if err != nil {

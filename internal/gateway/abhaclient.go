@@ -45,6 +45,12 @@ type Profile struct {
 	Mobile      string   // 10 digits, verified by OTP at ABHA
 	Preferred   string   // the preferred ABHA address
 	Addresses   []string // all the person's ABHA addresses
+
+	// For profile share (scan and share at a hospital's desk).
+	DayOfBirth, MonthOfBirth int
+	Address, District, State string
+	StateCode, DistrictCode  string
+	PinCode                  string
 }
 
 // ABHAKeys checks ABHA X-tokens against the keys the ABHA service
@@ -172,13 +178,25 @@ func (a *ABHAKeys) Profile(ctx context.Context, token string) (*Profile, error) 
 		Mobile      string   `json:"mobile"`
 		Preferred   string   `json:"preferredAbhaAddress"`
 		Addresses   []string `json:"phrAddress"`
+		Day         string   `json:"dayOfBirth"`
+		Month       string   `json:"monthOfBirth"`
+		Address     string   `json:"address"`
+		District    string   `json:"districtName"`
+		State       string   `json:"stateName"`
+		DistrictCd  string   `json:"districtCode"`
+		StateCd     string   `json:"stateCode"`
+		PinCode     string   `json:"pincode"`
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
 		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "the ABHA service's profile could not be read")
 	}
 	yob, _ := strconv.Atoi(body.YearOfBirth)
+	day, _ := strconv.Atoi(body.Day)
+	month, _ := strconv.Atoi(body.Month)
 	return &Profile{ABHANumber: body.ABHANumber, Name: body.Name, Gender: body.Gender, YearOfBirth: yob, Mobile: body.Mobile,
-		Preferred: strings.ToLower(body.Preferred), Addresses: lower(body.Addresses)}, nil
+		Preferred: strings.ToLower(body.Preferred), Addresses: lower(body.Addresses), DayOfBirth: day, MonthOfBirth: month,
+		Address: body.Address, District: body.District, State: body.State, DistrictCode: body.DistrictCd, StateCode: body.StateCd,
+		PinCode: body.PinCode}, nil
 }
 
 func lower(ss []string) []string {

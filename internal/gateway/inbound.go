@@ -63,8 +63,9 @@ func (s *Service) handlers() map[string]handlerFunc {
 		"links/context/notify":    s.contextNotify,
 		"patients/sms/notify":     s.smsNotify,
 
-		"consents/hiu/on-notify": s.acknowledge,
-		"consents/hip/on-notify": s.acknowledge,
+		"patients/profile/on-share": s.onShare,
+		"consents/hiu/on-notify":    s.acknowledge,
+		"consents/hip/on-notify":    s.acknowledge,
 	}
 }
 

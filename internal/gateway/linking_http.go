@@ -16,6 +16,44 @@ func (h *Handler) registerLinking(mux *http.ServeMux) {
 	mux.Handle("POST /cm/v1/links/link/init/", h.personal(h.linkInit)) // the spec's path has a trailing slash
 	mux.Handle("POST /cm/v1/links/link/confirm/{linkRefNumber}", h.personal(h.linkConfirm))
 	mux.Handle("GET /cm/patients/links", h.personal(h.links))
+	mux.Handle("POST /cm/patients/profile/share", h.personal(h.shareProfile))
+	mux.Handle("POST /cm/v1/patients/profile/share", h.personal(h.shareProfile))
+}
+
+// shareProfile takes ShareProfileRequest {"requestId","hipDetails":{"id",
+// "customCode"}} or its v1 form {"requestId","intent","location",
+// "hipDetails":{"hipId","code"}}, and answers ShareProfileResponse
+// {"status","healthId"} with the HIP's token number.
+func (h *Handler) shareProfile(w http.ResponseWriter, r *http.Request, patient string) error {
+	var body struct {
+		RequestID  string `json:"requestId"`
+		HIPDetails struct {
+			ID         string `json:"id"`
+			CustomCode string `json:"customCode"`
+			HIPID      string `json:"hipId"`
+			Code       string `json:"code"`
+		} `json:"hipDetails"`
+	}
+	if err := httpx.DecodeJSON(r, &body); err != nil {
+		return err
+	}
+	if body.RequestID != "" && !protocol.IsUUID(body.RequestID) {
+		return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "requestId must be a UUID")
+	}
+	d := body.HIPDetails
+	hip, code := d.ID, d.CustomCode
+	if hip == "" {
+		hip, code = d.HIPID, d.Code
+	}
+	if hip == "" {
+		return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "hipDetails.id is required")
+	}
+	res, err := h.svc.ShareProfile(r.Context(), patient, userToken(r), hip, code)
+	if err != nil {
+		return err
+	}
+	httpx.WriteJSON(w, http.StatusOK, res)
+	return nil
 }
 
 // discover takes PatientDiscoveryRequest {"requestId","hip":{"id"},

@@ -39,11 +39,13 @@ var hipCallbackPaths = map[string]map[string]string{
 		"on-discover": "/gateway/v0.5/care-contexts/on-discover",
 		"on-init":     "/gateway/v0.5/links/link/on-init",
 		"on-confirm":  "/gateway/v0.5/links/link/on-confirm",
+		"on-share":    "/gateway/v0.5/patients/profile/on-share",
 	},
 	"v3": {
 		"on-discover": "/api/hiecm/user-initiated-linking/v3/patient/care-context/on-discover",
 		"on-init":     "/api/hiecm/user-initiated-linking/v3/link/care-context/on-init",
 		"on-confirm":  "/api/hiecm/user-initiated-linking/v3/link/care-context/on-confirm",
+		"on-share":    "/api/hiecm/patient-share/v3/on-share",
 	},
 }
 
@@ -307,6 +309,57 @@ func TestUserInitiatedLinking(t *testing.T) {
 			if st := other.post("on-discover", firstID, map[string]any{"transactionId": disc.TransactionID,
 				"patient": map[string]any{"referenceNumber": "X", "careContexts": []any{}}}); st != 404 {
 				t.Fatalf("another bridge's callback: %d", st)
+			}
+		})
+	}
+}
+
+// TestProfileShare: the person scans a HIP's QR at the desk; the HIP gets
+// their ABHA profile (v0.5) or the v3 form with a link token, and the
+// person gets their token number.
+func TestProfileShare(t *testing.T) {
+	for _, tc := range []struct{ version, path string }{
+		{"v0.5", "/v0.5/patients/profile/share"},
+		{"v3", "/api/v3/hip/patient/share"},
+	} {
+		t.Run(tc.version, func(t *testing.T) {
+			e := newEnv(t)
+			ctx, cancel := context.WithCancel(context.Background())
+			ob := gateway.NewOutbox(e.db, e.keys, e.gw.URL+"/gateway", gateway.OutboxConfig{Now: func() time.Time { return time.UnixMilli(e.now.Load()) }, PollEvery: 20 * time.Millisecond})
+			done := make(chan struct{})
+			go func() { ob.Run(ctx); close(done) }()
+			defer func() { cancel(); <-done }()
+			hip := newFakeHIP(t, e, tc.version, e.verified, "coastal-hmis")
+			hip.answer = func(path string, body map[string]any) (string, map[string]any) {
+				if path != tc.path {
+					return "", nil
+				}
+				if tc.version == "v3" {
+					intent, _ := body["intent"].(map[string]any)
+					if body["abhaAddress"] != "asha.devi@sbx" || body["name"] != "Asha Devi" || intent["linkToken"] == "" || intent["context"] != "OPD-3" {
+						return "on-share", map[string]any{"error": map[string]any{"code": "ABDM-1000", "message": "bad profile"}}
+					}
+					return "on-share", map[string]any{"acknowledgement": map[string]any{"abhaAddress": "asha.devi@sbx", "status": "SUCCESS",
+						"profile": map[string]string{"context": "OPD-3", "tokenNumber": "17", "expiry": "1800"}}}
+				}
+				pat := body["profile"].(map[string]any)["patient"].(map[string]any)
+				if pat["healthId"] != "asha.devi@sbx" || pat["healthIdNumber"] != "91-1234-5678-9012" || pat["yearOfBirth"] != float64(1990) {
+					return "on-share", map[string]any{"error": map[string]any{"code": 1000, "message": "bad profile"}}
+				}
+				return "on-share", map[string]any{"acknowledgement": map[string]string{"status": "SUCCESS", "healthId": "asha.devi@sbx", "tokenNumber": "17"}}
+			}
+			asha := bearer(e.userToken(t, "asha.devi@sbx"))
+			if st := e.call("POST", "/cm/patients/profile/share", asha, map[string]any{"requestId": uuid.NewString(),
+				"hipDetails": map[string]string{"id": "IN0000000000"}}, nil); st != 404 {
+				t.Fatalf("unknown HIP: %d", st)
+			}
+			var res gateway.ShareResult
+			if st := e.call("POST", "/cm/v1/patients/profile/share", asha, map[string]any{"requestId": uuid.NewString(), "intent": map[string]string{"type": "PROFILE_SHARE"},
+				"hipDetails": map[string]string{"hipId": e.verified, "code": "OPD-3"}}, &res); st != 200 {
+				t.Fatalf("share: %d", st)
+			}
+			if res.Status != "SUCCESS" || res.TokenNumber != "17" || res.HealthID != "asha.devi@sbx" {
+				t.Fatalf("share result: %+v", res)
 			}
 		})
 	}

@@ -1,0 +1,168 @@
+// Command spechiu is an HIU bridge written only from ABDM's published
+// specifications (ndhm-gateway.yml, ndhm-hiu.yml, ndhm-devservice.yml and
+// shared/docs/abdm-protocol.md), to stand in for a hospital's software
+// that was never written against Arogya. It shares only e2e/specbridge
+// with spechip, written from the spec, and nothing of Arogya.
+//
+// It opens a gateway session, sets its callback URL, registers --hiu-id
+// as its HIU service and serves the HIU's callbacks at their v0.5 and v3
+// paths. When told of a granted consent it acknowledges and fetches each
+// artefact, checking the gateway's signature. A small control API lets a
+// test play the doctor:
+//
+//	POST /test/consent-request  {"patient","hipId","purpose","hiTypes","dateRange":{"from","to"},"dataEraseAt"}
+//	                            → consent-requests/init, then {"consentRequestId"} from on-init
+//	POST /test/hi-request       {"consentId"} → health-information/cm/request, then on-request's hiRequest
+//	GET  /test/state            what it has received, by IDs and statuses only
+//
+// Once registered it prints "listening http://HOST:PORT" as its first line
+// on stdout. It logs no personal data.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/arogya-health/arogya/e2e/specbridge"
+)
+
+func main() {
+	log.SetPrefix("spechiu: ")
+	if err := run(); err != nil {
+		log.Print(err)
+		os.Exit(1)
+	}
+}
+
+// callbackWait bounds the wait for the callback that answers a request.
+const callbackWait = 20 * time.Second
+
+// hiu is the HIU bridge. Everything is in memory: it stands in for a
+// hospital only for tests.
+type hiu struct {
+	g    *specbridge.Gateway
+	id   string
+	self string // its own base URL, for dataPushUrl
+
+	mu         sync.Mutex
+	waiting    map[string]chan *specbridge.Inbound // by the requestId the awaited callback answers
+	requests   []*consentRequest
+	notices    []*notice
+	artefacts  map[string]*artefact // by consentId
+	hiRequests []*hiRequest
+	pushes     int // data pushes received at /data/push
+}
+
+func run() error {
+	var (
+		gatewayURL = flag.String("gateway", "", "the gateway's base URL (v0.5 under /gateway, v3 under /api/hiecm)")
+		clientID   = flag.String("client-id", "", "the bridge's client ID")
+		secret     = flag.String("client-secret", "", "the bridge's client secret")
+		hiuID      = flag.String("hiu-id", "", "the HIU service ID: a facility verified in the registry")
+		hiuName    = flag.String("hiu-name", "Spec HIU", "the HIU service's name")
+		listen     = flag.String("listen", "127.0.0.1:0", "address for the callback and control server")
+		version    = flag.String("version", specbridge.V05, "protocol version: v0.5 or v3")
+		cmID       = flag.String("cm-id", "sbx", "the consent manager's ID (X-CM-ID)")
+	)
+	flag.Parse()
+	switch {
+	case *gatewayURL == "" || *clientID == "" || *secret == "" || *hiuID == "":
+		return errors.New("--gateway, --client-id, --client-secret and --hiu-id are required")
+	case *version != specbridge.V05 && *version != specbridge.V3:
+		return errors.New("--version must be v0.5 or v3")
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	g := specbridge.NewGateway(specbridge.Config{BaseURL: *gatewayURL, Version: *version, CMID: *cmID, ClientID: *clientID,
+		ClientSecret: *secret, ServiceHeader: "X-HIU-ID", ServiceID: *hiuID})
+	u := &hiu{g: g, id: *hiuID, self: "http://" + ln.Addr().String(), waiting: map[string]chan *specbridge.Inbound{},
+		artefacts: map[string]*artefact{}}
+	return g.Serve(ctx, ln, u.routes(ctx), *hiuID, *hiuName, "HIU")
+}
+
+// routes serves the HIU callbacks at their v0.5 paths (ndhm-hiu.yml) and
+// v3 paths (abdm-protocol.md §3.8), the data push, and the control API.
+func (u *hiu) routes(ctx context.Context) http.Handler {
+	mux := http.NewServeMux()
+	u.g.HandleRoutes(ctx, mux,
+		specbridge.Route{P05: "/v0.5/consent-requests/on-init", P3: "/api/v3/hiu/consent/request/on-init", Handle: u.deliver},
+		specbridge.Route{P05: "/v0.5/consent-requests/on-status", P3: "/api/v3/hiu/consent/request/on-status", Handle: u.deliver},
+		specbridge.Route{P05: "/v0.5/consents/hiu/notify", P3: "/api/v3/hiu/consent/request/notify", Handle: u.consentNotify},
+		specbridge.Route{P05: "/v0.5/consents/on-fetch", P3: "/api/v3/hiu/consent/on-fetch", Handle: u.deliver},
+		specbridge.Route{P05: "/v0.5/health-information/hiu/on-request", P3: "/api/v3/hiu/health-information/on-request", Handle: u.deliver},
+	)
+	mux.HandleFunc("POST /data/push", u.dataPush)
+	mux.HandleFunc("POST /test/consent-request", u.testConsentRequest)
+	mux.HandleFunc("POST /test/hi-request", u.testHIRequest)
+	mux.HandleFunc("GET /test/state", u.state)
+	return mux
+}
+
+// expect registers a wait for the callback answering requestID. It is
+// called before the request is sent: the callback may come first.
+func (u *hiu) expect(requestID string) chan *specbridge.Inbound {
+	ch := make(chan *specbridge.Inbound, 1)
+	u.mu.Lock()
+	u.waiting[requestID] = ch
+	u.mu.Unlock()
+	return ch
+}
+
+// await waits for the callback registered by expect.
+func (u *hiu) await(ctx context.Context, requestID string, ch chan *specbridge.Inbound) (*specbridge.Inbound, error) {
+	defer u.forget(requestID)
+	select {
+	case m := <-ch:
+		return m, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-time.After(callbackWait):
+		return nil, errors.New("no callback in time")
+	}
+}
+
+// forget drops the wait for a callback.
+func (u *hiu) forget(requestID string) {
+	u.mu.Lock()
+	delete(u.waiting, requestID)
+	u.mu.Unlock()
+}
+
+// deliver hands a callback to the request waiting for it; one nobody
+// waits for (late, or a repeat) is dropped.
+func (u *hiu) deliver(_ context.Context, m *specbridge.Inbound) {
+	u.mu.Lock()
+	ch := u.waiting[m.InResponseTo]
+	u.mu.Unlock()
+	if ch == nil {
+		log.Printf("a callback for no waiting request")
+		return
+	}
+	select {
+	case ch <- m:
+	default: // a repeat of one already delivered
+	}
+}
+
+// dataPush takes a data push. None comes yet: the stand-in HIP does not
+// encrypt (Fidelius is a later issue), so this only counts.
+func (u *hiu) dataPush(w http.ResponseWriter, _ *http.Request) {
+	u.mu.Lock()
+	u.pushes++
+	u.mu.Unlock()
+	w.WriteHeader(http.StatusAccepted)
+}
