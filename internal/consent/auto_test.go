@@ -16,7 +16,9 @@ func TestAutoGrants(t *testing.T) {
 		}
 		return r
 	}
-	cc := func(ref string) CareContextRef { return CareContextRef{PatientReference: "P", CareContextReference: ref} }
+	cc := func(ref string) CareContextRef {
+		return CareContextRef{PatientReference: "P", CareContextReference: ref}
+	}
 	linked := []Linked{{"HIPA", cc("A1")}, {"HIPA", cc("A2")}, {"HIPB", cc("B1")}}
 	policy := func(mod func(p *AutoPolicy)) *AutoPolicy {
 		p := &AutoPolicy{ID: "p1", Patient: "asha@sbx", HIUID: "HIU1", AllHIPs: true, Enabled: true,
