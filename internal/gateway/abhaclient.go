@@ -32,6 +32,9 @@ type ABHA interface {
 	// {"name","gender","yearOfBirth"} for DEMOGRAPHICS; the answer is an
 	// X-token for the person, to read their profile with.
 	AuthConfirm(ctx context.Context, bearer, method, txnID string, proof map[string]string) (token string, err error)
+	// Search finds an active ABHA by address or number
+	// (POST /v1/search/searchByHealthId) and returns its name.
+	Search(ctx context.Context, bearer, healthID string) (name string, err error)
 }
 
 // Profile is what the consent manager needs of a person to ask a HIP for
@@ -237,6 +240,23 @@ func (a *ABHAKeys) AuthConfirm(ctx context.Context, bearer, method, txnID string
 		return "", err
 	}
 	return out.Token, nil
+}
+
+// Search finds an ABHA by address or number (POST
+// /v1/search/searchByHealthId {"healthId"} → SearchResponseSingle); one
+// that is not ACTIVE is not found.
+func (a *ABHAKeys) Search(ctx context.Context, bearer, healthID string) (string, error) {
+	var out struct {
+		Name   string `json:"name"`
+		Status string `json:"status"`
+	}
+	if err := a.post(ctx, bearer, "/v1/search/searchByHealthId", map[string]string{"healthId": healthID}, &out); err != nil {
+		return "", err
+	}
+	if out.Status != "ACTIVE" {
+		return "", arogya.Errorf(arogya.ENOTFOUND, "no active ABHA with that id")
+	}
+	return out.Name, nil
 }
 
 // post calls ABHA with the consent manager's token. ABHA's refusals keep

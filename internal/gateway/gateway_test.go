@@ -75,6 +75,20 @@ func (e *env) users(t testing.TB) gateway.ABHA {
 			w.Write([]byte(`{"txnId":"` + b.AuthMethod + `-txn"}`))
 		}
 	})
+	mux.HandleFunc("POST /v1/search/searchByHealthId", func(w http.ResponseWriter, r *http.Request) {
+		var b struct{ HealthID string }
+		json.NewDecoder(r.Body).Decode(&b)
+		switch {
+		case !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ey"):
+			w.WriteHeader(http.StatusUnauthorized)
+		case b.HealthID == "asha.devi@sbx":
+			w.Write([]byte(`{"healthId":"asha.devi@sbx","healthIdNumber":"91-1234-5678-9012","name":"Asha Devi","status":"ACTIVE","authMethods":["MOBILE_OTP"]}`))
+		case b.HealthID == "gone@sbx":
+			w.Write([]byte(`{"healthId":"gone@sbx","name":"Gone","status":"DEACTIVATED"}`))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+		}
+	})
 	confirm := func(ok func(b map[string]string) bool) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
 			var b map[string]string

@@ -406,7 +406,7 @@ func (s *Service) addContexts(ctx context.Context, m *message) (Effects, error) 
 	}
 	_ = s.audit.Record(ctx, audit.Event{Actor: "hip:" + hipID, Action: "link.add-contexts", Subject: "citizen:" + s.personAuditID(patient),
 		Outcome: "ok", Detail: strconv.Itoa(len(links)) + " care contexts"})
-	return Effects{Outbound: []*Outbound{out}, Links: links}, nil
+	return s.withLinkEvents(ctx, Effects{Outbound: []*Outbound{out}, Links: links}, patient, hipID)
 }
 
 func headerOf(m *message, name string) string {
@@ -534,7 +534,8 @@ func (s *Service) contextNotify(ctx context.Context, m *message) (Effects, error
 	if err != nil {
 		return Effects{}, err
 	}
-	return Effects{Outbound: []*Outbound{out}}, nil
+	return s.withDataEvent(ctx, Effects{Outbound: []*Outbound{out}}, linked, strings.ToLower(strings.TrimSpace(n.Patient.ID)), hipID,
+		n.CareContext.PatientReference, n.CareContext.CareContextReference, n.HITypes)
 }
 
 // systemTokens caches the consent manager's own gateway token, with which
@@ -644,4 +645,43 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string(r[:n-1]) + "…"
+}
+
+// patientsFind takes patients/find: a HIP or HIU asks whether an ABHA
+// address or number is a person's, and is told their name, as ABHA
+// answers it to systems.
+func (s *Service) patientsFind(ctx context.Context, m *message) (Effects, error) {
+	var body struct {
+		Query *struct {
+			Patient   struct{ ID string } `json:"patient"`
+			Requester requester           `json:"requester"`
+		} `json:"query"`
+	}
+	if err := json.Unmarshal(m.Body, &body); err != nil || body.Query == nil {
+		return Effects{}, invalidMsg("query is required")
+	}
+	q := body.Query
+	id := strings.ToLower(strings.TrimSpace(q.Patient.ID))
+	if !healthIDPattern.MatchString(id) {
+		return Effects{}, invalidMsg("query.patient.id must be an ABHA address or ABHA number")
+	}
+	if q.Requester.Type != TypeHIP && q.Requester.Type != TypeHIU {
+		return Effects{}, invalidMsg("query.requester.type must be HIP or HIU")
+	}
+	q.Requester.ID = strings.ToUpper(strings.TrimSpace(q.Requester.ID))
+	if err := s.servesAs(ctx, m.Bridge, q.Requester.ID, q.Requester.Type); err != nil {
+		return Effects{}, err
+	}
+	bearer, err := s.systemToken()
+	if err != nil {
+		return Effects{}, err
+	}
+	name, err := s.users.Search(ctx, bearer, id)
+	switch {
+	case err == nil:
+		return s.answerRequester(m, "patients/on-find", q.Requester, map[string]any{"patient": map[string]string{"id": q.Patient.ID, "name": name}})
+	case arogya.ErrorCode(err) == arogya.EINTERNAL:
+		return Effects{}, err
+	}
+	return s.answerRequester(m, "patients/on-find", q.Requester, map[string]any{"patient": nil, "error": errorPayload(err)})
 }

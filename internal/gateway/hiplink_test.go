@@ -346,3 +346,34 @@ func TestSMSNotify(t *testing.T) {
 		t.Fatalf("SMS outbox: %q", lines)
 	}
 }
+
+// TestPatientsFind: an HIU asks who an ABHA address is; a deactivated or
+// unknown one is not found.
+func TestPatientsFind(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ob := gateway.NewOutbox(e.db, e.keys, e.gw.URL+"/gateway", gateway.OutboxConfig{Now: func() time.Time { return time.UnixMilli(e.now.Load()) }})
+	h := newHIPSide(t, e, "coastal-hmis", e.verified, false)
+	for _, tc := range []struct{ id, name string }{{"asha.devi@sbx", "Asha Devi"}, {"gone@sbx", ""}, {"nobody@sbx", ""}} {
+		if st, _ := h.send("/gateway/v0.5/patients/find", nil, map[string]any{"query": map[string]any{"patient": map[string]string{"id": tc.id},
+			"requester": map[string]string{"type": "HIU", "id": e.verified}}}, nil); st != 202 {
+			t.Fatalf("find %s: %d", tc.id, st)
+		}
+		ob.RunOnce(ctx)
+		var got struct {
+			Patient *struct{ ID, Name string }
+			Error   *struct{ Code int }
+		}
+		h.last(t, "/v0.5/patients/on-find", &got)
+		if tc.name != "" && (got.Patient == nil || got.Patient.Name != tc.name || got.Error != nil) {
+			t.Errorf("find %s: %+v", tc.id, got)
+		}
+		if tc.name == "" && (got.Patient != nil || got.Error == nil || got.Error.Code != 1009) {
+			t.Errorf("find %s: %+v, want not found", tc.id, got)
+		}
+	}
+	if st, _ := h.send("/gateway/v0.5/patients/find", nil, map[string]any{"query": map[string]any{"patient": map[string]string{"id": "asha.devi@sbx"},
+		"requester": map[string]string{"type": "HIU", "id": e.verified2}}}, nil); st != 403 {
+		t.Fatalf("for another bridge's HIU: %d", st)
+	}
+}

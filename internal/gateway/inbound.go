@@ -64,8 +64,13 @@ func (s *Service) handlers() map[string]handlerFunc {
 		"patients/sms/notify":     s.smsNotify,
 
 		"patients/profile/on-share": s.onShare,
+		"patients/find":             s.patientsFind,
 		"consents/hiu/on-notify":    s.acknowledge,
 		"consents/hip/on-notify":    s.acknowledge,
+
+		"subscription-requests/cm/init":       s.subscriptionInit,
+		"subscription-requests/hiu/on-notify": s.acknowledge,
+		"subscriptions/hiu/on-notify":         s.acknowledge,
 	}
 }
 
@@ -310,8 +315,10 @@ func (s *Service) askingHIU(ctx context.Context, m *message) string {
 }
 
 // acknowledge takes a bridge's acknowledgement of a notice the gateway
-// sent (consents/hiu/on-notify, consents/hip/on-notify): it must answer a
-// message the gateway sent this bridge, and causes nothing more.
+// sent (consents/hiu/on-notify, consents/hip/on-notify, an HIU's
+// subscription-requests/hiu/on-notify and subscriptions/hiu/on-notify):
+// it must answer a message the gateway sent this bridge, and causes
+// nothing more.
 func (s *Service) acknowledge(ctx context.Context, m *message) (Effects, error) {
 	if m.Env.InResponseTo == "" {
 		return Effects{}, invalidMsg("resp.requestId is required: the requestId of the notice this acknowledges")
