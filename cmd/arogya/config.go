@@ -40,6 +40,7 @@ type Config struct {
 	DebugAddr     string
 	RegistryURL   string // where the cm role asks the registry whether a facility is verified
 	ABHAURL       string // where the cm role fetches the ABHA service's keys to check people's tokens
+	GatewayURL    string // where the abha role fetches the gateway's keys to check systems' tokens (/v1/auth/…)
 	OutboxLease   string // how long a node holds a claimed outbound message before another may retry it
 }
 
@@ -78,6 +79,7 @@ func addServeFlags(fs *flag.FlagSet, cfg *Config, getenv func(string) string) *s
 	str(&cfg.AdminToken, "admin-token", "", "operator bearer token for /api/v1/admin/… (default: generated into DATA/admin-token)")
 	str(&cfg.KYCFixtures, "kyc-fixtures", "", "JSON file of Aadhaar identities to use instead of the sandbox KYC")
 	str(&cfg.RegistryURL, "registry-url", "", "the facility registry the cm role checks services against (default: this node's public URL)")
+	str(&cfg.GatewayURL, "gateway-url", "", "abha: the HIE-CM gateway whose tokens systems call /v1/auth/… and /v1/search/… with (default: this node's public URL)")
 	str(&cfg.ABHAURL, "abha-url", "", "cm: the ABHA service whose tokens people sign in with (default: this node's public URL)")
 	str(&cfg.OutboxLease, "outbox-lease", "30s", "cm: how long a claimed callback is held before it is tried again (after a crash, the longest wait for redelivery)")
 	str(&cfg.DebugAddr, "debug-addr", "", "serve Go's pprof profiles on this separate address, e.g. 127.0.0.1:6060 (off by default)")

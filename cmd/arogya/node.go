@@ -109,8 +109,13 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 		cfg.PublicURL = "http://" + cfg.Addr
 		n.cfg.PublicURL = cfg.PublicURL
 	}
+	gatewayURL := cfg.GatewayURL
+	if gatewayURL == "" {
+		gatewayURL = cfg.PublicURL // the cm role of this node, reached over HTTP like any other
+	}
 	n.abha = abha.NewService(n.db, kyc, n.sms, n.audit, n.keys, abha.Config{
 		CMID: cfg.CMID, Issuer: cfg.PublicURL, Secret: auth.DeriveKey(master, "abha"), Argon: opt.Argon, Now: opt.Now,
+		GatewayURL: gatewayURL,
 	})
 	// Background work (the registry's index follower, the gateway's outbox)
 	// lives until Close.

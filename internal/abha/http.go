@@ -45,7 +45,7 @@ func (h *Handler) Register(mux *http.ServeMux, admin func(http.Handler) http.Han
 	mux.HandleFunc("POST /v3/profile/login/verify", h.abdm(h.loginVerify))
 	mux.HandleFunc("POST /v3/profile/login/verify/user", h.abdm(h.loginVerifyUser))
 
-	mux.HandleFunc("GET /v3/profile/account", h.abdm(h.user(h.getAccount)))
+	mux.HandleFunc("GET /v3/profile/account", h.abdm(h.reader(h.getAccount)))
 	mux.HandleFunc("PATCH /v3/profile/account", h.abdm(h.user(h.patchAccount)))
 	mux.HandleFunc("POST /v3/profile/account/request/otp", h.abdm(h.user(h.accountRequestOTP)))
 	mux.HandleFunc("POST /v3/profile/account/verify", h.abdm(h.user(h.accountVerify)))
@@ -53,6 +53,13 @@ func (h *Handler) Register(mux *http.ServeMux, admin func(http.Handler) http.Han
 	mux.HandleFunc("GET /v3/profile/account/qrCode", h.abdm(h.user(h.qrCode)))
 	mux.HandleFunc("GET /v3/profile/account/abha/suggestion", h.abdm(h.user(h.accountSuggestion)))
 	mux.HandleFunc("POST /v3/profile/account/abha-address", h.abdm(h.user(h.accountAddAddress)))
+
+	// System authentication (ABDM v1), for the consent manager and HIPs
+	// calling with a gateway token: http_sysauth.go.
+	mux.HandleFunc("POST /v1/auth/init", h.v1(h.system(h.authInit)))
+	mux.HandleFunc("POST /v1/auth/confirmWithMobileOTP", h.v1(h.system(h.authConfirmOTP)))
+	mux.HandleFunc("POST /v1/auth/confirmWithDemographics", h.v1(h.system(h.authConfirmDemographics)))
+	mux.HandleFunc("POST /v1/search/searchByHealthId", h.v1(h.system(h.searchByHealthID)))
 
 	mux.HandleFunc("POST /api/v1/abha/verify-qr", h.api(h.verifyQR))
 	mux.HandleFunc("POST /api/v1/abha/token/refresh", h.api(h.refresh))

@@ -95,7 +95,11 @@ func (h *Handler) loginVerifyUser(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (h *Handler) getAccount(w http.ResponseWriter, r *http.Request) error {
-	a, err := h.svc.Profile(r.Context(), userFrom(r))
+	profile := h.svc.Profile
+	if clientFrom(r) != "" { // a token from system authentication
+		profile = h.svc.SystemProfile
+	}
+	a, err := profile(r.Context(), userFrom(r))
 	if err != nil {
 		return err
 	}

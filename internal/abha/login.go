@@ -62,27 +62,46 @@ func (s *Service) parseToken(token, typ string) (jwt.MapClaims, error) {
 // making many calls with one token pays for the check once. The token's
 // version must still be the account's: logging out, changing the mobile,
 // deactivating or deleting the ABHA revokes every earlier token (on every
-// node within VersionCacheTTL).
+// node within VersionCacheTTL). A token from system authentication is
+// refused (EFORBIDDEN): it may only read the profile (AuthenticateRead).
 func (s *Service) Authenticate(ctx context.Context, token string) (string, error) {
-	number, ver, ok := s.tokens.get(token, s.now())
+	number, client, err := s.authenticate(ctx, token)
+	if err != nil {
+		return "", err
+	}
+	if client != "" {
+		return "", errSystemToken
+	}
+	return number, nil
+}
+
+// authenticate checks an X-token of any origin and returns the ABHA number
+// and, for a token from system authentication, the client that obtained it.
+func (s *Service) authenticate(ctx context.Context, token string) (string, string, error) {
+	number, ver, client, ok := s.tokens.get(token, s.now())
 	if !ok {
 		claims, err := s.parseToken(token, TokenX)
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
 		number, _ = claims["sub"].(string)
 		if number == "" {
-			return "", arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1017", "Invalid token")
+			return "", "", arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1017", "Invalid token")
 		}
 		ver = claimVersion(claims)
+		if amr, _ := claims["amr"].(string); strings.HasPrefix(amr, "system-") {
+			if client, _ = claims["azp"].(string); client == "" {
+				client = "unknown"
+			}
+		}
 		if exp, err := claims.GetExpirationTime(); err == nil && exp != nil {
-			s.tokens.put(token, number, ver, exp.Time)
+			s.tokens.put(token, number, ver, client, exp.Time)
 		}
 	}
 	if err := s.checkTokenVersion(ctx, number, ver); err != nil {
-		return "", err
+		return "", "", err
 	}
-	return number, nil
+	return number, client, nil
 }
 
 func claimVersion(c jwt.MapClaims) int64 {

@@ -50,6 +50,10 @@ type Config struct {
 	Secret []byte           // key material for keyed hashes (OTP, Aadhaar, mobile)
 	Argon  auth.ArgonParams // password hashing cost
 	Now    func() time.Time
+	// GatewayURL is the HIE-CM gateway whose tokens systems call the system
+	// authentication endpoints (/v1/auth/…) with; its keys are fetched from
+	// {GatewayURL}/gateway/v0.5/certs. Empty: those endpoints answer 503.
+	GatewayURL string
 }
 
 // Service implements ABHA enrolment, login and profile management.
@@ -70,6 +74,7 @@ type Service struct {
 	txnLocks [64]sync.Mutex // serialises OTP checks per transaction on this node
 	tokens   tokenCache
 	versions versionCache
+	gateway  *GatewayKeys // nil when Config.GatewayURL is empty
 }
 
 // NewService returns a Service.
@@ -83,8 +88,12 @@ func NewService(store Store, kyc KYC, sms notify.SMS, auditor Auditor, keys Keys
 	if cfg.Argon.Time == 0 {
 		cfg.Argon = auth.DefaultArgon
 	}
+	var gw *GatewayKeys
+	if cfg.GatewayURL != "" {
+		gw = &GatewayKeys{BaseURL: cfg.GatewayURL, Now: cfg.Now}
+	}
 	return &Service{
-		store: store, kyc: kyc, sms: sms, audit: auditor, keys: keys, cfg: cfg,
+		store: store, kyc: kyc, sms: sms, audit: auditor, keys: keys, cfg: cfg, gateway: gw,
 		otpKey:     auth.DeriveKey(cfg.Secret, "abha/otp"),
 		aadhaarKey: auth.DeriveKey(cfg.Secret, "abha/aadhaar"),
 		mobileKey:  auth.DeriveKey(cfg.Secret, "abha/mobile"),

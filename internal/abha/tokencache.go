@@ -19,28 +19,29 @@ type tokenCache struct {
 type cachedToken struct {
 	number string
 	ver    int64
+	client string // set for tokens from system authentication
 	exp    time.Time
 }
 
-func (c *tokenCache) get(token string, now time.Time) (string, int64, bool) {
+func (c *tokenCache) get(token string, now time.Time) (string, int64, string, bool) {
 	k := sha256.Sum256([]byte(token))
 	c.mu.RLock()
 	t, ok := c.m[k]
 	c.mu.RUnlock()
 	if !ok || !now.Before(t.exp) {
-		return "", 0, false
+		return "", 0, "", false
 	}
-	return t.number, t.ver, true
+	return t.number, t.ver, t.client, true
 }
 
-func (c *tokenCache) put(token, number string, ver int64, exp time.Time) {
+func (c *tokenCache) put(token, number string, ver int64, client string, exp time.Time) {
 	k := sha256.Sum256([]byte(token))
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= maxCachedTokens {
 		c.m = make(map[[32]byte]cachedToken)
 	}
-	c.m[k] = cachedToken{number: number, ver: ver, exp: exp}
+	c.m[k] = cachedToken{number: number, ver: ver, client: client, exp: exp}
 }
 
 // VersionCacheTTL is how long a node trusts its copy of an account's token

@@ -97,6 +97,11 @@ func (a *ABHAKeys) VerifyUser(ctx context.Context, token string) (string, error)
 	if typ, _ := claims["typ"].(string); typ != "X-token" {
 		return "", errUserToken
 	}
+	// A token ABHA gave a system (a HIP's users/auth) only reads the
+	// profile: it never acts as the person here.
+	if amr, _ := claims["amr"].(string); strings.HasPrefix(amr, "system-") {
+		return "", errUserToken
+	}
 	addr, _ := claims["abhaAddress"].(string)
 	if addr == "" {
 		return "", errUserToken
