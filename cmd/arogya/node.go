@@ -138,7 +138,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 			abhaURL = cfg.PublicURL // the abha role of this node, over HTTP
 		}
 		users := &gateway.ABHAKeys{BaseURL: abhaURL, Issuer: abhaURL, Now: opt.Now}
-		n.gateway = gateway.NewService(gateway.Stores{Bridges: n.db, Consents: n.db, Person: n.db, Links: n.db, Auto: n.db}, n.keys,
+		n.gateway = gateway.NewService(gateway.Stores{Bridges: n.db, Consents: n.db, Person: n.db, Links: n.db, Auto: n.db, Subs: n.db}, n.keys,
 			&gateway.RegistryClient{BaseURL: regURL}, users, n.audit, gateway.Config{
 				Issuer: issuer, CMID: cfg.CMID, Argon: opt.Argon, Now: opt.Now, AuditKey: auth.DeriveKey(master, "cm/audit-subject"),
 				SMS: n.sms, PHRURL: strings.TrimRight(cfg.PublicURL, "/") + "/abha/",

@@ -176,7 +176,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sms.Close() })
-	svc := gateway.NewService(gateway.Stores{Bridges: e.db, Consents: e.db, Person: e.db, Links: e.db, Auto: e.db}, keys, &gateway.RegistryClient{BaseURL: e.reg.URL}, e.users(t), log,
+	svc := gateway.NewService(gateway.Stores{Bridges: e.db, Consents: e.db, Person: e.db, Links: e.db, Auto: e.db, Subs: e.db}, keys, &gateway.RegistryClient{BaseURL: e.reg.URL}, e.users(t), log,
 		gateway.Config{Issuer: e.gw.URL + "/gateway", CMID: "sbx", Argon: cheapArgon, Now: clock, LinkWait: 2 * time.Second,
 			SMS: sms, PHRURL: "https://phr.example.in/link"})
 	e.svc = svc

@@ -629,7 +629,7 @@ func (s *Service) onLinkConfirm(ctx context.Context, m *message) (Effects, error
 	if err != nil {
 		return Effects{}, err
 	}
-	return Effects{LinkResults: []LinkResult{{RequestID: t.RequestID, Status: LinkDone, Result: res, At: now}}, Links: links}, nil
+	return s.withLinkEvents(ctx, Effects{LinkResults: []LinkResult{{RequestID: t.RequestID, Status: LinkDone, Result: res, At: now}}, Links: links}, t.Patient, t.HIPID)
 }
 
 // hipName is the name a HIP registered its service with; "" if it has gone.

@@ -60,6 +60,10 @@ type Effects struct {
 	LinkResults     []LinkResult // answers to the person's discovery and linking
 	Links           []*Link      // care contexts newly linked to a person
 
+	// Subscriptions are new subscription requests
+	// (subscription-requests/cm/init).
+	Subscriptions []*consent.Subscription
+
 	// After runs once the effects are committed, not for a repeat: work
 	// that may fail without undoing the message (auto-approval).
 	After func(ctx context.Context)

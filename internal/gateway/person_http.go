@@ -23,6 +23,7 @@ func (h *Handler) registerPerson(mux *http.ServeMux) {
 	mux.Handle("POST /cm/patients/change-pin", h.personal(h.changePIN))
 	h.registerLinking(mux)
 	h.registerAutoApproval(mux)
+	h.registerSubscriptions(mux)
 }
 
 // userToken is the person's ABHA X-token: Authorization: Bearer, or the

@@ -76,6 +76,7 @@ type Service struct {
 	person     PersonStore
 	links      LinkStore
 	auto       AutoPolicyStore
+	subs       SubscriptionStore
 	users      ABHA
 	keys       Keys
 	facilities Facilities
@@ -83,6 +84,7 @@ type Service struct {
 	cfg        Config
 
 	secrets *auth.SecretCache // client secrets that verified lately
+	access  accessCache       // access tokens that verified lately, with their bridges
 	waiting waiters           // people waiting on a HIP's callback
 	kick    func()            // wakes the outbox; set by NewHandler
 	sysTok  systemTokens      // the consent manager's own token, for ABHA
@@ -97,6 +99,7 @@ type Stores struct {
 	Person   PersonStore
 	Links    LinkStore
 	Auto     AutoPolicyStore
+	Subs     SubscriptionStore
 }
 
 // NewService returns the gateway service. users checks the ABHA tokens of
@@ -118,7 +121,7 @@ func NewService(st Stores, keys Keys, facilities Facilities, users ABHA, auditor
 	if cfg.LinkWait == 0 {
 		cfg.LinkWait = 20 * time.Second
 	}
-	return &Service{store: st.Bridges, consents: st.Consents, person: st.Person, links: st.Links, auto: st.Auto, users: users, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: &auth.SecretCache{Now: cfg.Now}}
+	return &Service{store: st.Bridges, consents: st.Consents, person: st.Person, links: st.Links, auto: st.Auto, subs: st.Subs, users: users, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: &auth.SecretCache{Now: cfg.Now}}
 }
 
 // CMID is the consent manager's ID.
@@ -289,14 +292,30 @@ func (s *Service) activeBridge(ctx context.Context, id string) (*Bridge, error) 
 	return b, err
 }
 
-// VerifyAccess returns the bridge whose access token this is.
+// VerifyAccess returns the bridge whose access token this is. A token
+// that verified in the last second (accessCacheTTL), and not past its exp,
+// is not checked again and its bridge is not read again: a bridge disabled
+// or changed on another node is seen within that second.
 func (s *Service) VerifyAccess(ctx context.Context, token string) (*Bridge, error) {
+	now := s.cfg.Now()
+	b, gen, ok := s.access.get(token, now)
+	if ok {
+		return b, nil
+	}
 	claims, err := s.parse(token, "Bearer")
 	if err != nil {
 		return nil, err
 	}
 	sub, _ := claims["sub"].(string)
-	return s.activeBridge(ctx, sub)
+	if b, err = s.activeBridge(ctx, sub); err != nil {
+		return nil, err
+	}
+	until := now.Add(accessCacheTTL)
+	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil && exp.Before(until) {
+		until = exp.Time
+	}
+	s.access.put(token, b, now, until, gen)
+	return b, nil
 }
 
 // SetURL sets a bridge's callback URL; version is the protocol version of
@@ -310,6 +329,7 @@ func (s *Service) SetURL(ctx context.Context, b *Bridge, callbackURL, version st
 	if err := s.store.SetBridgeURL(ctx, b.ID, u, version, s.now()); err != nil {
 		return err
 	}
+	s.access.drop(b.ID)
 	return s.record(ctx, "gateway.bridge.url", b.ID, "ok", version)
 }
 
@@ -382,6 +402,7 @@ func (s *Service) AddUpdateServices(ctx context.Context, b *Bridge, in []Service
 		}
 		return err
 	}
+	s.access.drop(b.ID)
 	return s.record(ctx, "gateway.bridge.services", b.ID, "ok", strconv.Itoa(len(out))+" services")
 }
 

@@ -10,6 +10,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/arogya-health/arogya"
@@ -105,6 +106,18 @@ var (
 // bridge or request ID or a consent request has no ID. A consent request
 // ID already stored (a UUID collision) fails it with an internal error,
 // nothing written.
+//
+// Concurrent calls share transactions (group commit, as audit.Log does):
+// while one batch is being written, newer messages queue and go out
+// together in the next transaction, so that on SQLite's single writer a
+// commit (its WAL frames, its page-cache work) is paid once per batch, and
+// on PostgreSQL one WAL flush serves many messages. Each call returns only
+// once the transaction holding its message has committed: nothing is
+// answered 202 that could be lost. Within a batch a duplicate (a request
+// ID the inbox holds, or one a message earlier in the same batch carries)
+// is ECONFLICT for that message alone and writes nothing; any other failure
+// rolls the batch back, and its messages are then written again one
+// transaction each, so a bad message fails by itself.
 func (db *DB) Accept(ctx context.Context, in *gateway.Inbound, eff gateway.Effects) error {
 	if in.BridgeID == "" || in.RequestID == "" {
 		return errInboundInvalid
@@ -120,51 +133,198 @@ func (db *DB) Accept(ctx context.Context, in *gateway.Inbound, eff gateway.Effec
 	} else if err != nil {
 		return fmt.Errorf("sqldb: accept: %w", err)
 	}
-	st, err := db.writeStmts(ctx, inboxInsert, db.outboxInsertSQL())
-	if err != nil {
-		return fmt.Errorf("sqldb: accept: %w", err)
-	}
-	var consentIns *sql.Stmt // prepared only when needed
-	if len(crows) > 0 {
-		if consentIns, err = db.writeStmt(ctx, db.consentInsertSQL()); err != nil {
-			return fmt.Errorf("sqldb: accept: %w", err)
-		}
-	}
-	err = db.Transact(ctx, func(tx *sql.Tx) error {
-		res, err := tx.StmtContext(ctx, st[0]).ExecContext(ctx, in.BridgeID, in.RequestID, in.Kind, in.Version, millis(received))
-		if db.unique(err) {
-			return errInboundDuplicate
-		} else if err != nil {
-			return fmt.Errorf("sqldb: accept: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("sqldb: accept: %w", err)
-		} else if n == 0 {
-			return errInboundDuplicate
-		}
-		if len(crows) > 0 {
-			if err := insertConsent(ctx, tx, consentIns, crows); err != nil {
-				return fmt.Errorf("sqldb: accept: %w", err)
-			}
-		}
-		if err := applyFlows(ctx, tx, eff.Flows, eff.FlowUpdates); err != nil {
-			return fmt.Errorf("sqldb: accept: %w", err)
-		}
-		if err := applyLinking(ctx, tx, &eff); err != nil {
-			return fmt.Errorf("sqldb: accept: %w", err)
-		}
-		if err := db.insertOutbound(ctx, tx, st[1], rows); err != nil {
-			return fmt.Errorf("sqldb: accept: %w", err)
-		}
-		return nil
-	})
-	if err != nil {
+	a := &accepting{in: in, eff: eff, received: received, rows: rows, crows: crows, done: make(chan error, 1)}
+	if err := db.accepts.accept(ctx, db, a); err != nil {
 		return err
 	}
 	in.ReceivedAt = received
 	commitConsentRows(crows)
 	commitOutRows(rows)
 	return nil
+}
+
+// acceptQueue group-commits Accept. Its zero value is ready.
+type acceptQueue struct {
+	mu       sync.Mutex
+	queue    []*accepting
+	flushing bool // a goroutine is writing batches
+}
+
+// accepting is one Accept call: the message, its effects ready to insert,
+// and where its outcome goes.
+type accepting struct {
+	in       *gateway.Inbound
+	eff      gateway.Effects
+	received time.Time
+	rows     []outRow
+	crows    []consentRow
+	dup      bool       // set in the batch's transaction: the request ID was received before
+	done     chan error // buffered; the outcome, once the batch committed or failed
+}
+
+// maxAcceptBatch bounds how many messages share one transaction.
+const maxAcceptBatch = 128
+
+// accept queues a and waits for its outcome. The caller that finds nobody
+// writing becomes the writer; the others wait for it.
+func (q *acceptQueue) accept(ctx context.Context, db *DB, a *accepting) error {
+	q.mu.Lock()
+	q.queue = append(q.queue, a)
+	if q.flushing {
+		q.mu.Unlock()
+		select {
+		case err := <-a.done:
+			return err
+		case <-ctx.Done():
+			// The message may still be committed; the caller answers an
+			// error, and the bridge's retry will be a duplicate.
+			return fmt.Errorf("sqldb: accept: %w", ctx.Err())
+		}
+	}
+	q.flushing = true
+	q.mu.Unlock()
+	q.flush(context.WithoutCancel(ctx), db, a)
+	return <-a.done
+}
+
+// flush writes queued batches. The caller that became the writer writes
+// the batch holding its own message; if more queued meanwhile, it hands
+// the writing over to a new goroutine and returns, so that no caller is
+// kept writing other callers' messages under sustained load.
+func (q *acceptQueue) flush(ctx context.Context, db *DB, own *accepting) {
+	for {
+		q.mu.Lock()
+		batch := q.queue
+		if len(batch) > maxAcceptBatch {
+			batch = batch[:maxAcceptBatch]
+		}
+		q.queue = q.queue[len(batch):]
+		q.mu.Unlock()
+		db.acceptBatch(ctx, batch)
+		q.mu.Lock()
+		if len(q.queue) == 0 {
+			q.queue = nil // let the array go
+			q.flushing = false
+			q.mu.Unlock()
+			return
+		}
+		if own != nil && len(own.done) > 0 {
+			q.mu.Unlock()
+			go q.flush(ctx, db, nil)
+			return
+		}
+		q.mu.Unlock()
+	}
+}
+
+// acceptBatch commits batch in one transaction and tells each caller how
+// it went. If the transaction fails, each message is written again in a
+// transaction of its own, so that the others do not fail with it.
+func (db *DB) acceptBatch(ctx context.Context, batch []*accepting) {
+	err := db.acceptTx(ctx, batch)
+	if err != nil && len(batch) > 1 {
+		for _, a := range batch {
+			a.done <- a.outcome(db.acceptTx(ctx, []*accepting{a}))
+		}
+		return
+	}
+	for _, a := range batch {
+		a.done <- a.outcome(err)
+	}
+}
+
+// outcome is what Accept returns once the transaction that held a ended
+// with err.
+func (a *accepting) outcome(err error) error {
+	switch {
+	case err != nil:
+		return err
+	case a.dup:
+		return errInboundDuplicate
+	}
+	return nil
+}
+
+// inboxKey is gateway_inbox's primary key.
+type inboxKey struct{ bridge, request string }
+
+// acceptTx writes batch in one transaction of prepared statements. A
+// message whose request ID an earlier one in the batch carries is marked
+// dup without touching the database.
+func (db *DB) acceptTx(ctx context.Context, batch []*accepting) error {
+	st, err := db.writeStmts(ctx, inboxInsert, db.outboxInsertSQL())
+	if err != nil {
+		return fmt.Errorf("sqldb: accept: %w", err)
+	}
+	var consentIns *sql.Stmt // prepared only when needed
+	for _, a := range batch {
+		if len(a.crows) > 0 {
+			if consentIns, err = db.writeStmt(ctx, db.consentInsertSQL()); err != nil {
+				return fmt.Errorf("sqldb: accept: %w", err)
+			}
+			break
+		}
+	}
+	return db.Transact(ctx, func(tx *sql.Tx) error {
+		inbox := tx.StmtContext(ctx, st[0])
+		var seen map[inboxKey]bool
+		if len(batch) > 1 {
+			seen = make(map[inboxKey]bool, len(batch))
+		}
+		for _, a := range batch {
+			if seen != nil {
+				k := inboxKey{a.in.BridgeID, a.in.RequestID}
+				if a.dup = seen[k]; a.dup {
+					continue
+				}
+				seen[k] = true
+			}
+			dup, err := db.acceptOne(ctx, tx, inbox, consentIns, st[1], a)
+			if err != nil {
+				return err
+			}
+			a.dup = dup
+		}
+		return nil
+	})
+}
+
+// acceptOne writes one message in tx: its inbox row (inbox, bound to tx)
+// and, unless the bridge sent the request ID before (dup), its effects.
+// consentIns and outboxIns are prepared on the write pool.
+func (db *DB) acceptOne(ctx context.Context, tx *sql.Tx, inbox, consentIns, outboxIns *sql.Stmt, a *accepting) (dup bool, err error) {
+	in := a.in
+	res, err := inbox.ExecContext(ctx, in.BridgeID, in.RequestID, in.Kind, in.Version, millis(a.received))
+	if db.unique(err) {
+		// Not expected with ON CONFLICT DO NOTHING; on PostgreSQL it has
+		// aborted the transaction, so fail it: alone, it answers ECONFLICT.
+		return false, errInboundDuplicate
+	} else if err != nil {
+		return false, fmt.Errorf("sqldb: accept: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return false, fmt.Errorf("sqldb: accept: %w", err)
+	} else if n == 0 {
+		return true, nil
+	}
+	if len(a.crows) > 0 {
+		if err := insertConsent(ctx, tx, consentIns, a.crows); err != nil {
+			return false, fmt.Errorf("sqldb: accept: %w", err)
+		}
+	}
+	if err := applyFlows(ctx, tx, a.eff.Flows, a.eff.FlowUpdates); err != nil {
+		return false, fmt.Errorf("sqldb: accept: %w", err)
+	}
+	if err := applyLinking(ctx, tx, &a.eff); err != nil {
+		return false, fmt.Errorf("sqldb: accept: %w", err)
+	}
+	if err := applySubscriptions(ctx, tx, &a.eff); err != nil {
+		return false, fmt.Errorf("sqldb: accept: %w", err)
+	}
+	if err := db.insertOutbound(ctx, tx, outboxIns, a.rows); err != nil {
+		return false, fmt.Errorf("sqldb: accept: %w", err)
+	}
+	return false, nil
 }
 
 // Enqueue inserts out in one transaction. A message's zero CreatedAt is set
