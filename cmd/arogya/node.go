@@ -49,6 +49,7 @@ type node struct {
 	stop      context.CancelFunc // ends background work (the registry's index follower)
 	webSecret []byte             // signs the registry's verifier sessions; derived from the master key, so shared by nodes
 	admin     string             // operator token
+	opsSecret []byte             // signs the cm operator's page sessions; derived from the master key, so shared by nodes
 	handler   http.Handler
 	closeSMS  func() error
 }
@@ -152,6 +153,7 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 		}
 		n.outbox = gateway.NewOutbox(n.db, n.keys, issuer, gateway.OutboxConfig{Logger: logger, Now: opt.Now,
 			Lease: lease, Timeout: min(10*time.Second, lease/3)})
+		n.opsSecret = auth.DeriveKey(master, "cm/ops-session")
 		go n.outbox.Run(n.bg)
 		go n.expireConsents(logger)
 	}
@@ -196,6 +198,7 @@ func (n *node) routes() http.Handler {
 	}
 	if n.cfg.has("cm") {
 		gateway.NewHandler(n.gateway, n.db, n.outbox, n.cfg.PublicURL).Register(mux, n.requireAdmin)
+		web.NewOps(gateway.NewOps(n.gateway, n.db, n.db, n.outbox), n.admin, web.Options{Secret: n.opsSecret}).Register(mux)
 	}
 	if n.cfg.has("registry") {
 		registry.NewHandler(n.registry, n.admin).Register(mux)

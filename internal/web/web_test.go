@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -341,7 +342,7 @@ func TestLoginByMobile(t *testing.T) {
 func TestCatalogueCoversTemplates(t *testing.T) {
 	for lang, cat := range catalogues {
 		used := map[string]bool{"lang": true}
-		for _, name := range append(append(pageNames, "notfound", "registry_forbidden"), registryPageNames...) {
+		for _, name := range slices.Concat(pageNames, []string{"notfound", "registry_forbidden"}, registryPageNames, opsPageNames) {
 			used["title."+name] = true
 		}
 		for _, g := range []string{"M", "F", "O"} {

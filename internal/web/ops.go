@@ -1,0 +1,160 @@
+package web
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/gateway"
+)
+
+// opsPageNames are the consent manager operator's templates
+// (templates/ops_*.html), each rendered inside ops_layout.html.
+var opsPageNames = []string{
+	"ops_login", "ops_home", "ops_bridges", "ops_traffic", "ops_dead", "ops_consents", "ops_error",
+}
+
+// Ops serves the consent manager operator's pages under /cm/ops/: the
+// bridges and their services, message traffic and delivery latency, dead
+// letters with a replay button, and counts of consents and transfers by
+// status and state. The operator signs in with the node's operator token
+// (the one /api/v1/admin/… takes as a bearer token) and gets a signed
+// session cookie, as the registry's verifiers do. Like the other pages they
+// are plain HTML forms, phone first, without JavaScript.
+type Ops struct {
+	ops   *gateway.Ops
+	token string // the operator token; empty refuses every sign-in
+	cat   catalogue
+	pages map[string]*template.Template
+	key   []byte           // signs operator session cookies
+	now   func() time.Time // the clock of session expiry
+	ended endedSessions    // sessions signed out on this node
+}
+
+// NewOps returns the operator's pages over ops, signing in with token.
+// Sessions are signed with a key made from opts.Secret and the token, so
+// a new operator token ends every session. It panics if the embedded
+// templates do not parse, which is a build defect caught by any test.
+func NewOps(ops *gateway.Ops, token string, opts Options) *Ops {
+	cat := catalogues["en"]
+	pages, err := parseOpsPages(cat)
+	if err != nil {
+		panic(err)
+	}
+	secret := opts.Secret
+	if len(secret) == 0 {
+		secret = make([]byte, 32)
+		_, _ = rand.Read(secret)
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("arogya cm operator session v1\n"))
+	tok := sha256.Sum256([]byte(token))
+	m.Write(tok[:])
+	return &Ops{ops: ops, token: token, cat: cat, pages: pages, key: m.Sum(nil), now: time.Now,
+		ended: endedSessions{m: map[string]time.Time{}}}
+}
+
+// parseOpsPages parses every operator page with its layout.
+func parseOpsPages(cat catalogue) (map[string]*template.Template, error) {
+	funcs := template.FuncMap{"t": cat.text}
+	pages := make(map[string]*template.Template, len(opsPageNames))
+	for _, name := range opsPageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/ops_layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("web: parse %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// Register adds the operator's pages to mux.
+func (o *Ops) Register(mux *http.ServeMux) {
+	static, _ := fs.Sub(assets, "static")
+	h := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, secure(fn)) }
+	mux.Handle("GET /cm/ops/static/", secure(staticCache(http.StripPrefix("/cm/ops/static/", http.FileServerFS(static)))))
+	h("GET /cm/ops/{$}", o.home)
+	h("GET /cm/ops/", o.notFound)
+	h("GET /cm/ops/login", o.loginGet)
+	mux.Handle("POST /cm/ops/login", secure(o.post(o.loginPost)))
+	mux.Handle("POST /cm/ops/logout", secure(o.post(o.logout)))
+	h("GET /cm/ops/bridges", o.bridges)
+	h("GET /cm/ops/traffic", o.traffic)
+	h("GET /cm/ops/dead", o.dead)
+	mux.Handle("POST /cm/ops/dead/{id}/replay", secure(o.post(o.replay)))
+	h("GET /cm/ops/consents", o.consents)
+}
+
+// opsView is what every operator template gets; each page sets its part.
+type opsView struct {
+	Page     string // template name; its title is the message "title.<Page>"
+	CSRF     string // for the sign-in form, the sign-out and replay buttons
+	Error    string // a failed step's message
+	Notice   string // message id of a one-line confirmation
+	SignedIn bool
+
+	Home     *opsHome
+	Bridges  []opsBridge
+	Traffic  *opsTraffic
+	Dead     *opsDead
+	Consents *opsConsents
+}
+
+// render writes page name with v and status, rendering into a buffer first
+// so a template failure becomes a clean 500.
+func (o *Ops) render(w http.ResponseWriter, r *http.Request, status int, name string, v *opsView) {
+	if v.Page == "" {
+		v.Page = name
+	}
+	var buf bytes.Buffer
+	if err := o.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+		slog.ErrorContext(r.Context(), "web: render", "page", name, "err", err.Error())
+		http.Error(w, o.cat.text("title.error"), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// failPage shows err on the error page with its status, with a message
+// from the catalogue; server failures are logged, never shown.
+func (o *Ops) failPage(w http.ResponseWriter, r *http.Request, v *opsView, err error) {
+	status := errStatus(r, err)
+	switch arogya.ErrorCode(err) {
+	case arogya.ENOTFOUND:
+		v.Error = o.cat.text("ops.error.notfound")
+	case arogya.EFORBIDDEN, arogya.EUNAUTHORIZED:
+		v.Error = o.cat.text("ops.error.forbidden")
+	default:
+		v.Error = o.cat.text("ops.error.internal")
+	}
+	v.Page = ""
+	o.render(w, r, status, "ops_error", v)
+}
+
+// notFound answers paths under /cm/ops/ that are not pages.
+func (o *Ops) notFound(w http.ResponseWriter, r *http.Request) {
+	v := o.view(w, r)
+	v.Page, v.Error = "notfound", o.cat.text("error.notfound")
+	o.render(w, r, http.StatusNotFound, "ops_error", v)
+}
+
+// view starts the view of a GET page: whether the operator is signed in,
+// and then the CSRF token of the sign-out (and any replay) button.
+func (o *Ops) view(w http.ResponseWriter, r *http.Request) *opsView {
+	v := &opsView{Notice: noticeID(o.cat, r.URL.Query().Get("notice"))}
+	if _, ok := o.session(r); ok {
+		v.SignedIn = true
+		v.CSRF = o.csrfToken(w, r)
+	}
+	return v
+}
