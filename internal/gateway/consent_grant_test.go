@@ -126,6 +126,29 @@ func TestConsentGrantFlow(t *testing.T) {
 				t.Fatalf("approve: %d %+v", st, approved)
 			}
 			artID := approved.Consents[0].ID
+			// The person sees the artefact, as signed; nobody else does.
+			var mine struct {
+				Size             int `json:"size"`
+				ConsentArtefacts []struct {
+					Status        string
+					ConsentDetail struct{ ConsentID string }
+					Signature     string
+				} `json:"consentArtefacts"`
+			}
+			if st := e.call("GET", "/cm/consent-artefacts?status=GRANTED", asha, nil, &mine); st != 200 || mine.Size != 1 ||
+				mine.ConsentArtefacts[0].ConsentDetail.ConsentID != artID || mine.ConsentArtefacts[0].Signature == "" {
+				t.Fatalf("artefacts: %d %+v", st, mine)
+			}
+			if st := e.call("GET", "/cm/consents/"+artID, asha, nil, nil); st != 200 {
+				t.Fatalf("artefact: %d", st)
+			}
+			if st := e.call("GET", "/cm/consents/"+artID, bearer(e.userToken(t, "other.person@sbx")), nil, nil); st != 404 {
+				t.Fatalf("another person's artefact: %d", st)
+			}
+			var ofReq []map[string]any
+			if st := e.call("GET", "/cm/consent-requests/"+reqID+"/consent-artefacts", asha, nil, &ofReq); st != 200 || len(ofReq) != 1 {
+				t.Fatalf("the request's artefacts: %d %v", st, ofReq)
+			}
 			if st := e.call("POST", approve, ashaApprove, grant([]string{"Prescription"}, "2025-01-01T00:00:00.000Z"), nil); st != 409 {
 				t.Fatalf("approve twice: %d", st)
 			}

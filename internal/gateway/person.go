@@ -29,6 +29,7 @@ type PersonStore interface {
 	GrantConsentRequest(ctx context.Context, id, from string, at time.Time, arts []*consent.Artefact, out []*Outbound) error
 	Artefact(ctx context.Context, id string) (*consent.Artefact, error)
 	ArtefactsByRequest(ctx context.Context, requestID string) ([]*consent.Artefact, error)
+	ArtefactsByPatient(ctx context.Context, patient, status string, limit, offset int) ([]*consent.Artefact, error)
 	ChangeArtefacts(ctx context.Context, ids []string, from, to string, at time.Time, out []*Outbound) error
 	ArtefactsDue(ctx context.Context, now time.Time, limit int) ([]*consent.Artefact, error)
 	Flow(ctx context.Context, transactionID string) (*consent.Flow, error)
@@ -410,4 +411,42 @@ func (s *Service) checkPINToken(patient, token, scope, requestID string) error {
 		return bad
 	}
 	return nil
+}
+
+// PersonArtefacts lists the person's consent artefacts, newest first.
+func (s *Service) PersonArtefacts(ctx context.Context, patient, status string, limit, offset int) ([]*consent.Artefact, error) {
+	switch status {
+	case "", consent.StatusGranted, consent.StatusExpired, consent.StatusRevoked:
+	default:
+		return nil, arogya.Errorf(arogya.EINVALID, "status must be GRANTED, EXPIRED or REVOKED")
+	}
+	if limit <= 0 || limit > MaxPersonPage {
+		limit = MaxPersonPage
+	}
+	if offset < 0 || offset > 100_000 {
+		return nil, arogya.Errorf(arogya.EINVALID, "offset must be 0 to 100000")
+	}
+	return s.person.ArtefactsByPatient(ctx, patient, status, limit, offset)
+}
+
+// PersonArtefact returns one of the person's artefacts; another person's
+// does not exist for them.
+func (s *Service) PersonArtefact(ctx context.Context, patient, id string) (*consent.Artefact, error) {
+	a, err := s.person.Artefact(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.Patient != patient {
+		return nil, arogya.Errorf(arogya.ENOTFOUND, "no such consent artefact")
+	}
+	return a, nil
+}
+
+// PersonRequestArtefacts lists the artefacts granted for one of the
+// person's consent requests.
+func (s *Service) PersonRequestArtefacts(ctx context.Context, patient, requestID string) ([]*consent.Artefact, error) {
+	if _, err := s.PersonRequest(ctx, patient, requestID); err != nil {
+		return nil, err
+	}
+	return s.person.ArtefactsByRequest(ctx, requestID)
 }

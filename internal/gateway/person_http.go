@@ -23,6 +23,7 @@ func (h *Handler) registerPerson(mux *http.ServeMux) {
 	mux.Handle("POST /cm/patients/change-pin", h.personal(h.changePIN))
 	h.registerLinking(mux)
 	h.registerAutoApproval(mux)
+	h.registerArtefacts(mux)
 	h.registerSubscriptions(mux)
 }
 

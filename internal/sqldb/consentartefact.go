@@ -117,11 +117,26 @@ func (db *DB) Artefact(ctx context.Context, id string) (*consent.Artefact, error
 
 // ArtefactsByRequest returns the artefacts of a consent request, by ID.
 func (db *DB) ArtefactsByRequest(ctx context.Context, requestID string) ([]*consent.Artefact, error) {
-	st, err := db.prepared(ctx, "SELECT "+artefactColumns+" FROM consent_artefacts WHERE request_id = $1 ORDER BY id")
+	return db.queryArtefacts(ctx, "SELECT "+artefactColumns+" FROM consent_artefacts WHERE request_id = $1 ORDER BY id", requestID)
+}
+
+// ArtefactsByPatient returns the person's artefacts, newest first, with
+// the status if it is not empty.
+func (db *DB) ArtefactsByPatient(ctx context.Context, patient, status string, limit, offset int) ([]*consent.Artefact, error) {
+	if status == "" {
+		return db.queryArtefacts(ctx, "SELECT "+artefactColumns+" FROM consent_artefacts WHERE patient = $1 ORDER BY created_at DESC, id LIMIT $2 OFFSET $3",
+			patient, limit, offset)
+	}
+	return db.queryArtefacts(ctx, "SELECT "+artefactColumns+" FROM consent_artefacts WHERE patient = $1 AND status = $2 ORDER BY created_at DESC, id LIMIT $3 OFFSET $4",
+		patient, status, limit, offset)
+}
+
+func (db *DB) queryArtefacts(ctx context.Context, q string, args ...any) ([]*consent.Artefact, error) {
+	st, err := db.prepared(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("sqldb: consent artefacts: %w", err)
 	}
-	rows, err := st.QueryContext(ctx, requestID)
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqldb: consent artefacts: %w", err)
 	}
