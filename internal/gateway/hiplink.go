@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -251,8 +252,11 @@ func (s *Service) authConfirm(ctx context.Context, m *message) (Effects, error) 
 	}
 	auth := map[string]any{}
 	if q.Purpose != "KYC" {
+		// The token names its authentication, which add-contexts uses up:
+		// validity.limit is 1.
 		tok, err := s.keys.SignJWT(jwt.MapClaims{"iss": s.cfg.Issuer, "sub": patient, "typ": "LinkAccess", "purpose": q.Purpose,
-			"requesterType": q.Requester.Type, "requesterId": q.Requester.ID, "iat": now.Unix(), "exp": now.Add(accessTTL).Unix(), "jti": uuid.NewString()})
+			"requesterType": q.Requester.Type, "requesterId": q.Requester.ID, "txn": t.RequestID,
+			"iat": now.Unix(), "exp": now.Add(accessTTL).Unix(), "jti": uuid.NewString()})
 		if err != nil {
 			return Effects{}, err
 		}
@@ -260,6 +264,7 @@ func (s *Service) authConfirm(ctx context.Context, m *message) (Effects, error) 
 		auth["validity"] = map[string]any{"purpose": q.Purpose, "requester": q.Requester,
 			"expiry": now.Add(accessTTL).Format("2006-01-02T15:04:05.000Z"), "limit": 1}
 	}
+	// ndhm-gateway.yml puts the patient (KYC) inside auth.
 	payload := map[string]any{"auth": auth}
 	if q.Purpose != "LINK" {
 		ids := []map[string]string{}
@@ -267,9 +272,9 @@ func (s *Service) authConfirm(ctx context.Context, m *message) (Effects, error) 
 			ids = append(ids, map[string]string{"type": "MOBILE", "value": prof.Mobile})
 		}
 		if prof.ABHANumber != "" {
-			ids = append(ids, map[string]string{"type": "HEALTH_NUMBER", "value": prof.ABHANumber})
+			ids = append(ids, map[string]string{"type": "NDHM_HEALTH_NUMBER", "value": prof.ABHANumber})
 		}
-		payload["patient"] = map[string]any{"id": patient, "name": prof.Name, "gender": prof.Gender,
+		auth["patient"] = map[string]any{"id": patient, "name": prof.Name, "gender": prof.Gender,
 			"yearOfBirth": prof.YearOfBirth, "identifiers": ids}
 	}
 	eff, err := s.answerRequester(m, "users/auth/on-confirm", q.Requester, payload)
@@ -332,6 +337,7 @@ func (s *Service) addContexts(ctx context.Context, m *message) (Effects, error) 
 	var (
 		hipID, patient string
 		patients       []HIPPatient
+		used           *LinkResult // the v0.5 access token's authentication, used up
 	)
 	if m.Version == V3 {
 		claims, err := s.linkClaims(headerOf(m, "X-LINK-TOKEN"), "LinkToken")
@@ -377,6 +383,15 @@ func (s *Service) addContexts(ctx context.Context, m *message) (Effects, error) 
 		patient, _ = claims["sub"].(string)
 		hipID, _ = claims["requesterId"].(string)
 		patients = []HIPPatient{*body.Link.Patient}
+		txn, _ := claims["txn"].(string)
+		t, err := s.links.LinkTxn(ctx, txn)
+		if err != nil || t.Kind != LinkAuth || t.Status != LinkDone {
+			if err != nil && arogya.ErrorCode(err) != arogya.ENOTFOUND {
+				return Effects{}, err
+			}
+			return Effects{}, arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1002", "the access token has been used (its limit is 1); authenticate again")
+		}
+		used = &LinkResult{RequestID: t.RequestID, From: LinkDone, Status: LinkUsed, At: s.now()}
 	}
 	if err := s.servesAs(ctx, m.Bridge, hipID, TypeHIP); err != nil {
 		return Effects{}, err
@@ -406,7 +421,11 @@ func (s *Service) addContexts(ctx context.Context, m *message) (Effects, error) 
 	}
 	_ = s.audit.Record(ctx, audit.Event{Actor: "hip:" + hipID, Action: "link.add-contexts", Subject: "citizen:" + s.personAuditID(patient),
 		Outcome: "ok", Detail: strconv.Itoa(len(links)) + " care contexts"})
-	return s.withLinkEvents(ctx, Effects{Outbound: []*Outbound{out}, Links: links}, patient, hipID)
+	eff := Effects{Outbound: []*Outbound{out}, Links: links}
+	if used != nil {
+		eff.LinkResults = []LinkResult{*used}
+	}
+	return s.withLinkEvents(ctx, eff, patient, hipID)
 }
 
 func headerOf(m *message, name string) string {
@@ -475,7 +494,9 @@ func (s *Service) generateToken(ctx context.Context, m *message) (Effects, error
 			return Effects{}, err
 		}
 		s.auditAuth(ctx, q, "refused")
-		return answer(map[string]any{"abhaAddress": body.ABHAAddress, "error": errorPayload(err)})
+		e := errorPayload(err)
+		e["code"] = fmt.Sprintf("ABDM-%d", e["code"]) // HIECM-LinkTokenService.yml's codes are strings
+		return answer(map[string]any{"abhaAddress": body.ABHAAddress, "error": e})
 	}
 	_ = prof
 	now := s.now()

@@ -134,11 +134,12 @@ func TestHIPInitiatedLinkingV05(t *testing.T) {
 	type onConfirm struct {
 		Auth struct {
 			AccessToken string `json:"accessToken"`
+			Patient     *struct {
+				ID, Name, Gender string
+				YearOfBirth      int
+				Identifiers      []struct{ Type, Value string }
+			} `json:"patient"`
 		} `json:"auth"`
-		Patient *struct {
-			ID, Name, Gender string
-			YearOfBirth      int
-		} `json:"patient"`
 		Error *struct{ Code int } `json:"error"`
 	}
 	confirm := func(txn string, cred map[string]any) onConfirm {
@@ -164,7 +165,7 @@ func TestHIPInitiatedLinkingV05(t *testing.T) {
 		t.Fatalf("wrong OTP: %+v", oc)
 	}
 	oc := confirm(oi.Auth.TransactionID, map[string]any{"authCode": "123456"})
-	if oc.Error != nil || oc.Auth.AccessToken == "" || oc.Patient != nil {
+	if oc.Error != nil || oc.Auth.AccessToken == "" || oc.Auth.Patient != nil {
 		t.Fatalf("LINK confirm: %+v", oc)
 	}
 	if again := confirm(oi.Auth.TransactionID, map[string]any{"authCode": "123456"}); again.Error == nil || again.Error.Code != 1011 {
@@ -178,6 +179,16 @@ func TestHIPInitiatedLinkingV05(t *testing.T) {
 			"patient": map[string]any{"referenceNumber": "PAT-7", "display": "Asha D.", "careContexts": []map[string]string{
 				{"referenceNumber": "OP-1", "display": "OPD visit"}, {"referenceNumber": "LAB-3", "display": "Lipid profile"}}}}}, nil)
 		return st
+	}
+	// The token is only this HIP's: another bridge cannot use it.
+	other := newHIPSide(t, e, "other-hmis", e.verified2, false)
+	other.srv.Close()
+	if st, _ := other.send("/gateway/v0.5/links/link/add-contexts", nil, map[string]any{"link": map[string]any{"accessToken": access,
+		"patient": map[string]any{"referenceNumber": "X", "display": "X", "careContexts": []map[string]string{{"referenceNumber": "X"}}}}}, nil); st != 403 {
+		t.Fatalf("another bridge uses the token: %d", st)
+	}
+	if st := add(access + "x"); st != 401 {
+		t.Fatalf("a forged token: %d", st)
 	}
 	if st := add(access); st != 202 {
 		t.Fatalf("add-contexts: %d", st)
@@ -194,20 +205,19 @@ func TestHIPInitiatedLinkingV05(t *testing.T) {
 	if err != nil || len(links) != 2 || links[0].HIPID != e.verified || links[1].CareContextRef != "OP-1" {
 		t.Fatalf("links: %v %+v", err, links)
 	}
-	if st := add(access + "x"); st != 401 {
-		t.Fatalf("a forged token: %d", st)
+	// validity.limit is 1: the token links once.
+	if st := add(access); st != 401 {
+		t.Fatalf("the token used again: %d", st)
 	}
-	// The token is only this HIP's: another bridge cannot use it.
-	other := newHIPSide(t, e, "other-hmis", e.verified2, false)
-	other.srv.Close()
-	if st, _ := other.send("/gateway/v0.5/links/link/add-contexts", nil, map[string]any{"link": map[string]any{"accessToken": access,
-		"patient": map[string]any{"referenceNumber": "X", "display": "X", "careContexts": []map[string]string{{"referenceNumber": "X"}}}}}, nil); st != 403 {
-		t.Fatalf("another bridge uses the token: %d", st)
-	}
-	// It expires.
+	// A token expires.
+	h.send("/gateway/v0.5/users/auth/init", nil, query("asha90@sbx", "LINK", "MOBILE_OTP"), nil)
+	ob.RunOnce(ctx)
+	oi = onInit{}
+	h.last(t, "/v0.5/users/auth/on-init", &oi)
+	access2 := confirm(oi.Auth.TransactionID, map[string]any{"authCode": "123456"}).Auth.AccessToken
 	e.now.Add((31 * time.Minute).Milliseconds())
 	h.tok = e.session(h.creds).AccessToken // the session has expired too
-	if st := add(access); st != 401 {
+	if st := add(access2); st != 401 {
 		t.Fatalf("an expired token: %d", st)
 	}
 
@@ -220,7 +230,8 @@ func TestHIPInitiatedLinkingV05(t *testing.T) {
 		t.Fatalf("wrong gender: %+v", oc)
 	}
 	oc = confirm(oi.Auth.TransactionID, map[string]any{"demographic": map[string]string{"name": "ASHA DEVI", "gender": "F", "dateOfBirth": "1990-04-02"}})
-	if oc.Error != nil || oc.Auth.AccessToken != "" || oc.Patient == nil || oc.Patient.ID != "asha.devi@sbx" || oc.Patient.Name != "Asha Devi" || oc.Patient.YearOfBirth != 1990 {
+	if p := oc.Auth.Patient; oc.Error != nil || oc.Auth.AccessToken != "" || p == nil || p.ID != "asha.devi@sbx" || p.Name != "Asha Devi" || p.YearOfBirth != 1990 ||
+		len(p.Identifiers) != 2 || p.Identifiers[1].Type != "NDHM_HEALTH_NUMBER" {
 		t.Fatalf("KYC confirm: %+v", oc)
 	}
 }
@@ -238,7 +249,7 @@ func TestHIPInitiatedLinkingV3(t *testing.T) {
 		ABHAAddress string `json:"abhaAddress"`
 		LinkToken   string `json:"linkToken"`
 		Response    struct{ RequestID string }
-		Error       *struct{ Code int }
+		Error       *struct{ Code string }
 	}, string) {
 		t.Helper()
 		st, rid := h.send("/api/hiecm/v3/token/generate-token", hipHdr, map[string]any{"abhaNumber": "91-1234-5678-9012", "abhaAddress": "asha.devi@sbx",
@@ -251,7 +262,7 @@ func TestHIPInitiatedLinkingV3(t *testing.T) {
 			ABHAAddress string `json:"abhaAddress"`
 			LinkToken   string `json:"linkToken"`
 			Response    struct{ RequestID string }
-			Error       *struct{ Code int }
+			Error       *struct{ Code string }
 		}
 		h.last(t, "/api/v3/hip/token/on-generate-token", &out)
 		return out, rid
@@ -260,7 +271,7 @@ func TestHIPInitiatedLinkingV3(t *testing.T) {
 		"name": "Asha Devi", "gender": "F", "yearOfBirth": 1990}, nil); st != 403 {
 		t.Fatalf("for another bridge's HIP: %d", st)
 	}
-	if bad, _ := gen("Ravi Kumar"); bad.Error == nil || bad.LinkToken != "" {
+	if bad, _ := gen("Ravi Kumar"); bad.Error == nil || !strings.HasPrefix(bad.Error.Code, "ABDM-") || bad.LinkToken != "" {
 		t.Fatalf("wrong name: %+v", bad)
 	}
 	good, rid := gen("Asha Devi")

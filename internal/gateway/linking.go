@@ -41,6 +41,7 @@ const (
 	LinkPending = "PENDING"
 	LinkDone    = "DONE"  // the HIP answered
 	LinkFailed  = "ERROR" // the HIP answered with an error
+	LinkUsed    = "USED"  // a users/auth authentication whose access token has linked
 )
 
 // CareContext is a care context as a HIP names it.
@@ -82,10 +83,15 @@ type LinkTxn struct {
 // LinkResult is a HIP's answer to a LinkTxn, committed with the callback.
 type LinkResult struct {
 	RequestID string
-	Status    string // LinkDone or LinkFailed
-	LinkRef   string
-	Result    []byte
-	At        time.Time
+	// From is the status the transaction must be in; "" means LinkPending,
+	// and the result is dropped if it is not (a late repeat). With From
+	// set, a transaction in another status fails the whole message
+	// (EGONE): it is a use-once check.
+	From    string
+	Status  string // LinkDone, LinkFailed or LinkUsed
+	LinkRef string
+	Result  []byte
+	At      time.Time
 }
 
 // Link is one care context of a person at a HIP: an entry of the link

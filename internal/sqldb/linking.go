@@ -15,7 +15,10 @@ import (
 
 const linkTxnColumns = "request_id, kind, patient, hip_id, bridge_id, transaction_id, link_ref, status, asked, result, created_at, updated_at"
 
-var errLinkTxnNotFound = arogya.Errorf(arogya.ENOTFOUND, "Link transaction not found.")
+var (
+	errLinkTxnNotFound = arogya.Errorf(arogya.ENOTFOUND, "Link transaction not found.")
+	errLinkTxnUsed     = arogya.ABDMError(arogya.EGONE, "ABDM-1011", "The access token has been used (its limit is 1); authenticate again.")
+)
 
 // StartLinkTxn inserts t and the message that starts it in one transaction.
 func (db *DB) StartLinkTxn(ctx context.Context, t *gateway.LinkTxn, out *gateway.Outbound) error {
@@ -86,9 +89,21 @@ func applyLinking(ctx context.Context, tx *sql.Tx, eff *gateway.Effects) error {
 		}
 	}
 	for _, r := range eff.LinkResults {
-		if _, err := tx.ExecContext(ctx, "UPDATE link_txns SET status = $1, link_ref = CASE WHEN $2 = '' THEN link_ref ELSE $2 END, result = $3, updated_at = $4 WHERE request_id = $5 AND status = $6",
-			r.Status, r.LinkRef, orEmpty(r.Result), millis(orNow(r.At)), r.RequestID, gateway.LinkPending); err != nil {
+		from := r.From
+		if from == "" {
+			from = gateway.LinkPending
+		}
+		res, err := tx.ExecContext(ctx, "UPDATE link_txns SET status = $1, link_ref = CASE WHEN $2 = '' THEN link_ref ELSE $2 END, result = $3, updated_at = $4 WHERE request_id = $5 AND status = $6",
+			r.Status, r.LinkRef, orEmpty(r.Result), millis(orNow(r.At)), r.RequestID, from)
+		if err != nil {
 			return fmt.Errorf("link result: %w", err)
+		}
+		if r.From != "" {
+			if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("link result: %w", err)
+			} else if n == 0 {
+				return errLinkTxnUsed
+			}
 		}
 	}
 	for _, l := range eff.Links {
