@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -22,6 +23,7 @@ type specPerson struct {
 	address, token               string
 	name, gender, mobile, number string
 	yearOfBirth                  int
+	dateOfBirth                  string // YYYY-MM-DD, or YYYY when ABHA has no day and month
 }
 
 // enrolPerson enrols an ABHA by Aadhaar-sandbox OTP through the ABHA v3 API,
@@ -53,11 +55,14 @@ func enrolPerson(t *testing.T, base, sms string) specPerson {
 		"authData": map[string]any{"authMethods": []string{"otp"}, "otp": map[string]any{"txnId": login.TxnID, "otpValue": c.enc(otp)}}}, 200, &login)
 	c.xtoken = login.Token
 	var prof struct {
-		ABHANumber, PreferredAbhaAddress, Mobile, Name, Gender, YearOfBirth string
+		ABHANumber, PreferredAbhaAddress, Mobile, Name, Gender, YearOfBirth, MonthOfBirth, DayOfBirth string
 	}
 	c.json("GET", "/v3/profile/account", nil, 200, &prof)
 	p := specPerson{address: prof.PreferredAbhaAddress, token: login.Token, name: prof.Name, gender: prof.Gender,
-		mobile: prof.Mobile, number: prof.ABHANumber, yearOfBirth: mustAtoi(t, prof.YearOfBirth)}
+		mobile: prof.Mobile, number: prof.ABHANumber, yearOfBirth: mustAtoi(t, prof.YearOfBirth), dateOfBirth: prof.YearOfBirth}
+	if prof.MonthOfBirth != "" && prof.DayOfBirth != "" {
+		p.dateOfBirth = fmt.Sprintf("%s-%02d-%02d", prof.YearOfBirth, mustAtoi(t, prof.MonthOfBirth), mustAtoi(t, prof.DayOfBirth))
+	}
 	if p.token == "" || p.address == "" || len(p.mobile) != 10 || p.name == "" || p.gender == "" {
 		t.Fatalf("the person's profile is incomplete: %+v", prof)
 	}

@@ -22,7 +22,10 @@ import (
 // their records at the HIP, links two care contexts with the OTP the HIP
 // "sends", and approves the HIU's consent request with their PIN; the HIU
 // fetches the signed artefact, asks for the data, and the HIP reports the
-// transfer. Once in each protocol version.
+// transfer. Then the HIP links a new visit on its own (users/auth and
+// add-contexts in v0.5, generate-token and link/carecontext in v3), the
+// person sees it and consents to it, and the HIU finds the person by ABHA
+// address (patients/find). Once in each protocol version.
 func TestSpecBridgesEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the spec bridges; skipped with -short")
@@ -273,6 +276,10 @@ func specBridgesJourney(t *testing.T, bins specBins, version string) {
 		}
 		return ""
 	})
+
+	// The HIP links a new visit to the person on its own initiative, and
+	// the HIU identifies the person by their ABHA address.
+	hipInitiatedLinking(t, specEnv{base: base, sms: sms, version: version, p: p, person: person, hip: hip, hiu: hiu, hipID: hipID, hiuID: hiuID})
 
 	// Nothing the gateway owed a bridge was refused.
 	var dead struct {

@@ -68,6 +68,7 @@ type Gateway struct {
 	renewAt time.Time
 	keys    map[string]*rsa.PublicKey // the gateway's RS256 keys by kid
 	keysAt  time.Time                 // when keys were last fetched
+	waiting map[string]chan *Inbound  // Asks awaiting their callback, by request ID
 }
 
 // NewGateway returns the bridge's connection to the gateway c describes.
@@ -207,12 +208,37 @@ func (g *Gateway) Register(ctx context.Context, callbackURL, id, name, typ strin
 // and TIMESTAMP in headers and response:{requestId} in the body (§2.2,
 // §2.3). inResponseTo is "" for a request. It returns the gateway's status.
 func (g *Gateway) Send(ctx context.Context, requestID, inResponseTo, p05, p3 string, payload map[string]any) (int, error) {
-	msg := make(map[string]any, len(payload)+3)
-	for k, v := range payload {
+	st, _, err := g.Post(ctx, requestID, inResponseTo, Call{P05: p05, P3: p3, Payload: payload})
+	return st, err
+}
+
+// Call is one message a bridge sends the gateway.
+type Call struct {
+	// P05 is its path under /gateway in v0.5, P3 under /api/hiecm in v3.
+	// A message §3.8 gives no v3 form (P3 "", e.g. patients/find) goes in
+	// its v0.5 form from a v3 bridge too, the only form the spec has.
+	P05, P3 string
+	// Header holds headers beyond the envelope's and the service's, e.g.
+	// X-LINK-TOKEN (§2.3).
+	Header  map[string]string
+	Payload map[string]any // the message's own fields
+}
+
+// Post sends c as Send does, with c's extra headers, and returns the
+// gateway's status and its synchronous answer (an error body, if any).
+func (g *Gateway) Post(ctx context.Context, requestID, inResponseTo string, c Call) (int, []byte, error) {
+	version := g.version
+	if version == V3 && c.P3 == "" {
+		version = V05
+	}
+	msg := make(map[string]any, len(c.Payload)+3)
+	for k, v := range c.Payload {
 		msg[k] = v
 	}
 	hdr := map[string]string{"X-CM-ID": g.cmID}
-	if g.version == V3 {
+	url := g.base + "/gateway" + c.P05
+	if version == V3 {
+		url = g.base + "/api/hiecm" + c.P3
 		hdr = g.v3Headers(requestID)
 		hdr[g.serviceHeader] = g.serviceID
 		if inResponseTo != "" {
@@ -224,8 +250,10 @@ func (g *Gateway) Send(ctx context.Context, requestID, inResponseTo, p05, p3 str
 			msg["resp"] = map[string]string{"requestId": inResponseTo}
 		}
 	}
-	st, _, err := g.authed(ctx, http.MethodPost, g.url(p05, p3), hdr, msg)
-	return st, err
+	for k, v := range c.Header {
+		hdr[k] = v
+	}
+	return g.authed(ctx, http.MethodPost, url, hdr, msg)
 }
 
 // verifyToken checks the token on a call from the gateway: an RS256 JWT

@@ -14,7 +14,8 @@ import (
 
 // Route is one message the gateway sends a bridge, served at its v0.5
 // path P05 and its v3 path P3 (abdm-protocol.md §3.8), and the handler
-// that takes it once accepted.
+// that takes it once accepted. A message that has no form in a version
+// leaves that path "".
 type Route struct {
 	P05, P3 string
 	Handle  func(context.Context, *Inbound)
@@ -27,8 +28,11 @@ type Route struct {
 // afterwards, under ctx (the program's life) for at most a minute (§2.4).
 func (g *Gateway) HandleRoutes(ctx context.Context, mux *http.ServeMux, routes ...Route) {
 	for _, r := range routes {
-		mux.Handle("POST "+r.P05, g.accept(ctx, r.Handle))
-		mux.Handle("POST "+r.P3, g.accept(ctx, r.Handle))
+		for _, p := range []string{r.P05, r.P3} {
+			if p != "" {
+				mux.Handle("POST "+p, g.accept(ctx, r.Handle))
+			}
+		}
 	}
 }
 

@@ -39,10 +39,11 @@ type consentDetail struct {
 
 // consent is an artefact the CM sent, with what became of it.
 type consent struct {
-	ID             string `json:"id"`
-	Status         string `json:"status"`
-	SignatureValid bool   `json:"signatureValid"`
-	AckStatus      int    `json:"ackStatus"` // the gateway's answer to on-notify
+	ID             string   `json:"id"`
+	Status         string   `json:"status"`
+	SignatureValid bool     `json:"signatureValid"`
+	AckStatus      int      `json:"ackStatus"`    // the gateway's answer to on-notify
+	CareContexts   []string `json:"careContexts"` // the care context references the artefact covers
 	detail         consentDetail
 }
 
@@ -73,6 +74,9 @@ func (h *hip) consentNotify(ctx context.Context, m *specbridge.Inbound) {
 		c = &consent{ID: n.ConsentID}
 		if json.Unmarshal(n.ConsentDetail, &c.detail) == nil && c.detail.ConsentID == n.ConsentID {
 			h.consents[n.ConsentID] = c
+			for _, cc := range c.detail.CareContexts {
+				c.CareContexts = append(c.CareContexts, cc.CareContextReference)
+			}
 		} else {
 			c = nil
 		}

@@ -41,11 +41,12 @@ type pendingLink struct {
 }
 
 // link is a confirmed link: the person's ABHA address and the care
-// contexts they linked.
+// contexts they linked, or the HIP linked on its own (byHIP, hiplink.go).
 type link struct {
 	abhaAddress  string
 	patient      *patient
 	careContexts []careContext
+	byHIP        bool
 }
 
 func (h *hip) discover(ctx context.Context, m *specbridge.Inbound) {
@@ -56,22 +57,27 @@ func (h *hip) discover(ctx context.Context, m *specbridge.Inbound) {
 	err := json.Unmarshal(m.Body, &req)
 	payload := map[string]any{"transactionId": req.TransactionID}
 	var (
-		p  *patient
-		by []string
+		p   *patient
+		by  []string
+		ccs []careContext
 	)
 	if err != nil || req.TransactionID == "" {
 		err = errors.New("the request needs a transactionId and a patient, with yearOfBirth a number")
 	} else {
-		p, by, err = match(h.patients, req.Patient)
+		// Under h.mu: a visit the HIP links on its own (hiplink.go) adds
+		// a care context to its patient.
+		h.mu.Lock()
+		if p, by, err = match(h.patients, req.Patient); err == nil {
+			h.discoveries[req.TransactionID] = &discovery{abhaAddress: req.Patient.ID, patient: p}
+			ccs = slices.Clone(p.CareContexts)
+		}
+		h.mu.Unlock()
 	}
 	if err != nil {
 		payload["error"] = specbridge.ErrorBody(m.Version, err.Error())
 	} else {
-		h.mu.Lock()
-		h.discoveries[req.TransactionID] = &discovery{abhaAddress: req.Patient.ID, patient: p}
-		h.mu.Unlock()
 		payload["patient"] = map[string]any{"referenceNumber": p.ReferenceNumber, "display": p.Name,
-			"careContexts": p.CareContexts, "matchedBy": by}
+			"careContexts": ccs, "matchedBy": by}
 	}
 	h.g.Reply(ctx, m, "/v0.5/care-contexts/on-discover", "/user-initiated-linking/v3/patient/care-context/on-discover", payload)
 }
@@ -117,8 +123,8 @@ func (h *hip) linkable(tx, abhaAddress, ref string, asked []struct {
 	ReferenceNumber string `json:"referenceNumber"`
 }) (*patient, []careContext, string) {
 	h.mu.Lock()
+	defer h.mu.Unlock()
 	d := h.discoveries[tx]
-	h.mu.Unlock()
 	switch {
 	case d == nil:
 		return nil, nil, "no discovery with this transactionId"

@@ -9,7 +9,10 @@
 // paths: discovery against the --patients file, linking with an OTP
 // "sent" to the --otp-outbox file, consent notices, and health-information
 // requests, which it acknowledges and reports TRANSFERRED without pushing
-// records (Fidelius is a later issue). GET /test/state shows what it has
+// records (Fidelius is a later issue). It also links new care contexts
+// to a person on its own initiative (HIP-initiated linking, hiplink.go),
+// as a test's front desk asks it through POST /test/auth/init,
+// /test/auth/confirm and /test/link. GET /test/state shows what it has
 // seen, by IDs only.
 //
 // Once registered it prints "listening http://HOST:PORT" as its first line
@@ -44,6 +47,7 @@ func main() {
 type hip struct {
 	g        *specbridge.Gateway
 	id       string
+	version  string // --version
 	patients []*patient
 	outbox   string // --otp-outbox
 
@@ -55,6 +59,8 @@ type hip struct {
 	links       []*link
 	consents    map[string]*consent // by consentId
 	transfers   []*transfer
+	auths       map[string]*authTxn // users/auth authentications, by transactionId
+	linkTokens  map[string]string   // v3 link tokens, by ABHA address
 }
 
 func run() error {
@@ -86,8 +92,8 @@ func run() error {
 
 	g := specbridge.NewGateway(specbridge.Config{BaseURL: *gatewayURL, Version: *version, CMID: *cmID, ClientID: *clientID,
 		ClientSecret: *secret, ServiceHeader: "X-HIP-ID", ServiceID: *hipID})
-	h := &hip{g: g, id: *hipID, patients: ps, outbox: *otpOutbox, discoveries: map[string]*discovery{},
-		pending: map[string]*pendingLink{}, consents: map[string]*consent{}}
+	h := &hip{g: g, id: *hipID, version: *version, patients: ps, outbox: *otpOutbox, discoveries: map[string]*discovery{},
+		pending: map[string]*pendingLink{}, consents: map[string]*consent{}, auths: map[string]*authTxn{}, linkTokens: map[string]string{}}
 
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -107,6 +113,10 @@ func (h *hip) routes(ctx context.Context) http.Handler {
 		specbridge.Route{P05: "/v0.5/consents/hip/notify", P3: "/api/v3/consent/request/hip/notify", Handle: h.consentNotify},
 		specbridge.Route{P05: "/v0.5/health-information/hip/request", P3: "/api/v3/hip/health-information/request", Handle: h.hiRequest},
 	)
+	h.g.HandleRoutes(ctx, mux, h.hipLinkRoutes()...)
+	mux.HandleFunc("POST /test/auth/init", h.testAuthInit)
+	mux.HandleFunc("POST /test/auth/confirm", h.testAuthConfirm)
+	mux.HandleFunc("POST /test/link", h.testLink)
 	mux.HandleFunc("GET /test/state", h.state)
 	return mux
 }
@@ -119,10 +129,11 @@ func (h *hip) state(w http.ResponseWriter, _ *http.Request) {
 	type linked struct {
 		PatientReference string   `json:"patientReference"`
 		CareContexts     []string `json:"careContexts"`
+		ByHIP            bool     `json:"byHip"`
 	}
 	links := make([]linked, len(h.links))
 	for i, l := range h.links {
-		links[i].PatientReference = l.patient.ReferenceNumber
+		links[i].PatientReference, links[i].ByHIP = l.patient.ReferenceNumber, l.byHIP
 		for _, cc := range l.careContexts {
 			links[i].CareContexts = append(links[i].CareContexts, cc.ReferenceNumber)
 		}

@@ -6,6 +6,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log"
 	"net/http"
 	"slices"
@@ -109,17 +110,13 @@ func (u *hiu) testConsentRequest(w http.ResponseWriter, r *http.Request) {
 // ask sends a request to the gateway and decodes the callback answering
 // it into out; on failure it answers the control call and reports false.
 func (u *hiu) ask(ctx context.Context, w http.ResponseWriter, p05, p3 string, payload map[string]any, out any) bool {
-	rid := specbridge.NewUUID()
-	ch := u.expect(rid)
-	st, err := u.g.Send(ctx, rid, "", p05, p3, payload)
-	if err != nil || st != http.StatusAccepted {
-		u.forget(rid)
-		controlError(w, http.StatusBadGateway, p05+": the gateway answered "+http.StatusText(st))
-		return false
-	}
-	m, err := u.await(ctx, rid, ch)
+	m, err := u.g.Ask(ctx, specbridge.Call{P05: p05, P3: p3, Payload: payload})
 	if err != nil {
-		controlError(w, http.StatusGatewayTimeout, p05+": "+err.Error())
+		status := http.StatusGatewayTimeout
+		if errors.As(err, new(*specbridge.RefusedError)) {
+			status = http.StatusBadGateway
+		}
+		controlError(w, status, p05+": "+err.Error())
 		return false
 	}
 	if err := json.Unmarshal(m.Body, out); err != nil {
@@ -185,14 +182,7 @@ func (u *hiu) fetch(ctx context.Context, id string) {
 		u.artefacts[id] = a
 		u.mu.Unlock()
 	}()
-	rid := specbridge.NewUUID()
-	ch := u.expect(rid)
-	if st, err := u.g.Send(ctx, rid, "", "/v0.5/consents/fetch", "/consent/v3/fetch", map[string]any{"consentId": id}); err != nil || st != http.StatusAccepted {
-		u.forget(rid)
-		a.FetchError = "the gateway answered " + http.StatusText(st)
-		return
-	}
-	m, err := u.await(ctx, rid, ch)
+	m, err := u.g.Ask(ctx, specbridge.Call{P05: "/v0.5/consents/fetch", P3: "/consent/v3/fetch", Payload: map[string]any{"consentId": id}})
 	if err != nil {
 		a.FetchError = err.Error()
 		return

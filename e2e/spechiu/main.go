@@ -13,6 +13,7 @@
 //	POST /test/consent-request  {"patient","hipId","purpose","hiTypes","dateRange":{"from","to"},"dataEraseAt"}
 //	                            → consent-requests/init, then {"consentRequestId"} from on-init
 //	POST /test/hi-request       {"consentId"} → health-information/cm/request, then on-request's hiRequest
+//	POST /test/find             {"patient"} → patients/find, then on-find's {"patient":{"id","name"}} or {"error"}
 //	GET  /test/state            what it has received, by IDs and statuses only
 //
 // Once registered it prints "listening http://HOST:PORT" as its first line
@@ -30,7 +31,6 @@ import (
 	"os/signal"
 	"sync"
 	"syscall"
-	"time"
 
 	"github.com/arogya-health/arogya/e2e/specbridge"
 )
@@ -43,9 +43,6 @@ func main() {
 	}
 }
 
-// callbackWait bounds the wait for the callback that answers a request.
-const callbackWait = 20 * time.Second
-
 // hiu is the HIU bridge. Everything is in memory: it stands in for a
 // hospital only for tests.
 type hiu struct {
@@ -54,7 +51,6 @@ type hiu struct {
 	self string // its own base URL, for dataPushUrl
 
 	mu         sync.Mutex
-	waiting    map[string]chan *specbridge.Inbound // by the requestId the awaited callback answers
 	requests   []*consentRequest
 	notices    []*notice
 	artefacts  map[string]*artefact // by consentId
@@ -89,8 +85,7 @@ func run() error {
 	}
 	g := specbridge.NewGateway(specbridge.Config{BaseURL: *gatewayURL, Version: *version, CMID: *cmID, ClientID: *clientID,
 		ClientSecret: *secret, ServiceHeader: "X-HIU-ID", ServiceID: *hiuID})
-	u := &hiu{g: g, id: *hiuID, self: "http://" + ln.Addr().String(), waiting: map[string]chan *specbridge.Inbound{},
-		artefacts: map[string]*artefact{}}
+	u := &hiu{g: g, id: *hiuID, self: "http://" + ln.Addr().String(), artefacts: map[string]*artefact{}}
 	return g.Serve(ctx, ln, u.routes(ctx), *hiuID, *hiuName, "HIU")
 }
 
@@ -99,63 +94,19 @@ func run() error {
 func (u *hiu) routes(ctx context.Context) http.Handler {
 	mux := http.NewServeMux()
 	u.g.HandleRoutes(ctx, mux,
-		specbridge.Route{P05: "/v0.5/consent-requests/on-init", P3: "/api/v3/hiu/consent/request/on-init", Handle: u.deliver},
-		specbridge.Route{P05: "/v0.5/consent-requests/on-status", P3: "/api/v3/hiu/consent/request/on-status", Handle: u.deliver},
+		specbridge.Route{P05: "/v0.5/consent-requests/on-init", P3: "/api/v3/hiu/consent/request/on-init", Handle: u.g.Deliver},
+		specbridge.Route{P05: "/v0.5/consent-requests/on-status", P3: "/api/v3/hiu/consent/request/on-status", Handle: u.g.Deliver},
 		specbridge.Route{P05: "/v0.5/consents/hiu/notify", P3: "/api/v3/hiu/consent/request/notify", Handle: u.consentNotify},
-		specbridge.Route{P05: "/v0.5/consents/on-fetch", P3: "/api/v3/hiu/consent/on-fetch", Handle: u.deliver},
-		specbridge.Route{P05: "/v0.5/health-information/hiu/on-request", P3: "/api/v3/hiu/health-information/on-request", Handle: u.deliver},
+		specbridge.Route{P05: "/v0.5/consents/on-fetch", P3: "/api/v3/hiu/consent/on-fetch", Handle: u.g.Deliver},
+		specbridge.Route{P05: "/v0.5/health-information/hiu/on-request", P3: "/api/v3/hiu/health-information/on-request", Handle: u.g.Deliver},
+		specbridge.Route{P05: "/v0.5/patients/on-find", Handle: u.g.Deliver}, // no v3 form: see find.go
 	)
 	mux.HandleFunc("POST /data/push", u.dataPush)
 	mux.HandleFunc("POST /test/consent-request", u.testConsentRequest)
 	mux.HandleFunc("POST /test/hi-request", u.testHIRequest)
+	mux.HandleFunc("POST /test/find", u.testFind)
 	mux.HandleFunc("GET /test/state", u.state)
 	return mux
-}
-
-// expect registers a wait for the callback answering requestID. It is
-// called before the request is sent: the callback may come first.
-func (u *hiu) expect(requestID string) chan *specbridge.Inbound {
-	ch := make(chan *specbridge.Inbound, 1)
-	u.mu.Lock()
-	u.waiting[requestID] = ch
-	u.mu.Unlock()
-	return ch
-}
-
-// await waits for the callback registered by expect.
-func (u *hiu) await(ctx context.Context, requestID string, ch chan *specbridge.Inbound) (*specbridge.Inbound, error) {
-	defer u.forget(requestID)
-	select {
-	case m := <-ch:
-		return m, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-time.After(callbackWait):
-		return nil, errors.New("no callback in time")
-	}
-}
-
-// forget drops the wait for a callback.
-func (u *hiu) forget(requestID string) {
-	u.mu.Lock()
-	delete(u.waiting, requestID)
-	u.mu.Unlock()
-}
-
-// deliver hands a callback to the request waiting for it; one nobody
-// waits for (late, or a repeat) is dropped.
-func (u *hiu) deliver(_ context.Context, m *specbridge.Inbound) {
-	u.mu.Lock()
-	ch := u.waiting[m.InResponseTo]
-	u.mu.Unlock()
-	if ch == nil {
-		log.Printf("a callback for no waiting request")
-		return
-	}
-	select {
-	case ch <- m:
-	default: // a repeat of one already delivered
-	}
 }
 
 // dataPush takes a data push. None comes yet: the stand-in HIP does not
