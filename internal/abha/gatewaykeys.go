@@ -3,8 +3,6 @@ package abha
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -18,15 +16,16 @@ import (
 
 // GatewayKeyRefetch is the shortest time between two fetches of the
 // gateway's keys caused by tokens naming a key ID the cache does not hold.
-const GatewayKeyRefetch = 30 * time.Second
+const GatewayKeyRefetch = auth.JWKSRefetch
 
 // GatewayKeys checks the bearer tokens systems call ABHA's system
 // authentication (/v1/auth/…) with: RS256 JWTs issued by the HIE-CM gateway
 // (a bridge's session token, or the consent manager's own token). The
 // gateway is another role, so its keys are fetched over HTTP from
-// {BaseURL}/gateway/v0.5/certs and cached; a token naming an unknown key ID
-// makes it fetch again, at most every GatewayKeyRefetch. It mirrors
-// gateway.ABHAKeys, which does the same the other way round.
+// {BaseURL}/gateway/v0.5/certs and cached (auth.RemoteJWKS); a token
+// naming an unknown key ID makes it fetch again, at most every
+// GatewayKeyRefetch. It mirrors gateway.ABHAKeys, which does the same the
+// other way round.
 //
 // The gateway's signature is the whole check: ABHA does not know the
 // gateway's bridges, so a bridge disabled at the gateway keeps its access
@@ -36,9 +35,8 @@ type GatewayKeys struct {
 	HTTP    *http.Client // nil: a client with a 5 s timeout
 	Now     func() time.Time
 
-	mu      sync.Mutex
-	jwks    auth.JWKS
-	fetched time.Time
+	once sync.Once
+	keys *auth.RemoteJWKS // made on first use, from the fields above
 }
 
 // Issuer is the iss the gateway's tokens carry: {BaseURL}/gateway.
@@ -89,49 +87,14 @@ func (g *GatewayKeys) Verify(ctx context.Context, token string) (string, error) 
 	return sub, nil
 }
 
-var errUnknownKey = errors.New("unknown key")
-
 func (g *GatewayKeys) key(ctx context.Context, kid string) (auth.JWK, error) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if k, ok := g.jwks.Key(kid); ok && kid != "" {
-		return k, nil
-	}
-	if !g.fetched.IsZero() && g.now().Sub(g.fetched) < GatewayKeyRefetch {
-		return auth.JWK{}, errUnknownKey
-	}
-	jwks, err := g.fetch(ctx)
-	if err != nil {
+	g.once.Do(func() {
+		g.keys = &auth.RemoteJWKS{URL: strings.TrimRight(g.BaseURL, "/") + "/gateway/v0.5/certs", HTTP: g.HTTP, Now: g.now}
+	})
+	k, err := g.keys.Key(ctx, kid)
+	if err != nil && !errors.Is(err, auth.ErrUnknownKey) {
 		return auth.JWK{}, arogya.ABDMError(arogya.EUNAVAILABLE, "ABDM-1098",
 			"The gateway's keys could not be fetched to check the token; try again")
 	}
-	g.jwks, g.fetched = jwks, g.now()
-	if k, ok := g.jwks.Key(kid); ok && kid != "" {
-		return k, nil
-	}
-	return auth.JWK{}, errUnknownKey
-}
-
-func (g *GatewayKeys) fetch(ctx context.Context) (auth.JWKS, error) {
-	hc := g.HTTP
-	if hc == nil {
-		hc = &http.Client{Timeout: 5 * time.Second}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(g.BaseURL, "/")+"/gateway/v0.5/certs", nil)
-	if err != nil {
-		return auth.JWKS{}, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return auth.JWKS{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return auth.JWKS{}, fmt.Errorf("gateway certs: HTTP %d", resp.StatusCode)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return auth.JWKS{}, err
-	}
-	return auth.ParseJWKS(b)
+	return k, err
 }

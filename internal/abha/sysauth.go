@@ -196,26 +196,20 @@ func (s *Service) systemAccount(ctx context.Context, healthID string) (*Account,
 	if err != nil {
 		return nil, err
 	}
-	var a *Account
 	if number != "" {
-		a, err = s.store.Account(ctx, number)
-	} else {
-		a, err = s.store.AccountByAddress(ctx, address)
+		return s.activeByNumber(ctx, number)
 	}
-	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
-		return nil, errNoSuchABHA
-	} else if err != nil {
-		return nil, err
-	}
-	if a.Status != StatusActive {
-		return nil, errNoSuchABHA
-	}
-	return a, nil
+	return active(s.store.AccountByAddress(ctx, address))
 }
 
 // activeByNumber is systemAccount for a flow's ABHA number.
 func (s *Service) activeByNumber(ctx context.Context, number string) (*Account, error) {
-	a, err := s.store.Account(ctx, number)
+	return active(s.store.Account(ctx, number))
+}
+
+// active passes on an ACTIVE account a store lookup found; one in any
+// other status is as unknown to a system as a missing one.
+func active(a *Account, err error) (*Account, error) {
 	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
 		return nil, errNoSuchABHA
 	} else if err != nil {

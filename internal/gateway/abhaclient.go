@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"io"
 	"net/http"
 	"strconv"
@@ -58,17 +58,16 @@ type Profile struct {
 
 // ABHAKeys checks ABHA X-tokens against the keys the ABHA service
 // publishes at {BaseURL}/.well-known/jwks.json, fetched over HTTP (the
-// ABHA service is another role) and cached; an unknown key ID makes it
-// fetch again, at most every 30 s.
+// ABHA service is another role) and cached (auth.RemoteJWKS); an unknown
+// key ID makes it fetch again, at most every 30 s.
 type ABHAKeys struct {
 	BaseURL string // the ABHA service, e.g. http://127.0.0.1:8080
 	Issuer  string // the iss its tokens carry
 	HTTP    *http.Client
-	Now     func() time.Time
+	Now     func() time.Time // the clock of token expiry
 
-	mu      sync.Mutex
-	jwks    auth.JWKS
-	fetched time.Time
+	once sync.Once
+	keys *auth.RemoteJWKS // made on first use, from the fields above
 }
 
 var errUserToken = arogya.Errorf(arogya.EUNAUTHORIZED, "sign in with your ABHA: send Authorization: Bearer <X-token>")
@@ -110,47 +109,14 @@ func (a *ABHAKeys) VerifyUser(ctx context.Context, token string) (string, error)
 }
 
 func (a *ABHAKeys) key(ctx context.Context, kid string) (auth.JWK, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if k, ok := a.jwks.Key(kid); ok {
-		return k, nil
-	}
-	if time.Since(a.fetched) < 30*time.Second && !a.fetched.IsZero() {
-		return auth.JWK{}, fmt.Errorf("unknown key")
-	}
-	jwks, err := a.fetch(ctx)
-	if err != nil {
+	a.once.Do(func() {
+		a.keys = &auth.RemoteJWKS{URL: strings.TrimRight(a.BaseURL, "/") + "/.well-known/jwks.json", HTTP: a.HTTP}
+	})
+	k, err := a.keys.Key(ctx, kid)
+	if err != nil && !errors.Is(err, auth.ErrUnknownKey) {
 		return auth.JWK{}, arogya.Errorf(arogya.EUNAVAILABLE, "the ABHA service's keys could not be fetched")
 	}
-	a.jwks, a.fetched = jwks, time.Now()
-	if k, ok := a.jwks.Key(kid); ok {
-		return k, nil
-	}
-	return auth.JWK{}, fmt.Errorf("unknown key")
-}
-
-func (a *ABHAKeys) fetch(ctx context.Context) (auth.JWKS, error) {
-	hc := a.HTTP
-	if hc == nil {
-		hc = &http.Client{Timeout: 5 * time.Second}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(a.BaseURL, "/")+"/.well-known/jwks.json", nil)
-	if err != nil {
-		return auth.JWKS{}, err
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return auth.JWKS{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return auth.JWKS{}, fmt.Errorf("jwks: HTTP %d", resp.StatusCode)
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return auth.JWKS{}, err
-	}
-	return auth.ParseJWKS(b)
+	return k, err
 }
 
 // Profile reads the person's ABHA profile (GET /v3/profile/account) with

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -559,32 +558,13 @@ func (s *Service) contextNotify(ctx context.Context, m *message) (Effects, error
 		n.CareContext.PatientReference, n.CareContext.CareContextReference, n.HITypes)
 }
 
-// systemTokens caches the consent manager's own gateway token, with which
-// it calls ABHA.
-type systemTokens struct {
-	mu  sync.Mutex
-	tok string
-	exp time.Time
-}
-
 // systemToken returns the consent manager's own token: an RS256 JWT of the
 // gateway's, as ABHA takes from systems.
 func (s *Service) systemToken() (string, error) {
-	st := &s.sysTok
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	now := s.cfg.Now()
-	if st.tok != "" && now.Before(st.exp.Add(-5*time.Minute)) {
-		return st.tok, nil
-	}
-	exp := now.Add(20 * time.Minute)
-	tok, err := s.keys.SignJWT(jwt.MapClaims{"iss": s.cfg.Issuer, "sub": "hiecm:" + s.cfg.CMID, "clientId": "hiecm:" + s.cfg.CMID,
-		"typ": "Bearer", "iat": now.Unix(), "exp": exp.Unix(), "jti": uuid.NewString()})
-	if err != nil {
-		return "", err
-	}
-	st.tok, st.exp = tok, exp
-	return tok, nil
+	return s.sysTok.get(s.cfg.Now(), func(now, exp time.Time) (string, error) {
+		return s.keys.SignJWT(jwt.MapClaims{"iss": s.cfg.Issuer, "sub": "hiecm:" + s.cfg.CMID, "clientId": "hiecm:" + s.cfg.CMID,
+			"typ": "Bearer", "iat": now.Unix(), "exp": exp.Unix(), "jti": uuid.NewString()})
+	})
 }
 
 // phonePattern is an Indian mobile number as the spec writes it

@@ -39,10 +39,7 @@ type Outbox struct {
 	issuer string
 	cfg    OutboxConfig
 	kick   chan struct{}
-
-	tokMu  sync.Mutex
-	tok    string
-	tokExp time.Time
+	tok    ownToken
 }
 
 // NewOutbox returns an outbox over store; keys sign the gateway's own
@@ -272,24 +269,38 @@ func (o *Outbox) post(ctx context.Context, m *Outbound) (int, error) {
 	return resp.StatusCode, nil
 }
 
-// token returns the gateway's own access token, renewed a few minutes
-// before it expires.
+// token returns the gateway's own access token.
 func (o *Outbox) token() (string, error) {
-	o.tokMu.Lock()
-	defer o.tokMu.Unlock()
-	now := o.cfg.Now()
-	if o.tok != "" && now.Before(o.tokExp.Add(-5*time.Minute)) {
-		return o.tok, nil
+	return o.tok.get(o.cfg.Now(), func(now, exp time.Time) (string, error) {
+		return o.keys.SignJWT(jwt.MapClaims{
+			"iss": o.issuer, "sub": "gateway", "clientId": "gateway", "typ": "Bearer",
+			"iat": now.Unix(), "exp": exp.Unix(),
+		})
+	})
+}
+
+// ownToken caches a token the consent manager signs for itself, renewed a
+// few minutes before it expires.
+type ownToken struct {
+	mu  sync.Mutex
+	tok string
+	exp time.Time
+}
+
+// get returns the token, signing a new one for 20 minutes once the one it
+// has ends within 5, so no call goes out with a token about to expire.
+func (t *ownToken) get(now time.Time, sign func(now, exp time.Time) (string, error)) (string, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.tok != "" && now.Before(t.exp.Add(-5*time.Minute)) {
+		return t.tok, nil
 	}
 	exp := now.Add(20 * time.Minute)
-	tok, err := o.keys.SignJWT(jwt.MapClaims{
-		"iss": o.issuer, "sub": "gateway", "clientId": "gateway", "typ": "Bearer",
-		"iat": now.Unix(), "exp": exp.Unix(),
-	})
+	tok, err := sign(now, exp)
 	if err != nil {
 		return "", err
 	}
-	o.tok, o.tokExp = tok, exp
+	t.tok, t.exp = tok, exp
 	return tok, nil
 }
 

@@ -41,6 +41,19 @@ type PersonStore interface {
 // MaxPersonPage bounds a page of the person's requests.
 const MaxPersonPage = 100
 
+// personPage returns the limit of a page of the person's lists: a limit
+// of 0 or past MaxPersonPage is MaxPersonPage. An offset past 100000 is
+// refused: the database reads every row it skips.
+func personPage(limit, offset int) (int, error) {
+	if offset < 0 || offset > 100_000 {
+		return 0, arogya.Errorf(arogya.EINVALID, "offset must be 0 to 100000")
+	}
+	if limit <= 0 || limit > MaxPersonPage {
+		limit = MaxPersonPage
+	}
+	return limit, nil
+}
+
 // PersonRequests lists the consent requests made for the person (their
 // ABHA address), newest first.
 func (s *Service) PersonRequests(ctx context.Context, patient, status string, limit, offset int) ([]*consent.Request, error) {
@@ -49,11 +62,9 @@ func (s *Service) PersonRequests(ctx context.Context, patient, status string, li
 	default:
 		return nil, arogya.Errorf(arogya.EINVALID, "status must be REQUESTED, GRANTED, DENIED, EXPIRED or REVOKED")
 	}
-	if limit <= 0 || limit > MaxPersonPage {
-		limit = MaxPersonPage
-	}
-	if offset < 0 || offset > 100_000 {
-		return nil, arogya.Errorf(arogya.EINVALID, "offset must be 0 to 100000")
+	limit, err := personPage(limit, offset)
+	if err != nil {
+		return nil, err
 	}
 	return s.person.ConsentRequestsByPatient(ctx, patient, status, limit, offset)
 }
@@ -420,11 +431,9 @@ func (s *Service) PersonArtefacts(ctx context.Context, patient, status string, l
 	default:
 		return nil, arogya.Errorf(arogya.EINVALID, "status must be GRANTED, EXPIRED or REVOKED")
 	}
-	if limit <= 0 || limit > MaxPersonPage {
-		limit = MaxPersonPage
-	}
-	if offset < 0 || offset > 100_000 {
-		return nil, arogya.Errorf(arogya.EINVALID, "offset must be 0 to 100000")
+	limit, err := personPage(limit, offset)
+	if err != nil {
+		return nil, err
 	}
 	return s.person.ArtefactsByPatient(ctx, patient, status, limit, offset)
 }

@@ -3,7 +3,6 @@ package gateway
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/arogya-health/arogya"
@@ -36,18 +35,9 @@ func artefactsJSON(as []*consent.Artefact) []map[string]any {
 
 func (h *Handler) personArtefacts(w http.ResponseWriter, r *http.Request, patient string) error {
 	q := r.URL.Query()
-	limit, offset := MaxPersonPage, 0
-	for _, p := range []struct {
-		name string
-		dst  *int
-	}{{"limit", &limit}, {"offset", &offset}} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return arogya.Errorf(arogya.EINVALID, "%s must be a whole number", p.name)
-			}
-			*p.dst = n
-		}
+	limit, offset, err := pageQuery(q, "limit", "offset")
+	if err != nil {
+		return err
 	}
 	as, err := h.svc.PersonArtefacts(r.Context(), patient, strings.ToUpper(q.Get("status")), limit, offset)
 	if err != nil {

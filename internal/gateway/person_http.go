@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -55,6 +56,25 @@ func (h *Handler) personal(fn func(w http.ResponseWriter, r *http.Request, patie
 	})
 }
 
+// pageQuery reads the paging parameters of a person's list, named as its
+// API names them; either may be absent, giving the first MaxPersonPage.
+func pageQuery(q url.Values, limitName, offsetName string) (limit, offset int, err error) {
+	limit = MaxPersonPage
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{limitName, &limit}, {offsetName, &offset}} {
+		if v := q.Get(p.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return 0, 0, arogya.Errorf(arogya.EINVALID, "%s must be a whole number", p.name)
+			}
+			*p.dst = n
+		}
+	}
+	return limit, offset, nil
+}
+
 // consentRequestJSON is ndhm-phr-app.yml's ConsentRequestDetails.
 type consentRequestJSON struct {
 	ID           string                   `json:"id"`
@@ -88,18 +108,9 @@ func toConsentRequestJSON(c *consent.Request) consentRequestJSON {
 
 func (h *Handler) personRequests(w http.ResponseWriter, r *http.Request, patient string) error {
 	q := r.URL.Query()
-	limit, offset := MaxPersonPage, 0
-	for _, p := range []struct {
-		name string
-		dst  *int
-	}{{"consentLimit", &limit}, {"consentOffset", &offset}} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return arogya.Errorf(arogya.EINVALID, "%s must be a whole number", p.name)
-			}
-			*p.dst = n
-		}
+	limit, offset, err := pageQuery(q, "consentLimit", "consentOffset")
+	if err != nil {
+		return err
 	}
 	reqs, err := h.svc.PersonRequests(r.Context(), patient, strings.ToUpper(q.Get("status")), limit, offset)
 	if err != nil {

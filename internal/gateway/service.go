@@ -87,7 +87,7 @@ type Service struct {
 	access  accessCache       // access tokens that verified lately, with their bridges
 	waiting waiters           // people waiting on a HIP's callback
 	kick    func()            // wakes the outbox; set by NewHandler
-	sysTok  systemTokens      // the consent manager's own token, for ABHA
+	sysTok  ownToken          // the consent manager's own token, for ABHA
 }
 
 // NewService returns the gateway service.

@@ -84,11 +84,9 @@ func (s *Service) PersonSubscriptions(ctx context.Context, patient, status strin
 	default:
 		return nil, arogya.Errorf(arogya.EINVALID, "status must be REQUESTED, GRANTED or DENIED")
 	}
-	if limit <= 0 || limit > MaxPersonPage {
-		limit = MaxPersonPage
-	}
-	if offset < 0 || offset > 100_000 {
-		return nil, arogya.Errorf(arogya.EINVALID, "offset must be 0 to 100000")
+	limit, err := personPage(limit, offset)
+	if err != nil {
+		return nil, err
 	}
 	return s.subs.SubscriptionsByPatient(ctx, patient, status, limit, offset)
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/arogya-health/arogya"
@@ -138,18 +137,9 @@ func toSubscriptionJSON(s *consent.Subscription) subscriptionJSON {
 // limit and offset are optional query parameters.
 func (h *Handler) subscriptionList(w http.ResponseWriter, r *http.Request, patient string) error {
 	q := r.URL.Query()
-	limit, offset := MaxPersonPage, 0
-	for _, p := range []struct {
-		name string
-		dst  *int
-	}{{"limit", &limit}, {"offset", &offset}} {
-		if v := q.Get(p.name); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return arogya.Errorf(arogya.EINVALID, "%s must be a whole number", p.name)
-			}
-			*p.dst = n
-		}
+	limit, offset, err := pageQuery(q, "limit", "offset")
+	if err != nil {
+		return err
 	}
 	subs, err := h.svc.PersonSubscriptions(r.Context(), patient, strings.ToUpper(q.Get("status")), limit, offset)
 	if err != nil {

@@ -1,16 +1,8 @@
 package web
 
 import (
-	"bytes"
-	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
-	"fmt"
-	"html/template"
-	"io/fs"
-	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/gateway"
@@ -30,13 +22,10 @@ var opsPageNames = []string{
 // session cookie, as the registry's verifiers do. Like the other pages they
 // are plain HTML forms, phone first, without JavaScript.
 type Ops struct {
+	pageSet
+	signedSessions
 	ops   *gateway.Ops
 	token string // the operator token; empty refuses every sign-in
-	cat   catalogue
-	pages map[string]*template.Template
-	key   []byte           // signs operator session cookies
-	now   func() time.Time // the clock of session expiry
-	ended endedSessions    // sessions signed out on this node
 }
 
 // NewOps returns the operator's pages over ops, signing in with token.
@@ -44,43 +33,15 @@ type Ops struct {
 // a new operator token ends every session. It panics if the embedded
 // templates do not parse, which is a build defect caught by any test.
 func NewOps(ops *gateway.Ops, token string, opts Options) *Ops {
-	cat := catalogues["en"]
-	pages, err := parseOpsPages(cat)
-	if err != nil {
-		panic(err)
-	}
-	secret := opts.Secret
-	if len(secret) == 0 {
-		secret = make([]byte, 32)
-		_, _ = rand.Read(secret)
-	}
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("arogya cm operator session v1\n"))
 	tok := sha256.Sum256([]byte(token))
-	m.Write(tok[:])
-	return &Ops{ops: ops, token: token, cat: cat, pages: pages, key: m.Sum(nil), now: time.Now,
-		ended: endedSessions{m: map[string]time.Time{}}}
-}
-
-// parseOpsPages parses every operator page with its layout.
-func parseOpsPages(cat catalogue) (map[string]*template.Template, error) {
-	funcs := template.FuncMap{"t": cat.text}
-	pages := make(map[string]*template.Template, len(opsPageNames))
-	for _, name := range opsPageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/ops_layout.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("web: parse %s: %w", name, err)
-		}
-		pages[name] = t
-	}
-	return pages, nil
+	return &Ops{pageSet: newPageSet(opsPageNames, "templates/ops_layout.html"), ops: ops, token: token,
+		signedSessions: opsSessions(sessionKey(opts.Secret, []byte("arogya cm operator session v1\n"), tok[:]))}
 }
 
 // Register adds the operator's pages to mux.
 func (o *Ops) Register(mux *http.ServeMux) {
-	static, _ := fs.Sub(assets, "static")
 	h := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, secure(fn)) }
-	mux.Handle("GET /cm/ops/static/", secure(staticCache(http.StripPrefix("/cm/ops/static/", http.FileServerFS(static)))))
+	serveStatic(mux, "/cm/ops/static/")
 	h("GET /cm/ops/{$}", o.home)
 	h("GET /cm/ops/", o.notFound)
 	h("GET /cm/ops/login", o.loginGet)
@@ -108,21 +69,12 @@ type opsView struct {
 	Consents *opsConsents
 }
 
-// render writes page name with v and status, rendering into a buffer first
-// so a template failure becomes a clean 500.
+// render writes page name with v and status.
 func (o *Ops) render(w http.ResponseWriter, r *http.Request, status int, name string, v *opsView) {
 	if v.Page == "" {
 		v.Page = name
 	}
-	var buf bytes.Buffer
-	if err := o.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
-		slog.ErrorContext(r.Context(), "web: render", "page", name, "err", err.Error())
-		http.Error(w, o.cat.text("title.error"), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	o.write(w, r, status, name, v)
 }
 
 // failPage shows err on the error page with its status, with a message
@@ -152,7 +104,7 @@ func (o *Ops) notFound(w http.ResponseWriter, r *http.Request) {
 // and then the CSRF token of the sign-out (and any replay) button.
 func (o *Ops) view(w http.ResponseWriter, r *http.Request) *opsView {
 	v := &opsView{Notice: noticeID(o.cat, r.URL.Query().Get("notice"))}
-	if _, ok := o.session(r); ok {
+	if o.signedIn(r) {
 		v.SignedIn = true
 		v.CSRF = o.csrfToken(w, r)
 	}

@@ -1,16 +1,7 @@
 package web
 
 import (
-	"bytes"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"fmt"
-	"html/template"
-	"io/fs"
-	"log/slog"
 	"net/http"
-	"time"
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/registry"
@@ -29,56 +20,24 @@ var registryPageNames = []string{
 // and the state verifiers' sign-in, queue and decisions. Like the ABHA
 // pages they are plain HTML forms, phone first, without JavaScript.
 type Registry struct {
-	svc   *registry.Service
-	cat   catalogue
-	pages map[string]*template.Template
-	key   []byte           // signs verifier session cookies
-	now   func() time.Time // the clock of session expiry
-	ended endedSessions    // sessions signed out on this node
+	pageSet
+	signedSessions
+	svc *registry.Service
 }
 
 // NewRegistry returns the registry pages over svc. It panics if the
 // embedded templates do not parse, which is a build defect caught by any
 // test.
 func NewRegistry(svc *registry.Service, opts Options) *Registry {
-	cat := catalogues["en"]
-	pages, err := parseRegistryPages(cat)
-	if err != nil {
-		panic(err)
-	}
-	secret := opts.Secret
-	if len(secret) == 0 {
-		secret = make([]byte, 32)
-		_, _ = rand.Read(secret)
-	}
-	// A key of its own, so the session MAC cannot be confused with anything
-	// else the node's secret signs.
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("arogya registry verifier session v1"))
-	return &Registry{svc: svc, cat: cat, pages: pages, key: m.Sum(nil), now: time.Now,
-		ended: endedSessions{m: map[string]time.Time{}}}
-}
-
-// parseRegistryPages parses every registry page with its layout.
-func parseRegistryPages(cat catalogue) (map[string]*template.Template, error) {
-	funcs := template.FuncMap{"t": cat.text}
-	pages := make(map[string]*template.Template, len(registryPageNames))
-	for _, name := range registryPageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(assets,
-			"templates/registry_layout.html", "templates/parts.html", "templates/registry_parts.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("web: parse %s: %w", name, err)
-		}
-		pages[name] = t
-	}
-	return pages, nil
+	return &Registry{svc: svc, pageSet: newPageSet(registryPageNames,
+		"templates/registry_layout.html", "templates/parts.html", "templates/registry_parts.html"),
+		signedSessions: verifierSessions(sessionKey(opts.Secret, []byte("arogya registry verifier session v1")))}
 }
 
 // Register adds the registry pages to mux.
 func (g *Registry) Register(mux *http.ServeMux) {
-	static, _ := fs.Sub(assets, "static")
 	h := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, secure(fn)) }
-	mux.Handle("GET /registry/static/", secure(staticCache(http.StripPrefix("/registry/static/", http.FileServerFS(static)))))
+	serveStatic(mux, "/registry/static/")
 	h("GET /registry/{$}", g.landing)
 	h("GET /registry/", g.notFound)
 	h("GET /registry/facilities", g.facilities)
@@ -119,21 +78,12 @@ type regView struct {
 	Review    *reviewView
 }
 
-// render writes page name with v and status, rendering into a buffer first
-// so a template failure becomes a clean 500.
+// render writes page name with v and status.
 func (g *Registry) render(w http.ResponseWriter, r *http.Request, status int, name string, v *regView) {
 	if v.Page == "" {
 		v.Page = name
 	}
-	var buf bytes.Buffer
-	if err := g.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
-		slog.ErrorContext(r.Context(), "web: render", "page", name, "err", err.Error())
-		http.Error(w, g.cat.text("title.error"), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	g.write(w, r, status, name, v)
 }
 
 // view starts the view of a GET page: the signed-in verifier, if any, and

@@ -71,10 +71,7 @@ func (g *Registry) loginPost(w http.ResponseWriter, r *http.Request, v *regView)
 // logout ends the verifier's session, on this node for any copy of the
 // cookie too.
 func (g *Registry) logout(w http.ResponseWriter, r *http.Request, v *regView) {
-	if v.Verifier != nil {
-		g.ended.add(v.Verifier.mac, v.Verifier.Expires, g.now())
-	}
-	http.SetCookie(w, regCookie(r, verifierCookie, "", -1))
+	g.end(w, r)
 	redirect(w, r, "/registry/verify/login", "registry.signedout")
 }
 
@@ -83,8 +80,7 @@ func (g *Registry) logout(w http.ResponseWriter, r *http.Request, v *regView) {
 // page with their status, 403 for another state's entry.
 func (g *Registry) verifierFailed(w http.ResponseWriter, r *http.Request, v *regView, err error) {
 	if arogya.ErrorCode(err) == arogya.EUNAUTHORIZED {
-		http.SetCookie(w, regCookie(r, verifierCookie, "", -1))
-		redirect(w, r, "/registry/verify/login", "registry.expired")
+		g.expire(w, r)
 		return
 	}
 	g.failPage(w, r, v, err)

@@ -2,9 +2,6 @@ package web
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 
@@ -12,84 +9,41 @@ import (
 	"github.com/arogya-health/arogya/internal/abha"
 )
 
-// Cookie names. Both are scoped to /abha, HttpOnly and SameSite=Strict.
+// Cookie names. Both are scoped to /abha, HttpOnly and SameSite=Strict:
+// another site can neither send nor read them.
 const (
 	sessionCookie = "abha_session" // the holder's X-token
 	csrfCookie    = "abha_csrf"    // double-submit CSRF token
-	csrfField     = "csrf"         // form field that must equal csrfCookie
-	cookiePath    = "/abha"
-	maxForm       = 16 << 10 // bytes; the largest form is a few hundred
-	csrfLen       = 43       // base64url of 32 random bytes
 )
 
-// cookie returns a cookie with the attributes every ABHA cookie has.
-func cookie(r *http.Request, name, value string, maxAge int) *http.Cookie {
-	return &http.Cookie{
-		Name: name, Value: value, Path: cookiePath, MaxAge: maxAge,
-		HttpOnly: true, SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil,
-	}
-}
-
-// csrfToken returns the CSRF token of the browser, setting a new one if it
-// has none (or a malformed one).
-func (p *ABHA) csrfToken(w http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(csrfCookie); err == nil && validCSRF(c.Value) {
-		return c.Value
-	}
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	tok := base64.RawURLEncoding.EncodeToString(b[:])
-	http.SetCookie(w, cookie(r, csrfCookie, tok, 0))
-	return tok
-}
-
-// validCSRF reports whether s looks like a token csrfToken makes.
-func validCSRF(s string) bool {
-	if len(s) != csrfLen {
-		return false
-	}
-	_, err := base64.RawURLEncoding.DecodeString(s)
-	return err == nil
-}
-
-// checkCSRF reports whether the form's token matches the cookie's. The
-// cookie is SameSite=Strict, so another site can neither send nor read it.
-func checkCSRF(r *http.Request) bool {
-	c, err := r.Cookie(csrfCookie)
-	if err != nil || !validCSRF(c.Value) {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostFormValue(csrfField))) == 1
+// abhaCookies is where the ABHA pages keep the session and CSRF cookies.
+var abhaCookies = cookieScope{
+	path: "/abha", sameSite: http.SameSiteStrictMode, csrf: csrfCookie,
+	maxForm: 16 << 10, // bytes; the largest form is a few hundred
 }
 
 // post wraps a form handler: it limits and parses the body, checks the CSRF
 // token and starts the view with the token for the next form.
 func (p *ABHA) post(h func(w http.ResponseWriter, r *http.Request, v *view)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-		if err := r.ParseForm(); err != nil {
-			p.render(w, r, http.StatusBadRequest, "error", &view{Error: p.cat.text("error.form")})
+		tok, status, msg := p.form(w, r)
+		if status != 0 {
+			p.render(w, r, status, "error", &view{CSRF: tok, Error: p.cat.text(msg)})
 			return
 		}
-		if !checkCSRF(r) {
-			v := &view{CSRF: p.csrfToken(w, r), Error: p.cat.text("error.csrf")}
-			p.render(w, r, http.StatusForbidden, "error", v)
-			return
-		}
-		c, _ := r.Cookie(csrfCookie)
 		_, _, loggedIn := p.citizen(r)
-		h(w, r, &view{CSRF: c.Value, LoggedIn: loggedIn})
+		h(w, r, &view{CSRF: tok, LoggedIn: loggedIn})
 	})
 }
 
 // startSession gives the browser the holder's X-token.
 func startSession(w http.ResponseWriter, r *http.Request, t abha.Tokens) {
-	http.SetCookie(w, cookie(r, sessionCookie, t.Token, t.ExpiresIn))
+	http.SetCookie(w, abhaCookies.cookie(r, sessionCookie, t.Token, t.ExpiresIn))
 }
 
 // endSession removes the X-token from the browser.
 func endSession(w http.ResponseWriter, r *http.Request) {
-	http.SetCookie(w, cookie(r, sessionCookie, "", -1))
+	http.SetCookie(w, abhaCookies.cookie(r, sessionCookie, "", -1))
 }
 
 // citizen authenticates the session cookie. It returns a context naming the

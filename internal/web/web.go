@@ -9,18 +9,17 @@
 // The registry pages (registry*.go, templates/registry_*.html) work the
 // same way: public search and detail pages for facilities, professionals
 // and drugs, submission forms, and the state verifiers' sign-in, queue and
-// decisions, with a signed session cookie for verifiers.
+// decisions, with a signed session cookie for verifiers. So do the
+// consent manager operator's pages (ops*.go, templates/ops_*.html). What
+// the sites share, from parsing templates to signed sessions, is in
+// site.go.
 //
 // Every string a person reads comes from a message catalogue
 // (messages_en.go), so translations need no template changes.
 package web
 
 import (
-	"bytes"
 	"embed"
-	"fmt"
-	"html/template"
-	"io/fs"
 	"log/slog"
 	"net/http"
 
@@ -41,18 +40,19 @@ type Options struct {
 	// CMID is the suffix of ABHA addresses shown in forms ("sbx"); the
 	// service's own is used when empty.
 	CMID string
-	// Secret signs the registry's verifier session cookies. Nodes behind
-	// one load balancer must share it. When empty a random one is made, so
-	// sessions end when the process does and hold on this node only.
+	// Secret signs the verifiers' and the operator's session cookies.
+	// Nodes behind one load balancer must share it. When empty a random
+	// one is made, so sessions end when the process does and hold on this
+	// node only.
 	Secret []byte
 }
 
 // ABHA serves the ABHA citizen pages under /abha/.
 type ABHA struct {
-	svc   *abha.Service
-	cmid  string
-	cat   catalogue
-	pages map[string]*template.Template
+	pageSet
+	cookieScope
+	svc  *abha.Service
+	cmid string
 }
 
 // NewABHA returns the ABHA pages over svc. It panics if the embedded
@@ -62,32 +62,13 @@ func NewABHA(svc *abha.Service, opts Options) *ABHA {
 	if cmid == "" {
 		cmid = svc.CMID()
 	}
-	cat := catalogues["en"]
-	pages, err := parsePages(cat)
-	if err != nil {
-		panic(err)
-	}
-	return &ABHA{svc: svc, cmid: cmid, cat: cat, pages: pages}
-}
-
-// parsePages parses every page with the layout, with "t" bound to cat.
-func parsePages(cat catalogue) (map[string]*template.Template, error) {
-	funcs := template.FuncMap{"t": cat.text}
-	pages := make(map[string]*template.Template, len(pageNames))
-	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/parts.html", "templates/"+name+".html")
-		if err != nil {
-			return nil, fmt.Errorf("web: parse %s: %w", name, err)
-		}
-		pages[name] = t
-	}
-	return pages, nil
+	return &ABHA{svc: svc, cmid: cmid, cookieScope: abhaCookies,
+		pageSet: newPageSet(pageNames, "templates/layout.html", "templates/parts.html")}
 }
 
 // Register adds the ABHA pages to mux.
 func (p *ABHA) Register(mux *http.ServeMux) {
-	static, _ := fs.Sub(assets, "static")
-	mux.Handle("GET /abha/static/", secure(staticCache(http.StripPrefix("/abha/static/", http.FileServerFS(static)))))
+	serveStatic(mux, "/abha/static/")
 	mux.Handle("GET /abha/{$}", secure(http.HandlerFunc(p.landing)))
 	mux.Handle("GET /abha/", secure(http.HandlerFunc(p.notFound)))
 	mux.Handle("GET /abha/enrol", secure(http.HandlerFunc(p.enrolGet)))
@@ -157,8 +138,7 @@ type accountView struct {
 	Name      string
 }
 
-// render writes page name with v and status. The page is rendered into a
-// buffer first so a template failure becomes a clean 500.
+// render writes page name with v and status.
 func (p *ABHA) render(w http.ResponseWriter, r *http.Request, status int, name string, v *view) {
 	if v.Page == "" {
 		v.Page = name
@@ -166,15 +146,7 @@ func (p *ABHA) render(w http.ResponseWriter, r *http.Request, status int, name s
 	if v.CMID == "" {
 		v.CMID = p.cmid
 	}
-	var buf bytes.Buffer
-	if err := p.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
-		slog.ErrorContext(r.Context(), "web: render", "page", name, "err", err.Error())
-		http.Error(w, p.cat.text("title.error"), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	p.write(w, r, status, name, v)
 }
 
 // fail re-renders page name with err's safe message and matching status.
