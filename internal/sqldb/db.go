@@ -76,6 +76,8 @@ type DB struct {
 	d           Dialect
 	stmts       sync.Map // query string → *sql.Stmt on read
 	wstmts      sync.Map // query string → *sql.Stmt on write, for use in transactions
+
+	accepts acceptQueue // Accept's group commit (gatewaymsg.go)
 }
 
 // New returns a DB using one connection pool for reads and writes.
