@@ -21,6 +21,18 @@ import (
 // openDB opens the database named by dsn; with migrate it also applies
 // pending migrations.
 func openDB(ctx context.Context, dsn string, migrate bool) (*sqldb.DB, fs.FS, error) {
+	return openDBWith(ctx, dsn, migrate, sqlite.Options{})
+}
+
+// openBulkDB opens the database for a bulk load (seeding), applying
+// pending migrations: on SQLite with a write cache large enough for
+// transactions of thousands of rows (sqlite.Bulk).
+func openBulkDB(ctx context.Context, dsn string) (*sqldb.DB, fs.FS, error) {
+	return openDBWith(ctx, dsn, true, sqlite.Bulk)
+}
+
+// openDBWith is openDB with SQLite's options.
+func openDBWith(ctx context.Context, dsn string, migrate bool, o sqlite.Options) (*sqldb.DB, fs.FS, error) {
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(dsn, "sqlite:")
@@ -30,10 +42,10 @@ func openDB(ctx context.Context, dsn string, migrate bool) (*sqldb.DB, fs.FS, er
 			}
 		}
 		if migrate {
-			db, err := sqlite.Open(ctx, path)
+			db, err := sqlite.OpenWith(ctx, path, o)
 			return db, sqlite.Migrations(), err
 		}
-		db, err := sqlite.Connect(ctx, path)
+		db, err := sqlite.ConnectWith(ctx, path, o)
 		return db, sqlite.Migrations(), err
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		if migrate {
@@ -77,7 +89,13 @@ type stores struct {
 // openStores opens both databases; with migrate it applies pending
 // migrations to each.
 func openStores(ctx context.Context, dsn string, migrate bool) (*stores, error) {
-	db, migrations, err := openDB(ctx, dsn, migrate)
+	return openStoresWith(ctx, dsn, migrate, sqlite.Options{})
+}
+
+// openStoresWith is openStores with SQLite's options for the main
+// database (sqlite.Bulk for imports).
+func openStoresWith(ctx context.Context, dsn string, migrate bool, o sqlite.Options) (*stores, error) {
+	db, migrations, err := openDBWith(ctx, dsn, migrate, o)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/audit"
 	"github.com/arogya-health/arogya/internal/registry"
+	"github.com/arogya-health/arogya/internal/sqlite"
 )
 
 const importUsage = `usage: arogya import facilities|professionals|drugs [flags] FILE.csv
@@ -69,7 +70,7 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	if err := ensureDataDir(cfg.Data); err != nil {
 		return err
 	}
-	st, err := openStores(ctx, cfg.DB, true)
+	st, err := openStoresWith(ctx, cfg.DB, true, sqlite.Bulk)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}

@@ -51,6 +51,11 @@ const loadUsage = `Usage:
         consent-init   HIE-CM gateway: consent-requests/init, done when its on-init
                        callback arrives (needs --admin-token or AROGYA_ADMIN_TOKEN,
                        and a node with the registry and cm roles)
+        consent-approve  HIE-CM: a person approves consent requests through /cm
+                       with their PIN's X-AUTH-TOKEN; done when the HIU's and the
+                       HIP's notices (the signed artefact) have arrived (needs
+                       --admin-token, a node with the abha, registry and cm roles
+                       and --sms-webhook http://SMS-LISTEN/sms; --requests)
 Only loopback targets are allowed. See BENCHMARKS.md.
 `
 
@@ -95,7 +100,7 @@ func cmdLoadSeed(ctx context.Context, args []string, getenv func(string) string,
 	if err := cfg.finish(""); err != nil {
 		return err
 	}
-	db, _, err := openDB(ctx, cfg.DB, true)
+	db, _, err := openBulkDB(ctx, cfg.DB)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
@@ -237,6 +242,7 @@ type loadOptions struct {
 	AdminToken     string // consent-init: the node's operator token, to set up a facility and a bridge
 	CallbackListen string // consent-init: where the bridge's callbacks arrive (loopback)
 	CMID           string // consent-init: the node's consent manager ID (X-CM-ID); "" means sbx
+	Requests       int    // consent-approve: consent requests to make first; 0 means enough for the run
 }
 
 var scenarios = slices.Concat([]string{"enrol", "profile", "baseline-rsa", "baseline-http"}, registryScenarios, cmScenarios)
@@ -257,6 +263,7 @@ func cmdLoadRun(ctx context.Context, args []string, getenv func(string) string, 
 	fs.StringVar(&o.AdminToken, "admin-token", getenv("AROGYA_ADMIN_TOKEN"), "consent-init: the node's operator token, to set up a verified facility and a bridge (env AROGYA_ADMIN_TOKEN)")
 	fs.StringVar(&o.CallbackListen, "callback-listen", "127.0.0.1:9098", "consent-init: where to receive the gateway's callbacks (loopback; the bridge's URL is set to it)")
 	fs.StringVar(&o.CMID, "cm-id", "sbx", "consent-init: the node's consent manager ID (X-CM-ID, the patient address suffix)")
+	fs.IntVar(&o.Requests, "requests", 0, "consent-approve: consent requests to make before the timed part (0: 1,000 per second of --duration, or --rate × duration + 10%)")
 	smsListen := fs.String("sms-listen", "127.0.0.1:9099", "where to receive the node's SMS webhook (start the node with --sms-webhook http://ADDR/sms)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -277,7 +284,7 @@ func cmdLoadRun(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	var inbox *smsInbox
-	if o.Scenario == "enrol" || o.Scenario == "profile" {
+	if o.Scenario == "enrol" || o.Scenario == "profile" || o.Scenario == "consent-approve" {
 		if err := checkLoopbackHost(hostOnly(*smsListen)); err != nil {
 			return fmt.Errorf("--sms-listen: %w", err)
 		}
@@ -350,6 +357,8 @@ func runLoad(ctx context.Context, o loadOptions, inbox *smsInbox, stdout io.Writ
 		res, err = runRegistrySearch(ctx, hc, o)
 	case "consent-init":
 		res, err = runConsentInit(ctx, hc, o)
+	case "consent-approve":
+		res, err = runConsentApprove(ctx, hc, o, inbox, stdout)
 	case "enrol", "profile":
 		if inbox == nil {
 			return nil, fmt.Errorf("%s needs the SMS inbox", o.Scenario)
@@ -573,6 +582,8 @@ func (r *loadResult) String() string {
 		unit = "requests"
 	case "consent-init":
 		unit = "messages"
+	case "consent-approve":
+		unit = "approvals"
 	}
 	line := fmt.Sprintf("%-13s %8d %s in %s: %.1f/s  p50 %s  p99 %s  max %s  errors %d%s  (http requests %d, concurrency %d)",
 		r.Scenario, r.Ops, unit, r.Elapsed.Round(time.Millisecond), r.Rate(), fmtDur(s.P50), fmtDur(s.P99), fmtDur(s.Max),
@@ -582,6 +593,9 @@ func (r *loadResult) String() string {
 	}
 	if r.Scenario == "consent-init" {
 		line += fmt.Sprintf("  202s %d, callbacks %d, unmatched callbacks %d", r.Accepted, r.Callbacks, r.Unmatched)
+	}
+	if r.Scenario == "consent-approve" {
+		line += fmt.Sprintf("  200s %d, notices %d, unmatched notices %d", r.Accepted, r.Callbacks, r.Unmatched)
 	}
 	if r.Scenario == "enrol" || r.Reviews > 0 {
 		line += fmt.Sprintf("  409 reviews %d", r.Reviews)

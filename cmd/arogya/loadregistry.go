@@ -40,7 +40,7 @@ func cmdLoadSeedRegistry(ctx context.Context, args []string, getenv func(string)
 	if err := ensureDataDir(cfg.Data); err != nil {
 		return err
 	}
-	db, _, err := openDB(ctx, cfg.DB, true)
+	db, _, err := openBulkDB(ctx, cfg.DB)
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}

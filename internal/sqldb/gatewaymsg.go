@@ -24,12 +24,14 @@ var (
 
 // The gateway's inbox and outbox (gateway_inbox, gateway_outbox).
 //
-// Accept is on the path of every message a bridge sends, so it is one write
-// transaction of prepared statements: the inbox row first (a duplicate stops
-// there, before anything else is written), then the state changes (consent
+// Accept is on the path of every message a bridge sends, so concurrent
+// calls share write transactions (group commit, acceptQueue), each of
+// prepared statements: the inbox row first (a duplicate stops there,
+// before anything else is written), then the state changes (consent
 // requests, internal/sqldb/consent.go), then the outbound rows. On SQLite
-// an outbound row's ID comes from LastInsertId; PostgreSQL's driver has none,
-// so there the INSERT returns it.
+// that is a few statements per message, an outbound row's ID coming from
+// LastInsertId; on PostgreSQL, where each statement is a round trip, it is
+// one statement per table for the whole batch (acceptTxArrays).
 //
 // ClaimDue leases due messages by moving their next_at to the lease's end,
 // so the due scan (index gateway_outbox_due) skips them until the lease runs
@@ -158,6 +160,7 @@ type accepting struct {
 	received time.Time
 	rows     []outRow
 	crows    []consentRow
+	seq      int        // its place in the batch
 	dup      bool       // set in the batch's transaction: the request ID was received before
 	done     chan error // buffered; the outcome, once the batch committed or failed
 }
@@ -176,10 +179,19 @@ func (q *acceptQueue) accept(ctx context.Context, db *DB, a *accepting) error {
 		case err := <-a.done:
 			return err
 		case <-ctx.Done():
-			// The message may still be committed; the caller answers an
-			// error, and the bridge's retry will be a duplicate.
+		}
+		// Given up on: if no batch has taken the message yet, it is
+		// dropped and nothing is written; if one has, its outcome is
+		// waited for (soon: the batch does not heed ctx), so that the
+		// caller never takes a committed message for a failed one.
+		q.mu.Lock()
+		if i := slices.Index(q.queue, a); i >= 0 {
+			q.queue = slices.Delete(q.queue, i, i+1)
+			q.mu.Unlock()
 			return fmt.Errorf("sqldb: accept: %w", ctx.Err())
 		}
+		q.mu.Unlock()
+		return <-a.done
 	}
 	q.flushing = true
 	q.mu.Unlock()
@@ -252,6 +264,12 @@ type inboxKey struct{ bridge, request string }
 // message whose request ID an earlier one in the batch carries is marked
 // dup without touching the database.
 func (db *DB) acceptTx(ctx context.Context, batch []*accepting) error {
+	for i, a := range batch {
+		a.seq = i
+	}
+	if db.d.Name == "postgres" {
+		return db.acceptTxArrays(ctx, batch)
+	}
 	st, err := db.writeStmts(ctx, inboxInsert, db.outboxInsertSQL())
 	if err != nil {
 		return fmt.Errorf("sqldb: accept: %w", err)
@@ -312,19 +330,28 @@ func (db *DB) acceptOne(ctx context.Context, tx *sql.Tx, inbox, consentIns, outb
 			return false, fmt.Errorf("sqldb: accept: %w", err)
 		}
 	}
-	if err := applyFlows(ctx, tx, a.eff.Flows, a.eff.FlowUpdates); err != nil {
-		return false, fmt.Errorf("sqldb: accept: %w", err)
-	}
-	if err := applyLinking(ctx, tx, &a.eff); err != nil {
-		return false, fmt.Errorf("sqldb: accept: %w", err)
-	}
-	if err := applySubscriptions(ctx, tx, &a.eff); err != nil {
-		return false, fmt.Errorf("sqldb: accept: %w", err)
+	if err := db.acceptEffects(ctx, tx, a); err != nil {
+		return false, err
 	}
 	if err := db.insertOutbound(ctx, tx, outboxIns, a.rows); err != nil {
 		return false, fmt.Errorf("sqldb: accept: %w", err)
 	}
 	return false, nil
+}
+
+// acceptEffects applies a's effects other than its consent requests and
+// outbound messages, in tx.
+func (db *DB) acceptEffects(ctx context.Context, tx *sql.Tx, a *accepting) error {
+	if err := applyFlows(ctx, tx, a.eff.Flows, a.eff.FlowUpdates); err != nil {
+		return fmt.Errorf("sqldb: accept: %w", err)
+	}
+	if err := applyLinking(ctx, tx, &a.eff); err != nil {
+		return fmt.Errorf("sqldb: accept: %w", err)
+	}
+	if err := applySubscriptions(ctx, tx, &a.eff); err != nil {
+		return fmt.Errorf("sqldb: accept: %w", err)
+	}
+	return nil
 }
 
 // Enqueue inserts out in one transaction. A message's zero CreatedAt is set
@@ -739,4 +766,169 @@ func decodeHeaders(s string) (map[string]string, error) {
 		return nil, nil
 	}
 	return h, nil
+}
+
+// On PostgreSQL a batch is written with one statement per table rather
+// than one per row: each statement is a round trip, parsed and planned by
+// the server, so three INSERTs per message cost more than the commit they
+// share. The rows go as arrays, unnested: the inbox rows first (those that
+// come back were new; the rest are repeats), then the consent requests of
+// the new messages, then their outbound rows, with IDs taken from the
+// sequence beforehand so that each message gets its own.
+var (
+	pgInboxInsert = "INSERT INTO gateway_inbox (bridge_id, request_id, kind, version, received_at)" +
+		" SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])" +
+		" ON CONFLICT (bridge_id, request_id) DO NOTHING RETURNING bridge_id, request_id"
+	pgConsentInsert = "INSERT INTO consent_requests (" + strings.Join(consentColumns, ", ") + ")" +
+		" SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], $10::bigint[])"
+	pgOutboxIDs    = "SELECT nextval(pg_get_serial_sequence('gateway_outbox', 'id')) FROM generate_series(1, $1)"
+	pgOutboxInsert = "INSERT INTO gateway_outbox (" + strings.Join(outboxColumns, ", ") + ")" +
+		" SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::text[]," +
+		" $9::int[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::bigint[])"
+)
+
+// acceptTxArrays is acceptTx on PostgreSQL.
+func (db *DB) acceptTxArrays(ctx context.Context, batch []*accepting) error {
+	st, err := db.writeStmts(ctx, pgInboxInsert, pgConsentInsert, pgOutboxIDs, pgOutboxInsert)
+	if err != nil {
+		return fmt.Errorf("sqldb: accept: %w", err)
+	}
+	return db.Transact(ctx, func(tx *sql.Tx) error {
+		// The inbox rows, each request ID once.
+		first := make(map[inboxKey]*accepting, len(batch))
+		var bridges, requests, kinds, versions []string
+		var received []int64
+		for _, a := range batch {
+			k := inboxKey{a.in.BridgeID, a.in.RequestID}
+			a.dup = true // until its row comes back
+			if first[k] != nil {
+				continue
+			}
+			first[k] = a
+			bridges, requests, kinds, versions = append(bridges, k.bridge), append(requests, k.request), append(kinds, a.in.Kind), append(versions, a.in.Version)
+			received = append(received, millis(a.received))
+		}
+		rows, err := tx.StmtContext(ctx, st[0]).QueryContext(ctx, bridges, requests, kinds, versions, received)
+		if err != nil {
+			return fmt.Errorf("sqldb: accept: %w", err)
+		}
+		var fresh []*accepting
+		for rows.Next() {
+			var k inboxKey
+			if err := rows.Scan(&k.bridge, &k.request); err != nil {
+				rows.Close()
+				return fmt.Errorf("sqldb: accept: %w", err)
+			}
+			if a := first[k]; a != nil && a.dup {
+				a.dup = false
+				fresh = append(fresh, a)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("sqldb: accept: %w", err)
+		}
+		rows.Close()
+		if len(fresh) == 0 {
+			return nil
+		}
+		// In the order the messages came.
+		slices.SortFunc(fresh, func(x, y *accepting) int { return cmp.Compare(x.seq, y.seq) })
+
+		// Their consent requests.
+		var c consentArrays
+		for _, a := range fresh {
+			for _, r := range a.crows {
+				c.add(r)
+			}
+		}
+		if len(c.ids) > 0 {
+			if _, err := tx.StmtContext(ctx, st[1]).ExecContext(ctx, c.ids, c.statuses, c.patients, c.hius, c.hips, c.bridges,
+				c.purposes, c.bodies, c.created, c.updated); err != nil {
+				return fmt.Errorf("sqldb: accept: insert consent requests: %w", err)
+			}
+		}
+		// The rest of their effects, message by message.
+		for _, a := range fresh {
+			if err := db.acceptEffects(ctx, tx, a); err != nil {
+				return err
+			}
+		}
+		// Their outbound messages.
+		n := 0
+		for _, a := range fresh {
+			n += len(a.rows)
+		}
+		if n == 0 {
+			return nil
+		}
+		ids := make([]int64, 0, n)
+		idRows, err := tx.StmtContext(ctx, st[2]).QueryContext(ctx, n)
+		if err != nil {
+			return fmt.Errorf("sqldb: accept: %w", err)
+		}
+		for idRows.Next() {
+			var id int64
+			if err := idRows.Scan(&id); err != nil {
+				idRows.Close()
+				return fmt.Errorf("sqldb: accept: %w", err)
+			}
+			ids = append(ids, id)
+		}
+		if err := idRows.Err(); err != nil {
+			return fmt.Errorf("sqldb: accept: %w", err)
+		}
+		idRows.Close()
+		if len(ids) != n {
+			return fmt.Errorf("sqldb: accept: %d outbound IDs for %d messages", len(ids), n)
+		}
+		slices.Sort(ids)
+		var o outArrays
+		for _, a := range fresh {
+			for i := range a.rows {
+				a.rows[i].id = ids[0]
+				ids = ids[1:]
+				o.add(&a.rows[i])
+			}
+		}
+		if _, err := tx.StmtContext(ctx, st[3]).ExecContext(ctx, o.ids, o.requests, o.bridges, o.kinds, o.targets, o.bodies,
+			o.headers, o.urls, o.attempts, o.next, o.statuses, o.errors, o.created, o.delivered); err != nil {
+			return fmt.Errorf("sqldb: accept: insert outbound: %w", err)
+		}
+		return nil
+	})
+}
+
+// consentArrays are consent rows by column, for pgConsentInsert.
+type consentArrays struct {
+	ids, statuses, patients, hius, bridges, purposes, bodies []string
+	hips                                                     []*string
+	created, updated                                         []int64
+}
+
+func (c *consentArrays) add(row consentRow) {
+	r := row.r
+	var hip *string
+	if s, ok := row.hipID.(string); ok {
+		hip = &s
+	}
+	c.ids, c.statuses, c.patients, c.hius = append(c.ids, r.ID), append(c.statuses, row.status), append(c.patients, r.Patient), append(c.hius, r.HIU.ID)
+	c.hips, c.bridges, c.purposes, c.bodies = append(c.hips, hip), append(c.bridges, r.BridgeID), append(c.purposes, r.Purpose.Code), append(c.bodies, row.body)
+	c.created, c.updated = append(c.created, millis(row.created)), append(c.updated, millis(row.updated))
+}
+
+// outArrays are outbound rows by column, for pgOutboxInsert.
+type outArrays struct {
+	ids                                                                []int64
+	requests, bridges, kinds, targets, headers, urls, statuses, errors []string
+	bodies                                                             [][]byte
+	attempts                                                           []int32
+	next, created, delivered                                           []int64
+}
+
+func (o *outArrays) add(r *outRow) {
+	m := r.o
+	o.ids, o.requests, o.bridges, o.kinds = append(o.ids, r.id), append(o.requests, m.RequestID), append(o.bridges, m.BridgeID), append(o.kinds, m.Kind)
+	o.targets, o.bodies, o.headers, o.urls = append(o.targets, m.TargetID), append(o.bodies, r.body), append(o.headers, r.headers), append(o.urls, m.URL)
+	o.attempts, o.next, o.statuses, o.errors = append(o.attempts, int32(m.Attempts)), append(o.next, millis(r.next)), append(o.statuses, r.status), append(o.errors, m.LastError)
+	o.created, o.delivered = append(o.created, millis(r.created)), append(o.delivered, millis(r.del))
 }

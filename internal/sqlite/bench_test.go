@@ -2,6 +2,8 @@ package sqlite_test
 
 import (
 	"fmt"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -220,6 +222,31 @@ func BenchmarkAcceptConsent(b *testing.B) {
 		}
 		i++
 	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkAcceptConsentConcurrent is BenchmarkAcceptConsent from 32
+// goroutines at once (16 per GOMAXPROCS on 2 cores), as the gateway's
+// handlers call it under load: concurrent Accepts share transactions.
+func BenchmarkAcceptConsentConcurrent(b *testing.B) {
+	db := sqlite.OpenTest(b)
+	at := time.UnixMilli(1_700_000_000_000)
+	var next atomic.Int64
+	b.SetParallelism(max(1, 32/runtime.GOMAXPROCS(0)))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := int(next.Add(1))
+			in := &gateway.Inbound{BridgeID: "hiu-bridge", RequestID: fmt.Sprintf("a2c6d0f8-0b8e-4e43-9c1e-%012d", i),
+				Kind: "consent-requests/init", Version: gateway.V05, ReceivedAt: at}
+			eff := gateway.Effects{ConsentRequests: []*consent.Request{benchConsent(i, at)},
+				Outbound: []*gateway.Outbound{benchOutbound(i)}}
+			if err := db.Accept(b.Context(), in, eff); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 

@@ -22,6 +22,7 @@ var gatewayMsgTests = []struct {
 }{
 	{"GatewayAccept", testGatewayAccept},
 	{"GatewayAcceptDuplicate", testGatewayAcceptDuplicate},
+	{"GatewayAcceptGroupCommit", testGatewayAcceptGroupCommit},
 	{"GatewayOutboundRoundTrip", testGatewayOutboundRoundTrip},
 	{"GatewayClaimDue", testGatewayClaimDue},
 	{"GatewayMark", testGatewayMark},
