@@ -157,6 +157,11 @@ func printBanner(w io.Writer, n *node, s *seedResult, demo bool) {
 		fmt.Fprintf(w, "  Registries:          %s/registry/  (API: %s/api/v1/facilities?q=…)\n", u, u)
 		fmt.Fprintf(w, "  Verifier sign-in:    %s/registry/verify/login\n", u)
 	}
+	if n.gateway != nil {
+		fmt.Fprintf(w, "  HIE-CM gateway:      %s/gateway/v0.5/…  %s/api/hiecm/…  (bridges: POST %s/api/v1/admin/bridges)\n", u, u, u)
+		fmt.Fprintf(w, "  Person's CM API:     %s/cm/…  (Authorization: Bearer <ABHA X-token>)\n", u)
+		fmt.Fprintf(w, "  CM operator pages:   %s/cm/ops/  (sign in with the operator token)\n", u)
+	}
 	fmt.Fprintf(w, "  Operator token in:   %s\n", filepath.Join(n.cfg.Data, "admin-token"))
 	if s != nil && s.Registry != nil {
 		fmt.Fprintf(w, "\nDemo verifiers (each sees and decides only their own state's submissions):\n")
