@@ -279,7 +279,9 @@ func TestSystemAuthCallerToken(t *testing.T) {
 		want   int
 	}{
 		{"valid", "Bearer " + e.token(t, "bridge-1"), 200},
-		{"the consent manager's own token", "Bearer " + mod(func(c jwt.MapClaims) { c["sub"], c["clientId"] = "gateway", "gateway" }), 200},
+		{"the consent manager's own token", "Bearer " + mod(func(c jwt.MapClaims) { c["sub"], c["clientId"] = "hiecm:sbx", "hiecm:sbx" }), 200},
+		// The outbox shows this one to every bridge it calls.
+		{"the gateway's delivery token", "Bearer " + mod(func(c jwt.MapClaims) { c["sub"], c["clientId"] = "gateway", "gateway" }), 401},
 		{"none", "", 401},
 		{"not a JWT", "Bearer not-a-token", 401},
 		{"basic auth", "Basic YWxhZGRpbjpvcGVuc2VzYW1l", 401},

@@ -446,7 +446,7 @@ func (s *Service) generateToken(ctx context.Context, m *message) (Effects, error
 		return Effects{}, err
 	}
 	var body struct {
-		ABHANumber  string          `json:"abhaNumber"`
+		ABHANumber  json.RawMessage `json:"abhaNumber"` // a number in HIECM-LinkTokenService.yml, a string in practice
 		ABHAAddress string          `json:"abhaAddress"`
 		Name        string          `json:"name"`
 		Gender      string          `json:"gender"`
@@ -455,7 +455,7 @@ func (s *Service) generateToken(ctx context.Context, m *message) (Effects, error
 	if err := json.Unmarshal(m.Body, &body); err != nil {
 		return Effects{}, invalidMsg("the body is not a generate-token request")
 	}
-	id := strings.ToLower(strings.TrimSpace(cmpOr(body.ABHAAddress, body.ABHANumber)))
+	id := strings.ToLower(strings.TrimSpace(cmpOr(body.ABHAAddress, strings.Trim(string(body.ABHANumber), `"`))))
 	yob := strings.Trim(string(body.YearOfBirth), `"`)
 	switch {
 	case !healthIDPattern.MatchString(id):
@@ -607,14 +607,11 @@ func (s *Service) smsNotify(ctx context.Context, m *message) (Effects, error) {
 	if err := s.servesAs(ctx, m.Bridge, hipID, TypeHIP); err != nil {
 		return Effects{}, err
 	}
-	hipName := strings.TrimSpace(n.HIP.Name)
-	if hipName == "" {
-		hipName = s.hipName(ctx, hipID)
-	}
-	link := n.DeeplinkURL
-	if link == "" {
-		link = s.cfg.PHRURL
-	}
+	// The text goes out in the consent manager's name, so it names the
+	// HIP as the registry knows it and links only to the PHR: a HIP's own
+	// name or link could make it a phishing message.
+	hipName := s.hipName(ctx, hipID)
+	link := s.cfg.PHRURL
 	text := clip(hipName, 60) + " has a new health record for you (" + clip(n.CareContextInfo, 80) + ")."
 	if name := clip(strings.TrimSpace(n.ReceiverName), 40); name != "" {
 		text = "Dear " + name + ", " + text

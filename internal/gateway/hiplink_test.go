@@ -309,9 +309,11 @@ func TestHIPInitiatedLinkingV3(t *testing.T) {
 	}
 }
 
-// TestSMSNotify: a HIP has the consent manager text a patient a link; a
-// retry of the same request sends nothing more; bad numbers and another
-// bridge's HIP are refused.
+// TestSMSNotify: a HIP has the consent manager text a patient a link to
+// the PHR, under the HIP's registered name (never a name or link of the
+// message's own: the text goes out in the CM's name); a retry of the same
+// request sends nothing more; bad numbers and another bridge's HIP are
+// refused.
 func TestSMSNotify(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -319,7 +321,7 @@ func TestSMSNotify(t *testing.T) {
 	h := newHIPSide(t, e, "coastal-hmis", e.verified, false)
 	body := func(phone, hip string) map[string]any {
 		return map[string]any{"notification": map[string]any{"phoneNo": phone, "receiverName": "Asha", "careContextInfo": "X-Ray on 22nd Dec",
-			"hip": map[string]string{"id": hip}}}
+			"deeplinkUrl": "https://evil.example/kyc", "hip": map[string]string{"id": hip, "name": "ABDM Helpdesk"}}}
 	}
 	for _, tc := range []struct {
 		name, phone, hip string
@@ -353,7 +355,7 @@ func TestSMSNotify(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 	if len(lines) != 1 || !strings.Contains(lines[0], "9876543210") || !strings.Contains(lines[0], "Coastal General") ||
-		!strings.Contains(lines[0], "https://phr.example.in/link") {
+		!strings.Contains(lines[0], "https://phr.example.in/link") || strings.Contains(lines[0], "evil") || strings.Contains(lines[0], "Helpdesk") {
 		t.Fatalf("SMS outbox: %q", lines)
 	}
 }

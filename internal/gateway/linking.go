@@ -83,10 +83,9 @@ type LinkTxn struct {
 // LinkResult is a HIP's answer to a LinkTxn, committed with the callback.
 type LinkResult struct {
 	RequestID string
-	// From is the status the transaction must be in; "" means LinkPending,
-	// and the result is dropped if it is not (a late repeat). With From
-	// set, a transaction in another status fails the whole message
-	// (EGONE): it is a use-once check.
+	// From is the status the transaction must be in; "" means LinkPending.
+	// A transaction in another status fails the whole message (EGONE):
+	// two answers racing in for one request cannot both take effect.
 	From    string
 	Status  string // LinkDone, LinkFailed or LinkUsed
 	LinkRef string
@@ -530,6 +529,9 @@ func (s *Service) onDiscover(ctx context.Context, m *message) (Effects, error) {
 		var list []HIPPatient
 		if err := json.Unmarshal(body.Patient, &list); err != nil {
 			return Effects{}, arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "patient must be an object or a list of them")
+		}
+		if len(list) == 0 {
+			return failed(t, now), nil
 		}
 		p = list[0]
 		for _, q := range list[1:] {

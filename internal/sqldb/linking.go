@@ -17,7 +17,7 @@ const linkTxnColumns = "request_id, kind, patient, hip_id, bridge_id, transactio
 
 var (
 	errLinkTxnNotFound = arogya.Errorf(arogya.ENOTFOUND, "Link transaction not found.")
-	errLinkTxnUsed     = arogya.ABDMError(arogya.EGONE, "ABDM-1011", "The access token has been used (its limit is 1); authenticate again.")
+	errLinkTxnUsed     = arogya.ABDMError(arogya.EGONE, "ABDM-1011", "That request has been answered or used already.")
 )
 
 // StartLinkTxn inserts t and the message that starts it in one transaction.
@@ -77,9 +77,10 @@ func (db *DB) LatestLinkTxn(ctx context.Context, patient, kind, transactionID, l
 }
 
 // applyLinking records link transactions a message starts (users/auth),
-// HIPs' answers and new links in tx. An answer to a
-// transaction no longer pending changes nothing; a care context linked
-// again keeps its entry, with the HIP's latest display names.
+// HIPs' answers and new links in tx. An answer to a transaction no longer
+// in the status it expects fails the message (EGONE), so two answers
+// racing in cannot both take effect; a care context linked again keeps its
+// entry, with the HIP's latest display names.
 func applyLinking(ctx context.Context, tx *sql.Tx, eff *gateway.Effects) error {
 	for _, t := range eff.NewLinkTxns {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO link_txns ("+linkTxnColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)",
@@ -98,12 +99,10 @@ func applyLinking(ctx context.Context, tx *sql.Tx, eff *gateway.Effects) error {
 		if err != nil {
 			return fmt.Errorf("link result: %w", err)
 		}
-		if r.From != "" {
-			if n, err := res.RowsAffected(); err != nil {
-				return fmt.Errorf("link result: %w", err)
-			} else if n == 0 {
-				return errLinkTxnUsed
-			}
+		if n, err := res.RowsAffected(); err != nil {
+			return fmt.Errorf("link result: %w", err)
+		} else if n == 0 {
+			return errLinkTxnUsed
 		}
 	}
 	for _, l := range eff.Links {

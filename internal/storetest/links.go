@@ -88,9 +88,14 @@ func testLinkTxns(t *testing.T, db *sqldb.DB) {
 	}
 	must(t, "Accept(on-discover)", answer("33333333-3333-4333-8333-333333333333",
 		gateway.LinkResult{RequestID: disc.RequestID, Status: gateway.LinkDone, Result: []byte(`{"referenceNumber":"P1"}`), At: ms(time.Second)}))
-	// A second answer (another requestId) to the same discovery is late.
-	must(t, "Accept(late)", answer("44444444-4444-4444-8444-444444444444",
-		gateway.LinkResult{RequestID: disc.RequestID, Status: gateway.LinkFailed, Result: []byte(`{"error":{}}`), At: ms(2 * time.Second)}))
+	// A second answer (another requestId) to the same discovery, racing
+	// in, fails whole: nothing of it is written.
+	wantCode(t, "Accept(late)", answer("44444444-4444-4444-8444-444444444444",
+		gateway.LinkResult{RequestID: disc.RequestID, Status: gateway.LinkFailed, Result: []byte(`{"error":{}}`), At: ms(2 * time.Second)},
+		&gateway.Link{Patient: "asha@sbx", HIPID: "IN2810000001", PatientRef: "P1", CareContextRef: "LATE", LinkedAt: ms(2 * time.Second)}), arogya.EGONE)
+	if ls, _ := db.Links(c, "asha@sbx"); len(ls) != 0 {
+		t.Fatalf("the late answer's links were written: %+v", ls)
+	}
 	got, err = db.LatestLinkTxn(c, "asha@sbx", gateway.LinkDiscover, disc.TransactionID, "")
 	must(t, "LatestLinkTxn", err)
 	if got.Status != gateway.LinkDone || string(got.Result) != `{"referenceNumber":"P1"}` || !got.UpdatedAt.Equal(ms(time.Second)) {
@@ -123,8 +128,9 @@ func testLinkTxns(t *testing.T, db *sqldb.DB) {
 	must(t, "StartLinkTxn(confirm)", db.StartLinkTxn(c, conf, out(conf.RequestID)))
 	must(t, "Accept(on-confirm)", answer("88888888-8888-4888-8888-888888888888",
 		gateway.LinkResult{RequestID: conf.RequestID, Status: gateway.LinkDone, At: ms(5 * time.Second)}, link("OPD-2", "Old"), link("OPD-1", "Visit 1")))
-	must(t, "Accept(relink)", answer("99999999-9999-4999-8999-999999999999",
-		gateway.LinkResult{RequestID: conf.RequestID, Status: gateway.LinkDone}, link("OPD-2", "Visit 2")))
+	// Linked again (as add-contexts does, without a link transaction).
+	must(t, "Accept(relink)", db.Accept(c, &gateway.Inbound{BridgeID: "hmis", RequestID: "99999999-9999-4999-8999-999999999999",
+		Kind: "links/link/add-contexts", Version: "v0.5", ReceivedAt: ms(6 * time.Second)}, gateway.Effects{Links: []*gateway.Link{link("OPD-2", "Visit 2")}}))
 	ls, err := db.Links(c, "asha@sbx")
 	must(t, "Links", err)
 	if len(ls) != 2 || ls[0].CareContextRef != "OPD-1" || ls[1].CareContextRef != "OPD-2" || ls[1].CareContextDisplay != "Visit 2" ||
