@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -339,13 +340,13 @@ func (s *Service) addContexts(ctx context.Context, m *message) (Effects, error) 
 		used           *LinkResult // the v0.5 access token's authentication, used up
 	)
 	if m.Version == V3 {
-		claims, err := s.linkClaims(headerOf(m, "X-LINK-TOKEN"), "LinkToken")
+		claims, err := s.linkClaims(m.header("X-LINK-TOKEN"), "LinkToken")
 		if err != nil {
 			return Effects{}, err
 		}
 		patient, _ = claims["sub"].(string)
 		hipID, _ = claims["hip"].(string)
-		if h := strings.ToUpper(headerOf(m, "X-HIP-ID")); h != hipID {
+		if h := strings.ToUpper(m.header("X-HIP-ID")); h != hipID {
 			return Effects{}, arogya.ABDMError(arogya.EFORBIDDEN, "ABDM-1020", "the link token was issued to another HIP")
 		}
 		var body struct {
@@ -427,21 +428,11 @@ func (s *Service) addContexts(ctx context.Context, m *message) (Effects, error) 
 	return s.withLinkEvents(ctx, eff, patient, hipID)
 }
 
-func headerOf(m *message, name string) string {
-	if m.Header == nil {
-		return ""
-	}
-	if v := m.Header.Get(name); v != "" {
-		return strings.TrimSpace(v)
-	}
-	return strings.TrimSpace(m.Header.Get(strings.ReplaceAll(name, "-", "_")))
-}
-
 // generateToken takes v3 generate-token: the HIP names the person (ABHA
 // address or number) with their demographics; if ABHA agrees, the HIP gets
 // a link token for that person.
 func (s *Service) generateToken(ctx context.Context, m *message) (Effects, error) {
-	hipID := strings.ToUpper(headerOf(m, "X-HIP-ID"))
+	hipID := strings.ToUpper(m.header("X-HIP-ID"))
 	if err := s.servesAs(ctx, m.Bridge, hipID, TypeHIP); err != nil {
 		return Effects{}, err
 	}
@@ -455,7 +446,7 @@ func (s *Service) generateToken(ctx context.Context, m *message) (Effects, error
 	if err := json.Unmarshal(m.Body, &body); err != nil {
 		return Effects{}, invalidMsg("the body is not a generate-token request")
 	}
-	id := strings.ToLower(strings.TrimSpace(cmpOr(body.ABHAAddress, strings.Trim(string(body.ABHANumber), `"`))))
+	id := strings.ToLower(cmp.Or(strings.TrimSpace(body.ABHAAddress), strings.TrimSpace(strings.Trim(string(body.ABHANumber), `"`))))
 	yob := strings.Trim(string(body.YearOfBirth), `"`)
 	switch {
 	case !healthIDPattern.MatchString(id):
@@ -480,12 +471,9 @@ func (s *Service) generateToken(ctx context.Context, m *message) (Effects, error
 	}
 	q := authQuery{ID: id, Purpose: "LINK", AuthMode: "DEMOGRAPHICS", Requester: requester{Type: TypeHIP, ID: hipID}}
 	abhaTxn, err := s.users.AuthInit(ctx, bearer, "DEMOGRAPHICS", id)
-	var (
-		prof    *Profile
-		patient string
-	)
+	var patient string
 	if err == nil {
-		prof, patient, err = s.verifyPerson(ctx, bearer, "DEMOGRAPHICS", abhaTxn, id,
+		_, patient, err = s.verifyPerson(ctx, bearer, "DEMOGRAPHICS", abhaTxn, id,
 			map[string]string{"name": body.Name, "gender": body.Gender, "yearOfBirth": yob})
 	}
 	if err != nil {
@@ -497,7 +485,6 @@ func (s *Service) generateToken(ctx context.Context, m *message) (Effects, error
 		e["code"] = fmt.Sprintf("ABDM-%d", e["code"]) // HIECM-LinkTokenService.yml's codes are strings
 		return answer(map[string]any{"abhaAddress": body.ABHAAddress, "error": e})
 	}
-	_ = prof
 	now := s.now()
 	tok, err := s.keys.SignJWT(jwt.MapClaims{"iss": s.cfg.Issuer, "sub": patient, "typ": "LinkToken", "hip": hipID,
 		"iat": now.Unix(), "exp": now.Add(linkTokenTTL).Unix(), "jti": uuid.NewString()})
@@ -506,13 +493,6 @@ func (s *Service) generateToken(ctx context.Context, m *message) (Effects, error
 	}
 	s.auditAuth(ctx, q, "ok")
 	return answer(map[string]any{"abhaAddress": patient, "linkToken": tok})
-}
-
-func cmpOr(a, b string) string {
-	if strings.TrimSpace(a) != "" {
-		return a
-	}
-	return b
 }
 
 // contextNotify takes links/context/notify: a HIP tells the person's PHR

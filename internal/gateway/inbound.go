@@ -36,6 +36,12 @@ type message struct {
 	Bridge  *Bridge
 }
 
+// header reads a header of the message in either spelling (X-HIP-ID or
+// X_HIP_ID).
+func (m *message) header(name string) string {
+	return strings.TrimSpace(httpx.Header(&http.Request{Header: m.Header}, name))
+}
+
 // handlerFunc works out what a message causes. It must not write anything
 // itself: the effects are committed with the message.
 type handlerFunc func(ctx context.Context, m *message) (Effects, error)
@@ -299,7 +305,7 @@ func (s *Service) consentFetch(ctx context.Context, m *message) (Effects, error)
 // the bridge sent, if it is one of its HIUs, or else its first active HIU,
 // so the bridge can still route the error.
 func (s *Service) askingHIU(ctx context.Context, m *message) string {
-	if id := strings.ToUpper(headerOf(m, "X-HIU-ID")); id != "" && s.servesAs(ctx, m.Bridge, id, TypeHIU) == nil {
+	if id := strings.ToUpper(m.header("X-HIU-ID")); id != "" && s.servesAs(ctx, m.Bridge, id, TypeHIU) == nil {
 		return id
 	}
 	svcs, err := s.store.Services(ctx, m.Bridge.ID)
@@ -317,8 +323,8 @@ func (s *Service) askingHIU(ctx context.Context, m *message) string {
 // acknowledge takes a bridge's acknowledgement of a notice the gateway
 // sent (consents/hiu/on-notify, consents/hip/on-notify, an HIU's
 // subscription-requests/hiu/on-notify and subscriptions/hiu/on-notify):
-// it must answer a message the gateway sent this bridge, and causes
-// nothing more.
+// it must name the request it answers, and causes nothing more. Whether
+// the gateway sent this bridge that request is not checked.
 func (s *Service) acknowledge(ctx context.Context, m *message) (Effects, error) {
 	if m.Env.InResponseTo == "" {
 		return Effects{}, invalidMsg("resp.requestId is required: the requestId of the notice this acknowledges")

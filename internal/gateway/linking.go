@@ -340,7 +340,7 @@ func (s *Service) InitLink(ctx context.Context, patient string, req LinkRequest)
 	for _, c := range found.CareContexts {
 		known[c.ReferenceNumber] = true
 	}
-	ccs := make([]map[string]string, 0, len(req.CareContextRefs))
+	ccs := make([]CareContext, 0, len(req.CareContextRefs))
 	seen := map[string]bool{}
 	for _, ref := range req.CareContextRefs {
 		if !known[ref] {
@@ -348,14 +348,14 @@ func (s *Service) InitLink(ctx context.Context, patient string, req LinkRequest)
 		}
 		if !seen[ref] {
 			seen[ref] = true
-			ccs = append(ccs, map[string]string{"referenceNumber": ref})
+			ccs = append(ccs, CareContext{ReferenceNumber: ref})
 		}
 	}
 	_, b, err := s.hipFor(ctx, disc.HIPID)
 	if err != nil {
 		return nil, err
 	}
-	asked, err := json.Marshal(HIPPatient{ReferenceNumber: req.PatientRef, CareContexts: refsOnly(ccs)})
+	asked, err := json.Marshal(HIPPatient{ReferenceNumber: req.PatientRef, CareContexts: ccs})
 	if err != nil {
 		return nil, err
 	}
@@ -374,14 +374,6 @@ func (s *Service) InitLink(ctx context.Context, patient string, req LinkRequest)
 		return nil, err
 	}
 	return &li, nil
-}
-
-func refsOnly(ccs []map[string]string) []CareContext {
-	out := make([]CareContext, len(ccs))
-	for i, c := range ccs {
-		out[i] = CareContext{ReferenceNumber: c["referenceNumber"]}
-	}
-	return out
 }
 
 // ConfirmLink sends the HIP the OTP the person received; the HIP answers
