@@ -110,6 +110,7 @@ func TestCrashLosesNoAcceptedMessage(t *testing.T) {
 	base := srv.base
 
 	// The HIU's callback server: on-init messages by the requestId they answer.
+	var crashed atomic.Bool
 	var (
 		mu        sync.Mutex
 		callbacks = map[string][]struct{ own, consentID string }{}
@@ -131,6 +132,11 @@ func TestCrashLosesNoAcceptedMessage(t *testing.T) {
 		mu.Lock()
 		callbacks[m.Resp.RequestID] = append(callbacks[m.Resp.RequestID], struct{ own, consentID string }{m.RequestID, m.ConsentRequest.ID})
 		mu.Unlock()
+		if !crashed.Load() {
+			// Slower than the requests come: at the kill, accepted
+			// on-inits are still queued in the outbox, leased to it.
+			time.Sleep(50 * time.Millisecond)
+		}
 		w.WriteHeader(202)
 	})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -232,8 +238,15 @@ func TestCrashLosesNoAcceptedMessage(t *testing.T) {
 		t.Fatalf("the server was never killed: only %d requests were accepted", n202.Load())
 	}
 	_ = srv.cmd.Wait()
+	crashed.Store(true)
+	mu.Lock()
+	delivered := len(callbacks)
+	mu.Unlock()
 	before := n202.Load()
-	t.Logf("%d of %d requests answered 202 before and around the kill", before, total)
+	t.Logf("%d of %d requests answered 202 before and around the kill, %d of them answered on-init", before, total, delivered)
+	if delivered >= int(before) {
+		t.Fatalf("every accepted request had its on-init before the kill: the test does not show that queued callbacks survive")
+	}
 
 	// Restart on the same data; the HIU retries what failed, with the same
 	// requestIds.

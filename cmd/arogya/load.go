@@ -404,6 +404,10 @@ type opResult struct {
 	Kind     string // on failure: what went wrong, e.g. "429 ABDM-1013"
 	Requests int    // HTTP requests made
 	Token    string // enrol: the X-token of the new account
+	// Stop: there is nothing left to do (consent-approve has approved every
+	// request it made); the worker stops, and the run ends early. Not an
+	// operation, not an error.
+	Stop bool
 }
 
 // loadResult is a scenario's totals.
@@ -418,6 +422,7 @@ type loadResult struct {
 	Latencies   []time.Duration // of successful operations
 	Offered     float64         // the offered rate of an open-loop run, or 0
 	Kinds       map[string]int  // errors by kind
+	Stopped     bool            // a worker ran out of work before the end (opResult.Stop)
 
 	// consent-init: messages answered 202, callbacks matched to a waiting
 	// message, and callbacks for none (late, repeated) or unreadable.
@@ -439,6 +444,10 @@ func runOps(ctx context.Context, name string, concurrency int, d time.Duration, 
 			for ctx.Err() == nil && time.Now().Before(deadline) {
 				t0 := time.Now()
 				r := op(ctx, w)
+				if r.Stop {
+					t.stopped = true
+					break
+				}
 				t.add(ctx, r, time.Since(t0))
 			}
 			mu.Lock()
@@ -484,6 +493,10 @@ func runOpsAt(ctx context.Context, name string, concurrency int, d time.Duration
 					break
 				}
 				r := op(ctx, w)
+				if r.Stop {
+					t.stopped = true
+					break
+				}
 				t.add(ctx, r, time.Since(at))
 			}
 			mu.Lock()
@@ -501,6 +514,7 @@ type tally struct {
 	lat                      []time.Duration
 	ok, fails, reviews, reqs int
 	kinds                    map[string]int
+	stopped                  bool
 }
 
 func (t *tally) add(ctx context.Context, r opResult, el time.Duration) {
@@ -525,6 +539,7 @@ func (t *tally) into(res *loadResult) {
 	res.Errors += t.fails
 	res.Reviews += t.reviews
 	res.Requests += t.reqs
+	res.Stopped = res.Stopped || t.stopped
 	res.Latencies = append(res.Latencies, t.lat...)
 	for k, n := range t.kinds {
 		res.Kinds[k] += n
@@ -599,6 +614,9 @@ func (r *loadResult) String() string {
 	}
 	if r.Scenario == "enrol" || r.Reviews > 0 {
 		line += fmt.Sprintf("  409 reviews %d", r.Reviews)
+	}
+	if r.Stopped {
+		line += "  (ended early: no work left; raise --requests)"
 	}
 	return line
 }

@@ -834,7 +834,7 @@ func (a *approveLoad) fillPool(ctx context.Context, n int) error {
 	return nil
 }
 
-var poolEmpty = opResult{Kind: "no consent request left (raise --requests)"}
+var poolEmpty = opResult{Stop: true} // every request made is approved
 
 // approve approves one consent request from the pool and waits for its
 // two notices.

@@ -127,6 +127,9 @@ func TestLoadConsentApprove(t *testing.T) {
 		if res.Ops == 0 || res.Errors != 0 {
 			t.Errorf("rate %v: %d ops, %d errors%s; want some ops and no errors", rate, res.Ops, res.Errors, res.errorKinds())
 		}
+		if res.Stopped && res.Ops != o.Requests {
+			t.Errorf("rate %v: ended early after %d approvals of %d requests; it should end only once all are approved", rate, res.Ops, o.Requests)
+		}
 		if res.Accepted != res.Ops || res.Callbacks != 2*res.Ops || res.Unmatched != 0 || len(res.Latencies) != res.Ops {
 			t.Errorf("rate %v: %d ops, %d 200s, %d notices, %d unmatched, %d latencies; want as many 200s as ops, two notices each, none unmatched",
 				rate, res.Ops, res.Accepted, res.Callbacks, res.Unmatched, len(res.Latencies))

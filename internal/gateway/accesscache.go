@@ -5,78 +5,78 @@ import (
 	"time"
 )
 
-// accessCache remembers for a second the bridges whose access tokens have
-// just verified, so that a bridge sending a stream of messages costs one
-// RS256 verification and one read of its row per second rather than per
-// message. An entry never outlives its token's exp.
+// ttlCache remembers values for a short while (a second), so that a bridge
+// sending a stream of messages costs one RS256 verification and one read of
+// its row, or of a service's, per second rather than per message.
 //
-// Staleness: this node drops a bridge's entries when it changes the
-// bridge's URL or services (SetURL, AddUpdateServices), so its next message
-// sees the change. A change made on another node, or straight in the
-// database (a bridge disabled), is seen here within accessCacheTTL.
-type accessCache struct {
+// Staleness: this node drops the entries a change of its own touches
+// (SetURL, AddUpdateServices), so its next message sees the change. A
+// change made on another node, or straight in the database (a bridge
+// disabled), is seen here within the entry's lifetime.
+type ttlCache[V any] struct {
 	mu      sync.Mutex
-	entries map[string]accessEntry // by token
-	// gen counts drops: a lookup that read the bridge before a drop does
+	entries map[string]ttlEntry[V]
+	// gen counts drops: a lookup that read the value before a drop does
 	// not store what it read.
 	gen uint64
 }
 
-type accessEntry struct {
-	bridge Bridge
-	until  time.Time // exclusive
+type ttlEntry[V any] struct {
+	v     V
+	until time.Time // exclusive
 }
 
 const (
-	// accessCacheTTL bounds how long a bridge row is reused.
+	// accessCacheTTL bounds how long a bridge or service row is reused.
 	accessCacheTTL = time.Second
-	// accessCacheMax bounds the entries; each bridge has one or two live
-	// tokens at a time.
-	accessCacheMax = 4096
+	// ttlCacheMax bounds a cache's entries; each bridge has one or two
+	// live tokens at a time, and a busy node talks to a few thousand
+	// services a second at most.
+	ttlCacheMax = 4096
 )
 
-// get returns a copy of the bridge cached for token, if any is live at
-// now, and the generation to pass to put after a miss.
-func (c *accessCache) get(token string, now time.Time) (*Bridge, uint64, bool) {
+// get returns a copy of the value cached for key, if one is live at now,
+// and the generation to pass to put after a miss.
+func (c *ttlCache[V]) get(key string, now time.Time) (V, uint64, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.entries[token]; ok && now.Before(e.until) {
-		b := e.bridge
-		return &b, c.gen, true
+	if e, ok := c.entries[key]; ok && now.Before(e.until) {
+		return e.v, c.gen, true
 	}
-	return nil, c.gen, false
+	var zero V
+	return zero, c.gen, false
 }
 
-// put caches b for token until until, unless a drop came since gen.
-func (c *accessCache) put(token string, b *Bridge, now, until time.Time, gen uint64) {
+// put caches v for key until until, unless a drop came since gen.
+func (c *ttlCache[V]) put(key string, v V, now, until time.Time, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen || !now.Before(until) {
 		return
 	}
 	if c.entries == nil {
-		c.entries = make(map[string]accessEntry)
+		c.entries = make(map[string]ttlEntry[V])
 	}
-	if len(c.entries) >= accessCacheMax {
+	if len(c.entries) >= ttlCacheMax {
 		for k, e := range c.entries {
 			if !now.Before(e.until) {
 				delete(c.entries, k)
 			}
 		}
-		if len(c.entries) >= accessCacheMax {
+		if len(c.entries) >= ttlCacheMax {
 			clear(c.entries)
 		}
 	}
-	c.entries[token] = accessEntry{bridge: *b, until: until}
+	c.entries[key] = ttlEntry[V]{v: v, until: until}
 }
 
-// drop forgets the bridge's entries.
-func (c *accessCache) drop(bridgeID string) {
+// drop forgets the entries that match.
+func (c *ttlCache[V]) drop(match func(key string, v *V) bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
 	for k, e := range c.entries {
-		if e.bridge.ID == bridgeID {
+		if match(k, &e.v) {
 			delete(c.entries, k)
 		}
 	}

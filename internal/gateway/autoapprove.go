@@ -22,6 +22,9 @@ type AutoPolicyStore interface {
 	PutAutoPolicy(ctx context.Context, p *consent.AutoPolicy) error
 	AutoPolicy(ctx context.Context, id string) (*consent.AutoPolicy, error)
 	AutoPolicies(ctx context.Context, patient string) ([]*consent.AutoPolicy, error)
+	// HIUHasAutoPolicies reports whether anyone has an enabled policy for
+	// the HIU.
+	HIUHasAutoPolicies(ctx context.Context, hiuID string) (bool, error)
 	SetAutoPolicyEnabled(ctx context.Context, id string, enabled bool, at time.Time) error
 }
 
@@ -45,6 +48,7 @@ func (s *Service) SetAutoPolicy(ctx context.Context, patient, authToken string, 
 	if err := s.auto.PutAutoPolicy(ctx, p); err != nil {
 		return err
 	}
+	s.dropAutoHIU(p.HIUID)
 	return s.audit.Record(ctx, audit.Event{Actor: "citizen:" + s.personAuditID(patient), Action: "consent.auto-policy",
 		Subject: "hiu:" + p.HIUID, Outcome: "ok", Detail: "set"})
 }
@@ -61,6 +65,7 @@ func (s *Service) EnableAutoPolicy(ctx context.Context, patient, id string, enab
 	if err := s.auto.SetAutoPolicyEnabled(ctx, id, enabled, s.now()); err != nil {
 		return err
 	}
+	s.dropAutoHIU(p.HIUID)
 	detail := "disabled"
 	if enabled {
 		detail = "enabled"
@@ -79,7 +84,7 @@ func (s *Service) AutoPolicies(ctx context.Context, patient string) ([]*consent.
 // or the node stops first, the request waits for the person like any
 // other.
 func (s *Service) autoApprove(ctx context.Context, r *consent.Request) {
-	if s.auto == nil {
+	if s.auto == nil || !s.hiuHasAutoPolicies(ctx, r.HIU.ID) {
 		return
 	}
 	ps, err := s.auto.AutoPolicies(ctx, r.Patient)
@@ -108,4 +113,29 @@ func (s *Service) autoApprove(ctx context.Context, r *consent.Request) {
 	if s.kick != nil {
 		s.kick()
 	}
+}
+
+// hiuHasAutoPolicies reports whether anyone has an enabled policy for the
+// HIU, asked at most once a second per HIU on this node: most HIUs (a
+// hospital, an insurer) have none, and their requests then cost no read of
+// the person's policies. A policy set on this node counts at once; one set
+// on another node within the second. An error counts as "some": the
+// person's policies are read.
+func (s *Service) hiuHasAutoPolicies(ctx context.Context, hiuID string) bool {
+	now := s.cfg.Now()
+	has, gen, ok := s.autoHIUs.get(hiuID, now)
+	if ok {
+		return has
+	}
+	has, err := s.auto.HIUHasAutoPolicies(ctx, hiuID)
+	if err != nil {
+		return true
+	}
+	s.autoHIUs.put(hiuID, has, now, now.Add(accessCacheTTL), gen)
+	return has
+}
+
+// dropAutoHIU forgets what hiuHasAutoPolicies knows of the HIU.
+func (s *Service) dropAutoHIU(hiuID string) {
+	s.autoHIUs.drop(func(id string, _ *bool) bool { return id == hiuID })
 }

@@ -144,17 +144,24 @@ func (h *Handler) inbound(route protocol.Route, version string, fn handlerFunc) 
 			return err
 		}
 		in := &Inbound{BridgeID: b.ID, RequestID: env.RequestID, Kind: route.Kind, Version: version, ReceivedAt: h.svc.now()}
+		leased := h.outbox.Prelease(eff.Outbound, in.ReceivedAt) // handed to this node's outbox once committed
 		err = h.msgs.Accept(r.Context(), in, eff)
-		if err != nil && arogya.ErrorCode(err) != arogya.ECONFLICT {
-			return err
-		}
-		if err == nil && eff.After != nil {
-			eff.After(r.Context())
+		if err != nil {
+			h.outbox.Release(leased)
+			if arogya.ErrorCode(err) != arogya.ECONFLICT {
+				return err
+			}
 		}
 		// A repeat (ECONFLICT) was handled the first time: it gets the
 		// same 202 and causes nothing new.
-		if h.outbox != nil && len(eff.Outbound) > 0 {
-			h.outbox.Kick()
+		if err == nil {
+			h.outbox.Hand(leased)
+			if len(eff.Outbound) > len(leased) {
+				h.outbox.Kick() // the rest wait in the database
+			}
+			if eff.After != nil {
+				eff.After(r.Context())
+			}
 		}
 		for _, lr := range eff.LinkResults {
 			h.svc.waiting.wake(lr.RequestID) // a person waiting on this node reads the answer now
@@ -208,11 +215,30 @@ func (s *Service) callback(b *Bridge, kind, targetID, inResponseTo string, paylo
 
 // servesAs reports whether service id belongs to bridge b with the type.
 func (s *Service) servesAs(ctx context.Context, b *Bridge, id, typ string) error {
-	svc, err := s.store.Service(ctx, id)
+	svc, err := s.service(ctx, id)
 	if arogya.ErrorCode(err) == arogya.ENOTFOUND || (err == nil && (svc.BridgeID != b.ID || !svc.Active || !slices.Contains(svc.Types, typ))) {
 		return arogya.ABDMError(arogya.EFORBIDDEN, "ABDM-1020", "the "+typ+" id is not an active "+typ+" service of this bridge")
 	}
 	return err
+}
+
+// service returns the service with the ID, read at most once a second
+// (accessCacheTTL) on this node: a message names its sender's service, so a
+// bridge's stream of messages reads it once a second, not once each. This
+// node's own addUpdateServices shows at once; another node's within the
+// second.
+func (s *Service) service(ctx context.Context, id string) (*HIService, error) {
+	now := s.cfg.Now()
+	v, gen, ok := s.services.get(id, now)
+	if ok {
+		return &v, nil
+	}
+	svc, err := s.store.Service(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.services.put(id, *svc, now, now.Add(accessCacheTTL), gen)
+	return svc, nil
 }
 
 // consentInit takes consent-requests/init from an HIU: a new consent

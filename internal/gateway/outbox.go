@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -27,6 +28,7 @@ type OutboxConfig struct {
 	BaseDelay   time.Duration // first retry delay; 0 means 1 s, doubling
 	MaxDelay    time.Duration // retry delay cap; 0 means 1 hour
 	Timeout     time.Duration // per delivery; 0 means 10 s
+	Handoff     int           // messages handed over in memory awaiting a worker; 0 means 1024
 	HTTP        *http.Client  // nil means a client with Timeout
 	Logger      *slog.Logger
 	Now         func() time.Time
@@ -40,6 +42,12 @@ type Outbox struct {
 	cfg    OutboxConfig
 	kick   chan struct{}
 	tok    ownToken
+
+	// handed carries messages committed already leased to this outbox
+	// (Prelease, Hand): they go to a worker without a claim transaction.
+	// reserved counts the places in it promised or taken.
+	handed   chan *Outbound
+	reserved atomic.Int64
 }
 
 // NewOutbox returns an outbox over store; keys sign the gateway's own
@@ -81,11 +89,72 @@ func NewOutbox(store MessageStore, keys Keys, issuer string, cfg OutboxConfig) *
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Outbox{store: store, keys: keys, issuer: issuer, cfg: cfg, kick: make(chan struct{}, 1)}
+	if cfg.Handoff <= 0 {
+		cfg.Handoff = 1024
+	}
+	return &Outbox{store: store, keys: keys, issuer: issuer, cfg: cfg, kick: make(chan struct{}, 1),
+		handed: make(chan *Outbound, cfg.Handoff)}
 }
 
-// Kick wakes the outbox: something was just enqueued.
+// Prelease leases to this outbox, before they are stored, the messages of
+// out that are due at once (zero NextAt), as many as it has room to hold:
+// their NextAt becomes the lease's end, so no claim takes them, and once
+// they are committed Hand gives them straight to a worker, with no claim
+// transaction. It returns the leased messages, to pass to Hand if they
+// were committed or to Release if not. If this node stops before
+// delivering them, the lease runs out and any node's outbox claims them:
+// at least once, as with claimed messages. A nil outbox leases nothing.
+func (o *Outbox) Prelease(out []*Outbound, now time.Time) []*Outbound {
+	if o == nil {
+		return nil
+	}
+	var leased []*Outbound
+	until := now.Add(o.cfg.Lease)
+	for _, m := range out {
+		if !m.NextAt.IsZero() {
+			continue
+		}
+		if o.reserved.Add(1) > int64(o.cfg.Handoff) {
+			o.reserved.Add(-1)
+			break // busy: the rest wait in the database for a claim
+		}
+		m.NextAt = until
+		leased = append(leased, m)
+	}
+	return leased
+}
+
+// Hand gives the outbox messages Prelease leased, once they are committed
+// (their IDs set).
+func (o *Outbox) Hand(leased []*Outbound) {
+	for _, m := range leased {
+		o.handed <- m // never blocks: Prelease reserved the place
+	}
+}
+
+// Release gives back the places of messages Prelease leased that were not
+// committed.
+func (o *Outbox) Release(leased []*Outbound) {
+	if len(leased) == 0 {
+		return
+	}
+	o.reserved.Add(-int64(len(leased)))
+}
+
+// takeHanded takes m out of the handed messages and reports whether it may
+// still be delivered: one that waited for a worker through half its lease
+// is left to be claimed again once the lease is over, so that it is not
+// delivered by this node and by the claim at the same time.
+func (o *Outbox) takeHanded(m *Outbound) bool {
+	o.reserved.Add(-1)
+	return o.cfg.Now().Add(o.cfg.Lease / 2).Before(m.NextAt)
+}
+
+// Kick wakes the outbox: something was just enqueued. It may be nil.
 func (o *Outbox) Kick() {
+	if o == nil {
+		return
+	}
 	select {
 	case o.kick <- struct{}{}:
 	default:
@@ -102,7 +171,9 @@ type DeliveredBatcher interface {
 	MarkDeliveredBatch(ctx context.Context, ids []int64, at time.Time) error
 }
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends: the messages handed to it (Hand) as they
+// come, and those due in the database, claimed when kicked and every
+// PollEvery.
 func (o *Outbox) Run(ctx context.Context) {
 	sem := make(chan struct{}, o.cfg.Workers)
 	var wg sync.WaitGroup
@@ -118,46 +189,82 @@ func (o *Outbox) Run(ctx context.Context) {
 		defer close(delivered) // after the deliveries have finished
 	}
 	defer wg.Wait()
-	for ctx.Err() == nil {
-		now := o.cfg.Now()
-		msgs, err := o.store.ClaimDue(ctx, now, now.Add(o.cfg.Lease), o.cfg.Batch)
-		if err != nil {
-			if ctx.Err() == nil {
-				o.cfg.Logger.Warn("gateway outbox: claiming messages", "err", err)
-			}
-			msgs = nil
+	dispatch := func(m *Outbound) bool {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return false
 		}
-		for _, m := range msgs {
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				o.deliver(ctx, m, delivered)
-			}()
-		}
-		if len(msgs) == o.cfg.Batch {
-			continue // more are due
-		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			o.deliver(ctx, m, delivered)
+		}()
+		return true
+	}
+	poll := time.NewTimer(0) // claim at once: what an earlier run left
+	defer poll.Stop()
+	for {
 		select {
 		case <-ctx.Done():
+			return
+		case m := <-o.handed:
+			if o.takeHanded(m) && !dispatch(m) {
+				return
+			}
+			continue
 		case <-o.kick:
-		case <-time.After(o.cfg.PollEvery):
+		case <-poll.C:
 		}
+		for ctx.Err() == nil {
+			now := o.cfg.Now()
+			msgs, err := o.store.ClaimDue(ctx, now, now.Add(o.cfg.Lease), o.cfg.Batch)
+			if err != nil {
+				if ctx.Err() == nil {
+					o.cfg.Logger.Warn("gateway outbox: claiming messages", "err", err)
+				}
+				msgs = nil
+			}
+			for _, m := range msgs {
+				if !dispatch(m) {
+					return
+				}
+			}
+			if len(msgs) < o.cfg.Batch {
+				break
+			}
+			// More are due; let handed messages through meanwhile.
+			for len(o.handed) > 0 {
+				if m := <-o.handed; o.takeHanded(m) && !dispatch(m) {
+					return
+				}
+			}
+		}
+		if !poll.Stop() {
+			select {
+			case <-poll.C:
+			default:
+			}
+		}
+		poll.Reset(o.cfg.PollEvery)
 	}
 }
 
 // RunOnce claims and delivers what is due now, waiting for the
 // deliveries; for tests and the command line.
 func (o *Outbox) RunOnce(ctx context.Context) (int, error) {
+	var msgs []*Outbound
+	for len(o.handed) > 0 {
+		if m := <-o.handed; o.takeHanded(m) {
+			msgs = append(msgs, m)
+		}
+	}
 	now := o.cfg.Now()
-	msgs, err := o.store.ClaimDue(ctx, now, now.Add(o.cfg.Lease), o.cfg.Batch)
+	claimed, err := o.store.ClaimDue(ctx, now, now.Add(o.cfg.Lease), o.cfg.Batch)
 	if err != nil {
 		return 0, err
 	}
+	msgs = append(msgs, claimed...)
 	var wg sync.WaitGroup
 	for _, m := range msgs {
 		wg.Go(func() { o.deliver(ctx, m, nil) })

@@ -83,11 +83,13 @@ type Service struct {
 	audit      Auditor
 	cfg        Config
 
-	secrets *auth.SecretCache // client secrets that verified lately
-	access  accessCache       // access tokens that verified lately, with their bridges
-	waiting waiters           // people waiting on a HIP's callback
-	kick    func()            // wakes the outbox; set by NewHandler
-	sysTok  ownToken          // the consent manager's own token, for ABHA
+	secrets  *auth.SecretCache   // client secrets that verified lately
+	access   ttlCache[Bridge]    // access tokens that verified lately, with their bridges
+	services ttlCache[HIService] // services read lately, by ID
+	autoHIUs ttlCache[bool]      // whether HIUs have auto-approval policies, by HIU ID
+	waiting  waiters             // people waiting on a HIP's callback
+	kick     func()              // wakes the outbox; set by NewHandler
+	sysTok   ownToken            // the consent manager's own token, for ABHA
 }
 
 // NewService returns the gateway service.
@@ -298,23 +300,24 @@ func (s *Service) activeBridge(ctx context.Context, id string) (*Bridge, error) 
 // or changed on another node is seen within that second.
 func (s *Service) VerifyAccess(ctx context.Context, token string) (*Bridge, error) {
 	now := s.cfg.Now()
-	b, gen, ok := s.access.get(token, now)
+	cached, gen, ok := s.access.get(token, now)
 	if ok {
-		return b, nil
+		return &cached, nil
 	}
 	claims, err := s.parse(token, "Bearer")
 	if err != nil {
 		return nil, err
 	}
 	sub, _ := claims["sub"].(string)
-	if b, err = s.activeBridge(ctx, sub); err != nil {
+	b, err := s.activeBridge(ctx, sub)
+	if err != nil {
 		return nil, err
 	}
 	until := now.Add(accessCacheTTL)
 	if exp, err := claims.GetExpirationTime(); err == nil && exp != nil && exp.Before(until) {
 		until = exp.Time
 	}
-	s.access.put(token, b, now, until, gen)
+	s.access.put(token, *b, now, until, gen)
 	return b, nil
 }
 
@@ -329,7 +332,7 @@ func (s *Service) SetURL(ctx context.Context, b *Bridge, callbackURL, version st
 	if err := s.store.SetBridgeURL(ctx, b.ID, u, version, s.now()); err != nil {
 		return err
 	}
-	s.access.drop(b.ID)
+	s.access.drop(func(_ string, c *Bridge) bool { return c.ID == b.ID })
 	return s.record(ctx, "gateway.bridge.url", b.ID, "ok", version)
 }
 
@@ -402,7 +405,11 @@ func (s *Service) AddUpdateServices(ctx context.Context, b *Bridge, in []Service
 		}
 		return err
 	}
-	s.access.drop(b.ID)
+	s.access.drop(func(_ string, c *Bridge) bool { return c.ID == b.ID })
+	s.services.drop(func(_ string, v *HIService) bool {
+		_, updated := seen[v.ID]
+		return updated || v.BridgeID == b.ID
+	})
 	return s.record(ctx, "gateway.bridge.services", b.ID, "ok", strconv.Itoa(len(out))+" services")
 }
 

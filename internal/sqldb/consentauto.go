@@ -105,6 +105,23 @@ func (db *DB) AutoPolicies(ctx context.Context, patient string) ([]*consent.Auto
 	return out, nil
 }
 
+// HIUHasAutoPolicies reports whether any person has an enabled policy for
+// the HIU (index consent_auto_policies_enabled_hiu).
+func (db *DB) HIUHasAutoPolicies(ctx context.Context, hiuID string) (bool, error) {
+	st, err := db.prepared(ctx, "SELECT 1 FROM consent_auto_policies WHERE hiu_id = $1 AND enabled = 1 LIMIT 1")
+	if err != nil {
+		return false, fmt.Errorf("sqldb: auto policies: %w", err)
+	}
+	var one int
+	switch err := st.QueryRowContext(ctx, hiuID).Scan(&one); {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("sqldb: auto policies: %w", err)
+	}
+	return true, nil
+}
+
 // SetAutoPolicyEnabled enables or disables a policy if it is not already;
 // ENOTFOUND when absent, ECONFLICT when it already is.
 func (db *DB) SetAutoPolicyEnabled(ctx context.Context, id string, enabled bool, at time.Time) error {

@@ -21,7 +21,7 @@ var linkTests = []struct {
 
 // testAutoPolicies: one policy per person and HIU (a second replaces the
 // first and keeps its ID), sources round-trip, enabling is a
-// compare-and-swap.
+// compare-and-swap, and an HIU has policies while one of them is enabled.
 func testAutoPolicies(t *testing.T, db *sqldb.DB) {
 	c := ctx(t)
 	p := &consent.AutoPolicy{ID: "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa", Patient: "asha@sbx", HIUID: "HIU1", AllHIPs: true, Enabled: true,
@@ -42,7 +42,18 @@ func testAutoPolicies(t *testing.T, db *sqldb.DB) {
 		!ps[0].Included[0].To.Equal(ms(time.Hour)) || len(ps[0].Excluded) != 1 || ps[0].Excluded[0].HIP != "HIPB" {
 		t.Fatalf("policies: %+v", ps)
 	}
+	hasPolicies := func(hiu string, want bool) {
+		t.Helper()
+		has, err := db.HIUHasAutoPolicies(c, hiu)
+		must(t, "HIUHasAutoPolicies", err)
+		if has != want {
+			t.Fatalf("HIUHasAutoPolicies(%s) = %v, want %v", hiu, has, want)
+		}
+	}
+	hasPolicies("HIU1", true)
+	hasPolicies("HIU2", false)
 	must(t, "SetAutoPolicyEnabled(off)", db.SetAutoPolicyEnabled(c, p.ID, false, ms(time.Minute)))
+	hasPolicies("HIU1", false) // ravi's is not enabled
 	wantCode(t, "SetAutoPolicyEnabled(off again)", db.SetAutoPolicyEnabled(c, p.ID, false, ms(time.Minute)), arogya.ECONFLICT)
 	wantCode(t, "SetAutoPolicyEnabled(missing)", db.SetAutoPolicyEnabled(c, "dddddddd-dddd-4ddd-8ddd-dddddddddddd", true, ms(time.Minute)), arogya.ENOTFOUND)
 	got, err := db.AutoPolicy(c, p.ID)
