@@ -243,6 +243,7 @@ type loadOptions struct {
 	CallbackListen string // consent-init: where the bridge's callbacks arrive (loopback)
 	CMID           string // consent-init: the node's consent manager ID (X-CM-ID); "" means sbx
 	Requests       int    // consent-approve: consent requests to make first; 0 means enough for the run
+	Patients       int    // consent-init: how many people the requests are for, one drawn at random each time
 }
 
 var scenarios = slices.Concat([]string{"enrol", "profile", "baseline-rsa", "baseline-http"}, registryScenarios, cmScenarios)
@@ -263,6 +264,7 @@ func cmdLoadRun(ctx context.Context, args []string, getenv func(string) string, 
 	fs.StringVar(&o.AdminToken, "admin-token", getenv("AROGYA_ADMIN_TOKEN"), "consent-init: the node's operator token, to set up a verified facility and a bridge (env AROGYA_ADMIN_TOKEN)")
 	fs.StringVar(&o.CallbackListen, "callback-listen", "127.0.0.1:9098", "consent-init: where to receive the gateway's callbacks (loopback; the bridge's URL is set to it)")
 	fs.StringVar(&o.CMID, "cm-id", "sbx", "consent-init: the node's consent manager ID (X-CM-ID, the patient address suffix)")
+	fs.IntVar(&o.Patients, "patients", 1_000_000, "consent-init: how many different people the consent requests are for, one drawn at random for each request")
 	fs.IntVar(&o.Requests, "requests", 0, "consent-approve: consent requests to make before the timed part (0: 1,000 per second of --duration, or --rate × duration + 10%)")
 	smsListen := fs.String("sms-listen", "127.0.0.1:9099", "where to receive the node's SMS webhook (start the node with --sms-webhook http://ADDR/sms)")
 	if err := fs.Parse(args); err != nil {

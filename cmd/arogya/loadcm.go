@@ -3,12 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
+	crand "crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -40,8 +41,10 @@ type cmLoad struct {
 	hiuID string
 
 	// The body of consent-requests/init is tmpl[0] + requestId + tmpl[1] +
-	// timestamp + tmpl[2]: marshalled once, only the envelope differs.
-	tmpl [3][]byte
+	// timestamp + tmpl[2] + patient + tmpl[3]: marshalled once, only the
+	// envelope and the person differ.
+	tmpl    [4][]byte
+	patient func() string // the person a request is for
 
 	wmu     sync.Mutex
 	waiting map[string]chan string // requestId → the operation waiting for its on-init, which is sent the consent request ID
@@ -74,7 +77,11 @@ func runConsentInit(ctx context.Context, hc *http.Client, o loadOptions) (*loadR
 	if err := c.setup(ctx, o.AdminToken, "http://"+ln.Addr().String()); err != nil {
 		return nil, fmt.Errorf("consent-init setup: %w", err)
 	}
-	if err := c.makeTemplate("load.patient@" + c.cmID); err != nil {
+	// Requests for many people, as a gateway sees them: each one's rows
+	// land in their own place of the indexes by person.
+	patients := max(o.Patients, 1)
+	c.patient = func() string { return "load.p" + strconv.Itoa(rand.IntN(patients)) + "@" + c.cmID }
+	if err := c.makeTemplate(); err != nil {
 		return nil, err
 	}
 	op := func(ctx context.Context, _ int) opResult { return c.consentInit(ctx) }
@@ -114,7 +121,7 @@ func (c *cmLoad) setup(ctx context.Context, adminToken, callbackURL string) erro
 // the facility's ID.
 func (c *cmLoad) setupBridge(ctx context.Context, adminToken, callbackURL, role, typ string) (*bridgeSession, string, error) {
 	var r [4]byte
-	_, _ = rand.Read(r[:])
+	_, _ = crand.Read(r[:])
 	suffix := hex.EncodeToString(r[:])
 	admin := "Bearer " + adminToken
 	name := "Load Test " + typ + " " + suffix
@@ -156,14 +163,15 @@ func (c *cmLoad) setupBridge(ctx context.Context, adminToken, callbackURL, role,
 	return b, fac.ID, nil
 }
 
-// makeTemplate marshals the consent request for patient once and splits it
-// around the envelope's requestId and timestamp.
-func (c *cmLoad) makeTemplate(patient string) error {
+// makeTemplate marshals the consent request once and splits it around the
+// envelope's requestId and timestamp and the patient's ID.
+func (c *cmLoad) makeTemplate() error {
+	const mark = "patient.placeholder@load"
 	now := time.Now().UTC()
 	ts := func(t time.Time) string { return t.Format("2006-01-02T15:04:05.000Z") }
 	consentJSON, err := json.Marshal(map[string]any{
 		"purpose": map[string]string{"text": "Care Management", "code": "CAREMGT"},
-		"patient": map[string]string{"id": patient},
+		"patient": map[string]string{"id": mark},
 		"hiu":     map[string]string{"id": c.hiuID},
 		"requester": map[string]any{"name": "Dr. Load Test",
 			"identifier": map[string]string{"type": "REGNO", "value": "AP1001", "system": "https://www.nmc.org.in"}},
@@ -176,29 +184,44 @@ func (c *cmLoad) makeTemplate(patient string) error {
 	if err != nil {
 		return err
 	}
+	before, after, ok := bytes.Cut(consentJSON, []byte(mark))
+	if !ok {
+		return fmt.Errorf("consent-init: bad body template")
+	}
 	c.tmpl[0] = []byte(`{"requestId":"`)
 	c.tmpl[1] = []byte(`","timestamp":"`)
-	c.tmpl[2] = append(append([]byte(`","consent":`), consentJSON...), '}')
+	c.tmpl[2] = append([]byte(`","consent":`), before...)
+	c.tmpl[3] = append(after, '}')
 	// The template must be what json.Marshal of the whole body would be.
 	var check struct {
-		RequestID string          `json:"requestId"`
-		Timestamp string          `json:"timestamp"`
-		Consent   json.RawMessage `json:"consent"`
+		RequestID string `json:"requestId"`
+		Timestamp string `json:"timestamp"`
+		Consent   struct {
+			Patient struct{ ID string } `json:"patient"`
+		} `json:"consent"`
 	}
-	if err := json.Unmarshal(c.body(uuid.NewString(), ts(now)), &check); err != nil || len(check.Consent) == 0 {
+	want := c.patient()
+	if err := json.Unmarshal(c.bodyFor(uuid.NewString(), ts(now), want), &check); err != nil || check.Consent.Patient.ID != want {
 		return fmt.Errorf("consent-init: bad body template: %v", err)
 	}
 	return nil
 }
 
-// body is one consent-requests/init body.
+// body is one consent-requests/init body, for a person c.patient draws.
 func (c *cmLoad) body(requestID, timestamp string) []byte {
-	b := make([]byte, 0, len(c.tmpl[0])+len(c.tmpl[1])+len(c.tmpl[2])+len(requestID)+len(timestamp))
+	return c.bodyFor(requestID, timestamp, c.patient())
+}
+
+// bodyFor is one consent-requests/init body for patient, a JSON-safe ID.
+func (c *cmLoad) bodyFor(requestID, timestamp, patient string) []byte {
+	b := make([]byte, 0, len(c.tmpl[0])+len(c.tmpl[1])+len(c.tmpl[2])+len(c.tmpl[3])+len(requestID)+len(timestamp)+len(patient))
 	b = append(b, c.tmpl[0]...)
 	b = append(b, requestID...)
 	b = append(b, c.tmpl[1]...)
 	b = append(b, timestamp...)
-	return append(b, c.tmpl[2]...)
+	b = append(b, c.tmpl[2]...)
+	b = append(b, patient...)
+	return append(b, c.tmpl[3]...)
 }
 
 // bridgeSession is a bridge's gateway session.
@@ -546,7 +569,8 @@ func (a *approveLoad) setupApprove(ctx context.Context, o loadOptions, callbackU
 		return err
 	}
 	a.body = body
-	if err := a.makeTemplate(address); err != nil {
+	a.patient = func() string { return address }
+	if err := a.makeTemplate(); err != nil {
 		return err
 	}
 	return a.fillPool(ctx, poolSize(o))

@@ -222,6 +222,19 @@ func (s *Service) servesAs(ctx context.Context, b *Bridge, id, typ string) error
 	return err
 }
 
+// newRowID returns the ID of a consent request or artefact: a version 7
+// UUID, ordered by time, so that the rows a batch writes sit together at
+// the end of their primary key's index instead of each dirtying a page of
+// its own (as random version 4 IDs do). The time it shows is when the
+// gateway made the row, which the row's holders know anyway.
+func newRowID() string {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return uuid.NewString()
+	}
+	return id.String()
+}
+
 // service returns the service with the ID, read at most once a second
 // (accessCacheTTL) on this node: a message names its sender's service, so a
 // bridge's stream of messages reads it once a second, not once each. This
@@ -251,7 +264,7 @@ func (s *Service) consentInit(ctx context.Context, m *message) (Effects, error) 
 	if err := s.servesAs(ctx, m.Bridge, req.HIU.ID, TypeHIU); err != nil {
 		return Effects{}, err
 	}
-	req.ID, req.BridgeID = uuid.NewString(), m.Bridge.ID
+	req.ID, req.BridgeID = newRowID(), m.Bridge.ID
 	out, err := s.callback(m.Bridge, "consent-requests/on-init", req.HIU.ID, m.Env.RequestID,
 		map[string]any{"consentRequest": map[string]string{"id": req.ID}})
 	if err != nil {

@@ -178,7 +178,7 @@ func (s *Service) grant(ctx context.Context, r *consent.Request, grants []consen
 		if g.HIP.Name == "" {
 			g.HIP.Name = svc.Name
 		}
-		artID := uuid.NewString()
+		artID := newRowID()
 		detail := consent.DetailOf(r, g, artID, s.cfg.CMID, now)
 		sig, err := s.keys.SignJWT(jwt.MapClaims(detail))
 		if err != nil {

@@ -153,8 +153,11 @@ type acceptQueue struct {
 }
 
 // accepting is one Accept call: the message, its effects ready to insert,
-// and where its outcome goes.
+// and where its outcome goes; or one MarkDeliveredBatch call (in is nil),
+// which rides along in the batch's transaction.
 type accepting struct {
+	marks    []int64 // MarkDeliveredBatch: the messages delivered
+	markedAt int64   // and when, in milliseconds
 	in       *gateway.Inbound
 	eff      gateway.Effects
 	received time.Time
@@ -264,26 +267,65 @@ type inboxKey struct{ bridge, request string }
 // message whose request ID an earlier one in the batch carries is marked
 // dup without touching the database.
 func (db *DB) acceptTx(ctx context.Context, batch []*accepting) error {
-	for i, a := range batch {
-		a.seq = i
+	var marks []*accepting
+	msgs := batch[:0:0]
+	for _, a := range batch {
+		if a.in == nil {
+			marks = append(marks, a)
+		} else {
+			a.seq = len(msgs)
+			msgs = append(msgs, a)
+		}
 	}
+	// Statements are prepared before the transaction: on SQLite it holds
+	// the one write connection, which preparing would wait for.
+	var write func(*sql.Tx) error
+	if len(msgs) > 0 {
+		var err error
+		if write, err = db.acceptWriter(ctx, msgs); err != nil {
+			return err
+		}
+	}
+	var markSt *sql.Stmt
+	if len(marks) > 0 {
+		var err error
+		if markSt, err = db.writeStmt(ctx, db.markDeliveredQuery()); err != nil {
+			return fmt.Errorf("sqldb: mark delivered: %w", err)
+		}
+	}
+	return db.Transact(ctx, func(tx *sql.Tx) error {
+		for _, m := range marks {
+			if err := db.markDeliveredTx(ctx, tx, markSt, m.marks, m.markedAt); err != nil {
+				return fmt.Errorf("sqldb: mark delivered: %w", err)
+			}
+		}
+		if write == nil {
+			return nil
+		}
+		return write(tx)
+	})
+}
+
+// acceptWriter prepares the statements that write the messages of a batch
+// and returns what writes them in a transaction.
+func (db *DB) acceptWriter(ctx context.Context, batch []*accepting) (func(*sql.Tx) error, error) {
 	if db.d.Name == "postgres" {
 		return db.acceptTxArrays(ctx, batch)
 	}
 	st, err := db.writeStmts(ctx, inboxInsert, db.outboxInsertSQL())
 	if err != nil {
-		return fmt.Errorf("sqldb: accept: %w", err)
+		return nil, fmt.Errorf("sqldb: accept: %w", err)
 	}
 	var consentIns *sql.Stmt // prepared only when needed
 	for _, a := range batch {
 		if len(a.crows) > 0 {
 			if consentIns, err = db.writeStmt(ctx, db.consentInsertSQL()); err != nil {
-				return fmt.Errorf("sqldb: accept: %w", err)
+				return nil, fmt.Errorf("sqldb: accept: %w", err)
 			}
 			break
 		}
 	}
-	return db.Transact(ctx, func(tx *sql.Tx) error {
+	return func(tx *sql.Tx) error {
 		inbox := tx.StmtContext(ctx, st[0])
 		var seen map[inboxKey]bool
 		if len(batch) > 1 {
@@ -304,7 +346,7 @@ func (db *DB) acceptTx(ctx context.Context, batch []*accepting) error {
 			a.dup = dup
 		}
 		return nil
-	})
+	}, nil
 }
 
 // acceptOne writes one message in tx: its inbox row (inbox, bound to tx)
@@ -544,39 +586,44 @@ func (db *DB) MarkDelivered(ctx context.Context, id int64, at time.Time) error {
 }
 
 // MarkDeliveredBatch records that messages ids were delivered at at (now
-// if zero), in one transaction; IDs of no message are skipped. On
-// PostgreSQL it is one statement (one round trip) with the IDs as an array;
-// on SQLite, where a statement costs no round trip, one UPDATE per ID.
+// if zero), in one transaction; IDs of no message are skipped. It shares
+// the transaction of the Accept batch being gathered, if any (group
+// commit): under load, recording deliveries then costs no commit of its
+// own on the single writer. On PostgreSQL the marks are one statement with
+// the IDs as an array; on SQLite, where a statement costs no round trip,
+// one UPDATE per ID.
 func (db *DB) MarkDeliveredBatch(ctx context.Context, ids []int64, at time.Time) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	atMS := millis(orNow(at))
+	a := &accepting{marks: ids, markedAt: millis(orNow(at)), done: make(chan error, 1)}
+	if err := db.accepts.accept(ctx, db, a); err != nil {
+		return fmt.Errorf("sqldb: mark delivered: %w", err)
+	}
+	return nil
+}
+
+// markDeliveredQuery is MarkDeliveredBatch's statement: for all IDs at
+// once on PostgreSQL, for one on SQLite.
+func (db *DB) markDeliveredQuery() string {
 	if db.d.Name == "postgres" {
-		st, err := db.writeStmt(ctx, markDeliveredAny)
-		if err == nil {
-			_, err = st.ExecContext(ctx, ids, atMS)
-		}
-		if err != nil {
-			return fmt.Errorf("sqldb: mark delivered: %w", err)
-		}
-		return nil
+		return markDeliveredAny
 	}
-	st, err := db.writeStmt(ctx, markDelivered)
-	if err != nil {
-		return fmt.Errorf("sqldb: mark delivered: %w", err)
+	return markDelivered
+}
+
+// markDeliveredTx runs MarkDeliveredBatch's statement st (prepared
+// markDeliveredQuery) in tx.
+func (db *DB) markDeliveredTx(ctx context.Context, tx *sql.Tx, st *sql.Stmt, ids []int64, atMS int64) error {
+	s := tx.StmtContext(ctx, st)
+	if db.d.Name == "postgres" {
+		_, err := s.ExecContext(ctx, ids, atMS)
+		return err
 	}
-	err = db.Transact(ctx, func(tx *sql.Tx) error {
-		s := tx.StmtContext(ctx, st)
-		for _, id := range ids {
-			if _, err := s.ExecContext(ctx, id, atMS); err != nil {
-				return err
-			}
+	for _, id := range ids {
+		if _, err := s.ExecContext(ctx, id, atMS); err != nil {
+			return err
 		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("sqldb: mark delivered: %w", err)
 	}
 	return nil
 }
@@ -787,13 +834,13 @@ var (
 		" $9::int[], $10::bigint[], $11::text[], $12::text[], $13::bigint[], $14::bigint[])"
 )
 
-// acceptTxArrays is acceptTx on PostgreSQL.
-func (db *DB) acceptTxArrays(ctx context.Context, batch []*accepting) error {
+// acceptTxArrays is acceptWriter on PostgreSQL.
+func (db *DB) acceptTxArrays(ctx context.Context, batch []*accepting) (func(*sql.Tx) error, error) {
 	st, err := db.writeStmts(ctx, pgInboxInsert, pgConsentInsert, pgOutboxIDs, pgOutboxInsert)
 	if err != nil {
-		return fmt.Errorf("sqldb: accept: %w", err)
+		return nil, fmt.Errorf("sqldb: accept: %w", err)
 	}
-	return db.Transact(ctx, func(tx *sql.Tx) error {
+	return func(tx *sql.Tx) error {
 		// The inbox rows, each request ID once.
 		first := make(map[inboxKey]*accepting, len(batch))
 		var bridges, requests, kinds, versions []string
@@ -895,7 +942,7 @@ func (db *DB) acceptTxArrays(ctx context.Context, batch []*accepting) error {
 			return fmt.Errorf("sqldb: accept: insert outbound: %w", err)
 		}
 		return nil
-	})
+	}, nil
 }
 
 // consentArrays are consent rows by column, for pgConsentInsert.

@@ -197,4 +197,49 @@ func testGatewayAcceptGroupCommit(t *testing.T, db *sqldb.DB) {
 		}
 		check([]*call{first}, nil, nil)
 	})
+	t.Run("deliveries ride along", func(t *testing.T) {
+		// MarkDeliveredBatch calls made while Accepts queue share their
+		// batch; an ID of no message is skipped.
+		var ok []*call
+		for i := 1; i <= 8; i++ {
+			ok = append(ok, msg(fmt.Sprintf("d-%d", i), 400+i))
+		}
+		var delivered []int64
+		for id := range ids {
+			if len(delivered) < 6 {
+				delivered = append(delivered, id)
+			}
+		}
+		at := time.UnixMilli(1_700_000_123_456).UTC()
+		release := holdWriter(t, db)
+		var done sync.WaitGroup
+		for _, c := range ok {
+			done.Go(func() { c.err = db.Accept(ctx(t), c.in, c.eff) })
+		}
+		var markErrs [3]error
+		done.Go(func() { markErrs[0] = db.MarkDeliveredBatch(ctx(t), delivered[:3], at) })
+		done.Go(func() { markErrs[1] = db.MarkDeliveredBatch(ctx(t), delivered[3:], at) })
+		done.Go(func() { markErrs[2] = db.MarkDeliveredBatch(ctx(t), []int64{1 << 40}, at) })
+		time.Sleep(100 * time.Millisecond) // let them queue
+		release()
+		done.Wait()
+		for i, err := range markErrs {
+			must(t, fmt.Sprintf("MarkDeliveredBatch #%d", i), err)
+		}
+		for _, id := range delivered {
+			got, err := db.Outbound(ctx(t), id)
+			must(t, "Outbound", err)
+			if got.Status != gateway.OutDelivered || !got.DeliveredAt.Equal(at) {
+				t.Fatalf("message %d after MarkDeliveredBatch: %s at %v, want %s at %v", id, got.Status, got.DeliveredAt, gateway.OutDelivered, at)
+			}
+		}
+		for _, c := range ok {
+			must(t, "Accept("+c.in.RequestID+")", c.err)
+			if _, err := db.Outbound(ctx(t), c.eff.Outbound[0].ID); err != nil {
+				t.Fatalf("outbound of %s: %v", c.in.RequestID, err)
+			}
+		}
+		pending += len(ok) - len(delivered)
+		wantCounts(t, db, counts(pending, len(delivered), 0))
+	})
 }
