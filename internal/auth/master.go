@@ -105,17 +105,29 @@ func DeriveKey(master []byte, label string) []byte {
 // Seal encrypts plaintext with AES-256-GCM under a 32-byte key and returns
 // nonce || ciphertext || tag.
 func Seal(key, plaintext []byte) ([]byte, error) {
+	return SealAD(key, plaintext, nil)
+}
+
+// SealAD is Seal with additional data: what the sealed bytes belong to
+// (a row's identity), which Open must be given again, so that sealed data
+// moved to another row does not open.
+func SealAD(key, plaintext, ad []byte) ([]byte, error) {
 	aead, err := newGCM(key)
 	if err != nil {
 		return nil, err
 	}
 	nonce := make([]byte, aead.NonceSize(), aead.NonceSize()+len(plaintext)+aead.Overhead())
 	rand.Read(nonce)
-	return aead.Seal(nonce, nonce, plaintext, nil), nil
+	return aead.Seal(nonce, nonce, plaintext, ad), nil
 }
 
 // Open reverses Seal. It fails if the key is wrong or sealed was altered.
 func Open(key, sealed []byte) ([]byte, error) {
+	return OpenAD(key, sealed, nil)
+}
+
+// OpenAD reverses SealAD; it fails if ad is not what was sealed with.
+func OpenAD(key, sealed, ad []byte) ([]byte, error) {
 	aead, err := newGCM(key)
 	if err != nil {
 		return nil, err
@@ -124,7 +136,7 @@ func Open(key, sealed []byte) ([]byte, error) {
 		return nil, errors.New("auth: open: sealed data too short")
 	}
 	n := aead.NonceSize()
-	pt, err := aead.Open(nil, sealed[:n], sealed[n:], nil)
+	pt, err := aead.Open(nil, sealed[:n], sealed[n:], ad)
 	if err != nil {
 		return nil, errors.New("auth: open: wrong key or altered data")
 	}

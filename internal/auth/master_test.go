@@ -127,4 +127,21 @@ func TestSealOpen(t *testing.T) {
 	if _, err := Seal(key[:16], msg); err == nil {
 		t.Error("Seal accepted a 16-byte key")
 	}
+
+	// With additional data: opens only with the same.
+	s3, err := SealAD(key, msg, []byte("row 1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := OpenAD(key, s3, []byte("row 1")); err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("OpenAD = %q, %v; want %q", got, err, msg)
+	}
+	for _, ad := range [][]byte{[]byte("row 2"), nil} {
+		if _, err := OpenAD(key, s3, ad); err == nil {
+			t.Errorf("OpenAD accepted additional data %q for data sealed with %q", ad, "row 1")
+		}
+	}
+	if _, err := Open(key, s3); err == nil {
+		t.Error("Open accepted data sealed with additional data")
+	}
 }

@@ -53,6 +53,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, gatewayMsgTests...)
 	tests = append(tests, consentTests...)
 	tests = append(tests, linkTests...)
+	tests = append(tests, hipTests...)
 	tests = append(tests, subscriptionTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
