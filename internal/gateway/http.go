@@ -27,6 +27,7 @@ type Handler struct {
 func NewHandler(svc *Service, msgs MessageStore, outbox *Outbox, publicURL string) *Handler {
 	if outbox != nil {
 		svc.kick = outbox.Kick // what the person's calls enqueue goes out at once
+		svc.outbox = outbox    // and approvals' notices are handed to it
 	}
 	return &Handler{svc: svc, msgs: msgs, outbox: outbox, publicURL: strings.TrimRight(publicURL, "/")}
 }

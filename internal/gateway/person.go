@@ -207,8 +207,14 @@ func (s *Service) grant(ctx context.Context, r *consent.Request, grants []consen
 		return nil, err
 	}
 	outs = append([]*Outbound{notice}, outs...)
+	leased := s.outbox.Prelease(outs, now)
 	if err := s.person.GrantConsentRequest(ctx, r.ID, consent.StatusRequested, now, arts, outs); err != nil {
+		s.outbox.Release(leased)
 		return nil, err
+	}
+	s.outbox.Hand(leased)
+	if len(leased) < len(outs) && s.kick != nil {
+		s.kick() // the rest wait in the database
 	}
 	return arts, s.audit.Record(ctx, audit.Event{Actor: actor, Action: action,
 		Subject: "consent-request:" + r.ID, Outcome: "ok", Detail: strconv.Itoa(len(arts)) + " artefacts"})

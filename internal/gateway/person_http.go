@@ -168,9 +168,6 @@ func (h *Handler) personApprove(w http.ResponseWriter, r *http.Request, patient 
 	if err != nil {
 		return err
 	}
-	if h.outbox != nil {
-		h.outbox.Kick()
-	}
 	out := make([]map[string]any, len(arts))
 	for i, a := range arts {
 		out[i] = map[string]any{"id": a.ID, "hip": map[string]string{"id": a.HIPID}, "status": a.Status}

@@ -89,6 +89,7 @@ type Service struct {
 	autoHIUs ttlCache[bool]      // whether HIUs have auto-approval policies, by HIU ID
 	waiting  waiters             // people waiting on a HIP's callback
 	kick     func()              // wakes the outbox; set by NewHandler
+	outbox   *Outbox             // this node's outbox, for messages handed over once committed; may be nil
 	sysTok   ownToken            // the consent manager's own token, for ABHA
 }
 
