@@ -33,6 +33,7 @@ Usage:
   arogya import       import facilities, professionals or drugs from CSV
   arogya export       export them as CSV
   arogya load         seed ABHAs and registries in bulk, load-test a running node
+  arogya fidelius     ABDM health-data encryption as fidelius-cli does it: keys, encrypt, decrypt
   arogya version      print the version
 
 Run "arogya <command> -h" for the flags of a command. Every flag can also be
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		err = cmdImport(ctx, args[1:], getenv, stdout, stderr)
 	case "export":
 		err = cmdExport(ctx, args[1:], getenv, stdout, stderr)
+	case "fidelius":
+		err = cmdFidelius(ctx, args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		printVersion(stdout)
 		return 0
