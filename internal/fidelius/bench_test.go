@@ -1,6 +1,7 @@
 package fidelius
 
 import (
+	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ecdh"
@@ -204,6 +205,59 @@ func BenchmarkParsePublicKey(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := ParsePublicKey(s); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSessionEncrypt is one bundle of a transfer as the HIP sends it:
+// the agreement made once per transfer (NewSession), each bundle under a
+// fresh sender nonce, so each gets its own HKDF key and IV. Compare with
+// BenchmarkGCMSeal/reuse.
+func BenchmarkSessionEncrypt(b *testing.B) {
+	p := newBenchParties(b)
+	s, err := NewSession(p.hip, p.hiuPub)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range benchSizes {
+		plain := make([]byte, n)
+		out := make([]byte, 0, n+TagSize)
+		b.Run("reuse/"+sizeName(n), func(b *testing.B) {
+			b.SetBytes(int64(n))
+			nonce := bytes.Clone(p.hipNonce)
+			for b.Loop() {
+				nonce[0]++ // a page's own nonce
+				var err error
+				if out, err = sealShared(out[:0], s.shared, nonce, p.hiuNonce, plain); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkSessionDecrypt is one bundle of a transfer as the HIU opens it.
+// Compare with BenchmarkGCMOpen/reuse.
+func BenchmarkSessionDecrypt(b *testing.B) {
+	p := newBenchParties(b)
+	s, err := NewSession(p.hiu, p.hipPub)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range benchSizes {
+		ct, err := Encrypt(p.hip, p.hipNonce, p.hiuPub, p.hiuNonce, make([]byte, n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := make([]byte, 0, n)
+		b.Run("reuse/"+sizeName(n), func(b *testing.B) {
+			b.SetBytes(int64(n))
+			for b.Loop() {
+				var err error
+				if out, err = openShared(out[:0], s.shared, p.hiuNonce, p.hipNonce, ct); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -87,8 +87,7 @@ func seal(dst []byte, sender *PrivateKey, senderNonce []byte, requester *PublicK
 	if sender == nil {
 		return nil, fmt.Errorf("%w: missing", ErrInvalidPrivateKey)
 	}
-	salt, iv, err := saltAndIV(senderNonce, requesterNonce)
-	if err != nil {
+	if _, _, err := saltAndIV(senderNonce, requesterNonce); err != nil {
 		return nil, err
 	}
 	shared, err := sender.ECDH(requester)
@@ -96,12 +95,58 @@ func seal(dst []byte, sender *PrivateKey, senderNonce []byte, requester *PublicK
 		return nil, err
 	}
 	defer clear(shared)
+	return sealShared(dst, shared, senderNonce, requesterNonce, plaintext)
+}
+
+// sealShared encrypts under a shared secret already agreed.
+func sealShared(dst, shared, senderNonce, requesterNonce, plaintext []byte) ([]byte, error) {
+	salt, iv, err := saltAndIV(senderNonce, requesterNonce)
+	if err != nil {
+		return nil, err
+	}
 	aead, err := newAEAD(shared, salt[:])
 	if err != nil {
 		return nil, err
 	}
 	return aead.Seal(dst, iv[:], plaintext, nil), nil
 }
+
+// Session is one side's agreement with the other, computed once and used
+// for many messages: a HIP sends a transfer's bundles one per page, each
+// page with a nonce of its own (so each bundle gets its own AES key and
+// IV: one key and IV must never encrypt two bundles), all under the one
+// key pair it announced; the HIU decrypts them with one agreement too. A
+// bundle then costs an HKDF and GCM instead of a scalar multiplication
+// as well. Messages are the same bytes Encrypt and Decrypt give.
+type Session struct {
+	shared []byte
+}
+
+// NewSession agrees a secret between priv and peer: the sender's private
+// key and the requester's public key, or the other way round.
+func NewSession(priv *PrivateKey, peer *PublicKey) (*Session, error) {
+	if priv == nil {
+		return nil, fmt.Errorf("%w: missing", ErrInvalidPrivateKey)
+	}
+	shared, err := priv.ECDH(peer)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{shared: shared}, nil
+}
+
+// Encrypt is Encrypt within the session.
+func (s *Session) Encrypt(senderNonce, requesterNonce, plaintext []byte) ([]byte, error) {
+	return sealShared(nil, s.shared, senderNonce, requesterNonce, plaintext)
+}
+
+// Decrypt is Decrypt within the session, leading-zero fallback included.
+func (s *Session) Decrypt(requesterNonce, senderNonce, ciphertext []byte) ([]byte, error) {
+	return openShared(nil, s.shared, requesterNonce, senderNonce, ciphertext)
+}
+
+// Close forgets the secret.
+func (s *Session) Close() { clear(s.shared) }
 
 // Decrypt decrypts ciphertext (with its tag) as the requester (the HIU),
 // with its own private key and nonce and the sender's public key and nonce
@@ -123,8 +168,7 @@ func open(dst []byte, requester *PrivateKey, requesterNonce []byte, sender *Publ
 	if requester == nil {
 		return nil, fmt.Errorf("%w: missing", ErrInvalidPrivateKey)
 	}
-	salt, iv, err := saltAndIV(senderNonce, requesterNonce)
-	if err != nil {
+	if _, _, err := saltAndIV(senderNonce, requesterNonce); err != nil {
 		return nil, err
 	}
 	if len(ciphertext) < TagSize {
@@ -135,6 +179,19 @@ func open(dst []byte, requester *PrivateKey, requesterNonce []byte, sender *Publ
 		return nil, err
 	}
 	defer clear(shared)
+	return openShared(dst, shared, requesterNonce, senderNonce, ciphertext)
+}
+
+// openShared decrypts under a shared secret already agreed, with the
+// leading-zero fallback.
+func openShared(dst, shared, requesterNonce, senderNonce, ciphertext []byte) ([]byte, error) {
+	salt, iv, err := saltAndIV(senderNonce, requesterNonce)
+	if err != nil {
+		return nil, err
+	}
+	if len(ciphertext) < TagSize {
+		return nil, fmt.Errorf("%w: %d bytes is shorter than the tag", ErrDecrypt, len(ciphertext))
+	}
 	aead, err := newAEAD(shared, salt[:])
 	if err != nil {
 		return nil, err

@@ -501,3 +501,56 @@ func TestConcurrentPublic(t *testing.T) {
 }
 
 func newRandReader(t *testing.T) randReader { return randReader{newRand(t)} }
+
+// TestSession: a session's messages are Encrypt's and Decrypt's, byte for
+// byte, and each page's own nonce gives it its own key and IV.
+func TestSession(t *testing.T) {
+	hip, hiu := fixtureKey(t, "hip"), fixtureKey(t, "hiu")
+	hipNonce, hiuNonce := fixtureNonce("hip"), fixtureNonce("hiu")
+	send, err := NewSession(hip, hiu.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv, err := NewSession(hiu, hip.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer send.Close()
+	defer recv.Close()
+	msg := []byte(`{"resourceType":"Bundle","type":"document"}`)
+	var seen [][]byte
+	for i := range 3 {
+		nonce := bytes.Clone(hipNonce)
+		nonce[31] ^= byte(i)
+		got, err := send.Encrypt(nonce, hiuNonce, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Encrypt(hip, nonce, hiu.Public(), hiuNonce, msg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("page %d: the session's ciphertext differs from Encrypt's", i)
+		}
+		for _, s := range seen {
+			if bytes.Equal(s[:16], got[:16]) {
+				t.Fatalf("page %d: the same keystream as an earlier page", i)
+			}
+		}
+		seen = append(seen, got)
+		plain, err := recv.Decrypt(hiuNonce, nonce, got)
+		if err != nil || !bytes.Equal(plain, msg) {
+			t.Fatalf("page %d: Decrypt = %q, %v", i, plain, err)
+		}
+		if _, err := recv.Decrypt(hiuNonce, hipNonce, got[:len(got)-1]); err == nil {
+			t.Fatalf("page %d: a cut ciphertext decrypted", i)
+		}
+	}
+	if _, err := NewSession(nil, hiu.Public()); err == nil {
+		t.Fatal("NewSession accepted a missing key")
+	}
+	if _, err := send.Encrypt(hipNonce[:31], hiuNonce, msg); err == nil {
+		t.Fatal("Encrypt accepted a short nonce")
+	}
+}
