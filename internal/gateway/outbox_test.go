@@ -166,3 +166,77 @@ func TestOutboxDelivery(t *testing.T) {
 		t.Fatalf("after replay: %+v, %d attempts seen", m, br.count("/down"))
 	}
 }
+
+// TestOutboxHandoff: messages leased before they are stored go to a worker
+// once committed without being claimed; a claim passes over them while the
+// lease runs, and takes them once it is over (the node died first); the
+// outbox holds at most Handoff of them, the rest wait for a claim; places
+// of messages never committed are given back.
+func TestOutboxHandoff(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	br := newBridgeServer(t)
+	clock := func() time.Time { return time.UnixMilli(e.now.Load()) }
+	ob := gateway.NewOutbox(e.db, e.keys, e.gw.URL+"/gateway", gateway.OutboxConfig{Handoff: 2, Lease: 30 * time.Second, Now: clock})
+	msg := func(path string) *gateway.Outbound {
+		rid := uuid.NewString()
+		return &gateway.Outbound{RequestID: rid, BridgeID: "hiu-bridge", Kind: "consent-requests/on-init", TargetID: "IN2800000001",
+			Body: []byte(`{"requestId":"` + rid + `"}`), URL: br.URL + path, CreatedAt: clock()}
+	}
+
+	three := []*gateway.Outbound{msg("/a"), msg("/b"), msg("/c")}
+	leased := ob.Prelease(three, clock())
+	if len(leased) != 2 || leased[0] != three[0] || leased[1] != three[1] {
+		t.Fatalf("Prelease leased %d of 3 with room for 2", len(leased))
+	}
+	if want := clock().Add(30 * time.Second); !three[0].NextAt.Equal(want) || !three[2].NextAt.IsZero() {
+		t.Fatalf("NextAt after Prelease: %v, %v; want the lease's end and zero", three[0].NextAt, three[2].NextAt)
+	}
+	if more := ob.Prelease([]*gateway.Outbound{msg("/d")}, clock()); len(more) != 0 {
+		t.Fatal("Prelease leased beyond Handoff")
+	}
+	if err := e.db.Enqueue(ctx, three); err != nil {
+		t.Fatal(err)
+	}
+	// A claim now takes only the one not leased.
+	claimed, err := e.db.ClaimDue(ctx, clock(), clock().Add(time.Minute), 10)
+	if err != nil || len(claimed) != 1 || claimed[0].ID != three[2].ID {
+		t.Fatalf("ClaimDue while leased: %d messages, %v; want only the unleased one", len(claimed), err)
+	}
+	ob.Hand(leased)
+	if n, err := ob.RunOnce(ctx); err != nil || n != 2 {
+		t.Fatalf("RunOnce after Hand: %d %v, want the 2 handed", n, err)
+	}
+	for i, p := range []string{"/a", "/b"} {
+		if br.count(p) != 1 {
+			t.Fatalf("%s delivered %d times", p, br.count(p))
+		}
+		if m, _ := e.db.Outbound(ctx, three[i].ID); m.Status != gateway.OutDelivered {
+			t.Fatalf("%s: %s after delivery", p, m.Status)
+		}
+	}
+
+	// Not committed: the places come back.
+	lost := ob.Prelease([]*gateway.Outbound{msg("/e"), msg("/f")}, clock())
+	if len(lost) != 2 {
+		t.Fatalf("Prelease after the hand-off: %d of 2", len(lost))
+	}
+	ob.Release(lost)
+	// Committed, but the node dies before handing it over: claimed once
+	// the lease is over, not before.
+	orphan := msg("/g")
+	if got := ob.Prelease([]*gateway.Outbound{orphan}, clock()); len(got) != 1 {
+		t.Fatal("Prelease after Release found no room")
+	}
+	if err := e.db.Enqueue(ctx, []*gateway.Outbound{orphan}); err != nil {
+		t.Fatal(err)
+	}
+	other := gateway.NewOutbox(e.db, e.keys, e.gw.URL+"/gateway", gateway.OutboxConfig{Now: clock}) // another node
+	if n, _ := other.RunOnce(ctx); n != 0 {
+		t.Fatalf("another node delivered %d messages while the lease ran", n)
+	}
+	e.now.Add((31 * time.Second).Milliseconds())
+	if n, _ := other.RunOnce(ctx); n != 1 || br.count("/g") != 1 {
+		t.Fatalf("after the lease: another node delivered %d, /g reached %d times", n, br.count("/g"))
+	}
+}
