@@ -98,4 +98,6 @@ type Store interface {
 
 	AddHIPAPIKey(ctx context.Context, k *APIKey) error
 	HIPAPIKey(ctx context.Context, id string) (*APIKey, error)
+
+	ProtocolStore
 }

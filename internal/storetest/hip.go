@@ -19,6 +19,9 @@ var hipTests = []struct {
 	{"HIPPatients", testHIPPatients},
 	{"HIPRecords", testHIPRecords},
 	{"HIPAPIKeys", testHIPAPIKeys},
+	{"HIPBridge", testHIPBridge},
+	{"HIPJobs", testHIPJobs},
+	{"HIPJobEffects", testHIPJobEffects},
 }
 
 // testHIPFacilities: a facility is added once, read back with its sealed
