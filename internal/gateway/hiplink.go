@@ -117,6 +117,10 @@ func (s *Service) answerRequester(m *message, kind string, r requester, payload 
 	return Effects{Outbound: []*Outbound{out}}, nil
 }
 
+// errDemographicLimit refuses a HIP that has failed too many DEMOGRAPHICS
+// checks for one person lately (demographicFailures).
+var errDemographicLimit = arogya.Errorf(arogya.ETOOMANYREQUESTS, "too many failed checks of this person's details from this HIP; try later")
+
 // errorPayload is a callback's error object. Codes are ABDM's for each
 // refusal; messages never hold personal data.
 func errorPayload(err error) map[string]any {
@@ -127,7 +131,7 @@ func errorPayload(err error) map[string]any {
 	case arogya.EGONE:
 		code, msg = 1011, "the authentication has expired or used up its tries; start again"
 	case arogya.ETOOMANYREQUESTS:
-		code, msg = 1013, "too many OTPs sent to the person; try later"
+		code, msg = 1013, "too many attempts for this person; try later"
 	case arogya.EUNPROCESSABLE:
 		code, msg = 1015, "that authentication mode is not offered"
 	case arogya.EUNAVAILABLE:
@@ -232,6 +236,11 @@ func (s *Service) authConfirm(ctx context.Context, m *message) (Effects, error) 
 		}
 		proof["name"], proof["gender"], proof["yearOfBirth"] = d.Name, d.Gender, d.DateOfBirth[:4]
 	}
+	demoKey := q.Requester.ID + "\x00" + strings.ToLower(q.ID)
+	if q.AuthMode == "DEMOGRAPHICS" && s.demoFails.full(demoKey, now) {
+		s.auditAuth(ctx, q, "limited")
+		return s.answerRequester(m, "users/auth/on-confirm", q.Requester, map[string]any{"error": errorPayload(errDemographicLimit)})
+	}
 	bearer, err := s.systemToken()
 	if err != nil {
 		return Effects{}, err
@@ -240,6 +249,9 @@ func (s *Service) authConfirm(ctx context.Context, m *message) (Effects, error) 
 	if err != nil {
 		if arogya.ErrorCode(err) == arogya.EINTERNAL {
 			return Effects{}, err
+		}
+		if q.AuthMode == "DEMOGRAPHICS" {
+			s.demoFails.add(demoKey, now)
 		}
 		// A wrong OTP leaves the authentication open for another try (ABHA
 		// counts them); anything else ends it.
@@ -470,11 +482,20 @@ func (s *Service) generateToken(ctx context.Context, m *message) (Effects, error
 		return Effects{}, err
 	}
 	q := authQuery{ID: id, Purpose: "LINK", AuthMode: "DEMOGRAPHICS", Requester: requester{Type: TypeHIP, ID: hipID}}
-	abhaTxn, err := s.users.AuthInit(ctx, bearer, "DEMOGRAPHICS", id)
+	demoKey, at := hipID+"\x00"+strings.ToLower(id), s.now()
 	var patient string
-	if err == nil {
-		_, patient, err = s.verifyPerson(ctx, bearer, "DEMOGRAPHICS", abhaTxn, id,
-			map[string]string{"name": body.Name, "gender": body.Gender, "yearOfBirth": yob})
+	if s.demoFails.full(demoKey, at) {
+		err = errDemographicLimit
+	} else {
+		var abhaTxn string
+		abhaTxn, err = s.users.AuthInit(ctx, bearer, "DEMOGRAPHICS", id)
+		if err == nil {
+			_, patient, err = s.verifyPerson(ctx, bearer, "DEMOGRAPHICS", abhaTxn, id,
+				map[string]string{"name": body.Name, "gender": body.Gender, "yearOfBirth": yob})
+		}
+		if err != nil && arogya.ErrorCode(err) != arogya.EINTERNAL {
+			s.demoFails.add(demoKey, at)
+		}
 	}
 	if err != nil {
 		if arogya.ErrorCode(err) == arogya.EINTERNAL {
@@ -586,6 +607,9 @@ func (s *Service) smsNotify(ctx context.Context, m *message) (Effects, error) {
 	}
 	if err := s.servesAs(ctx, m.Bridge, hipID, TypeHIP); err != nil {
 		return Effects{}, err
+	}
+	if !s.smsSends.allow(hipID+"\x00"+ph[2], s.now()) {
+		return Effects{}, arogya.ABDMError(arogya.ETOOMANYREQUESTS, "ABDM-1013", "too many SMS notices from this HIP to that number; try later")
 	}
 	// The text goes out in the consent manager's name, so it names the
 	// HIP as the registry knows it and links only to the PHR: a HIP's own

@@ -278,6 +278,21 @@ func TestHIPInitiatedLinkingV3(t *testing.T) {
 	if good.Error != nil || good.LinkToken == "" || good.ABHAAddress != "asha.devi@sbx" || good.Response.RequestID != rid {
 		t.Fatalf("on-generate-token: %+v", good)
 	}
+	// Two more wrong guesses make three: this HIP is then stopped for this
+	// person, before ABHA is asked (whose lock would stop every HIP), even
+	// with the right details.
+	for range 2 {
+		if bad, _ := gen("Ravi Kumar"); bad.Error == nil || bad.Error.Code == "ABDM-1013" {
+			t.Fatalf("wrong name, under the limit: %+v", bad)
+		}
+	}
+	if limited, _ := gen("Asha Devi"); limited.Error == nil || limited.Error.Code != "ABDM-1013" || limited.LinkToken != "" {
+		t.Fatalf("after 3 failures: %+v, want ABDM-1013 and no token", limited)
+	}
+	e.now.Add((16 * time.Minute).Milliseconds())
+	if again, _ := gen("Asha Devi"); again.Error != nil || again.LinkToken == "" {
+		t.Fatalf("after the window: %+v", again)
+	}
 
 	link := func(hdr map[string]string, address string) int {
 		st, _ := h.send("/api/hiecm/hip/v3/link/carecontext", hdr, map[string]any{"abhaNumber": "91-1234-5678-9012", "abhaAddress": address,
@@ -352,6 +367,19 @@ func TestSMSNotify(t *testing.T) {
 	data, err := os.ReadFile(e.smsFile)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// One HIP may text one number at most 5 times an hour; others as usual.
+	for i := 2; i <= 6; i++ {
+		want := 202
+		if i == 6 {
+			want = 429
+		}
+		if st, _ := h.send("/gateway/v0.5/patients/sms/notify", nil, body("+91-9876543210", e.verified), nil); st != want {
+			t.Fatalf("SMS notice %d to one number: %d, want %d", i, st, want)
+		}
+	}
+	if st, _ := h.send("/gateway/v0.5/patients/sms/notify", nil, body("+91-9876543211", e.verified), nil); st != 202 {
+		t.Fatalf("to another number after the limit: %d", st)
 	}
 	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 	if len(lines) != 1 || !strings.Contains(lines[0], "9876543210") || !strings.Contains(lines[0], "Coastal General") ||

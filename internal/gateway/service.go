@@ -87,10 +87,13 @@ type Service struct {
 	access   ttlCache[Bridge]    // access tokens that verified lately, with their bridges
 	services ttlCache[HIService] // services read lately, by ID
 	autoHIUs ttlCache[bool]      // whether HIUs have auto-approval policies, by HIU ID
-	waiting  waiters             // people waiting on a HIP's callback
-	kick     func()              // wakes the outbox; set by NewHandler
-	outbox   *Outbox             // this node's outbox, for messages handed over once committed; may be nil
-	sysTok   ownToken            // the consent manager's own token, for ABHA
+
+	demoFails *windowLimiter // failed DEMOGRAPHICS checks, by HIP and person
+	smsSends  *windowLimiter // SMS notices, by HIP and phone
+	waiting   waiters        // people waiting on a HIP's callback
+	kick      func()         // wakes the outbox; set by NewHandler
+	outbox    *Outbox        // this node's outbox, for messages handed over once committed; may be nil
+	sysTok    ownToken       // the consent manager's own token, for ABHA
 }
 
 // NewService returns the gateway service.
@@ -124,7 +127,8 @@ func NewService(st Stores, keys Keys, facilities Facilities, users ABHA, auditor
 	if cfg.LinkWait == 0 {
 		cfg.LinkWait = 20 * time.Second
 	}
-	return &Service{store: st.Bridges, consents: st.Consents, person: st.Person, links: st.Links, auto: st.Auto, subs: st.Subs, users: users, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: &auth.SecretCache{Now: cfg.Now}}
+	return &Service{store: st.Bridges, consents: st.Consents, person: st.Person, links: st.Links, auto: st.Auto, subs: st.Subs, users: users, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: &auth.SecretCache{Now: cfg.Now},
+		demoFails: newWindowLimiter(demographicWindow, demographicFailures), smsSends: newWindowLimiter(smsWindow, smsPerPhone)}
 }
 
 // CMID is the consent manager's ID.
