@@ -21,7 +21,11 @@ var (
 )
 
 // Roles this binary can serve.
-var knownRoles = []string{"abha", "registry", "cm"}
+var knownRoles = []string{"abha", "registry", "cm", "hip"}
+
+// defaultRoles are served when --roles is not given: the national stack.
+// A node serves facilities as HIP only when asked (--roles …,hip).
+var defaultRoles = []string{"abha", "registry", "cm"}
 
 // Config is the node's configuration: flags with AROGYA_* fallbacks.
 type Config struct {
@@ -42,6 +46,10 @@ type Config struct {
 	ABHAURL       string // where the cm role fetches the ABHA service's keys to check people's tokens
 	GatewayURL    string // where the abha role fetches the gateway's keys to check systems' tokens (/v1/auth/…)
 	OutboxLease   string // how long a node holds a claimed outbound message before another may retry it
+
+	HIPGatewayURL   string // hip: the gateway's v0.5 base the HIP bridge talks to
+	HIPClientID     string // hip: the bridge's credentials at a remote gateway
+	HIPClientSecret string
 }
 
 // newFlagSet returns a flag set whose defaults come from the environment.
@@ -83,8 +91,11 @@ func addServeFlags(fs *flag.FlagSet, cfg *Config, getenv func(string) string) *s
 	str(&cfg.ABHAURL, "abha-url", "", "cm: the ABHA service whose tokens people sign in with (default: this node's public URL)")
 	str(&cfg.OutboxLease, "outbox-lease", "30s", "cm: how long a claimed callback is held before it is tried again (after a crash, the longest wait for redelivery)")
 	str(&cfg.DebugAddr, "debug-addr", "", "serve Go's pprof profiles on this separate address, e.g. 127.0.0.1:6060 (off by default)")
+	str(&cfg.HIPGatewayURL, "hip-gateway-url", "", "hip: the ABDM gateway's v0.5 base URL the HIP bridge uses (default: this node's public URL + /gateway)")
+	str(&cfg.HIPClientID, "hip-client-id", "", "hip: the HIP bridge's client ID at a remote gateway (default: a bridge the local cm role creates)")
+	str(&cfg.HIPClientSecret, "hip-client-secret", "", "hip: the HIP bridge's client secret at a remote gateway")
 	roles := new(string)
-	str(roles, "roles", strings.Join(knownRoles, ","), "comma-separated roles to serve: "+strings.Join(knownRoles, ", "))
+	str(roles, "roles", strings.Join(defaultRoles, ","), "comma-separated roles to serve: "+strings.Join(knownRoles, ", "))
 	return roles
 }
 
@@ -126,6 +137,12 @@ func (c *Config) finish(roles string) error {
 	}
 	if len(c.Roles) == 0 && roles != "" {
 		return fmt.Errorf("--roles: no role given")
+	}
+	if (c.HIPClientID == "") != (c.HIPClientSecret == "") {
+		return fmt.Errorf("give both --hip-client-id and --hip-client-secret, or neither")
+	}
+	if c.has("hip") && !c.has("cm") && c.HIPClientID == "" {
+		return fmt.Errorf("--roles hip without cm needs --hip-client-id and --hip-client-secret for the remote gateway (and --hip-gateway-url)")
 	}
 	return nil
 }

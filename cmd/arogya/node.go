@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/subtle"
 	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -19,10 +23,13 @@ import (
 	"github.com/arogya-health/arogya/internal/abha"
 	"github.com/arogya-health/arogya/internal/audit"
 	"github.com/arogya-health/arogya/internal/auth"
+	"github.com/arogya-health/arogya/internal/fhir"
 	"github.com/arogya-health/arogya/internal/gateway"
+	"github.com/arogya-health/arogya/internal/hip"
 	"github.com/arogya-health/arogya/internal/httpx"
 	"github.com/arogya-health/arogya/internal/notify"
 	"github.com/arogya-health/arogya/internal/registry"
+	"github.com/arogya-health/arogya/internal/registryapi"
 	"github.com/arogya-health/arogya/internal/sqldb"
 	"github.com/arogya-health/arogya/internal/web"
 )
@@ -45,6 +52,8 @@ type node struct {
 	registry  *registry.Service
 	gateway   *gateway.Service
 	outbox    *gateway.Outbox
+	hip       *hip.Service
+	hipBridge *hip.Bridge
 	bg        context.Context    // lives until Close: background work runs under it
 	stop      context.CancelFunc // ends background work (the registry's index follower)
 	webSecret []byte             // signs the registry's verifier sessions; derived from the master key, so shared by nodes
@@ -157,6 +166,9 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 		go n.outbox.Run(n.bg)
 		go n.expireConsents(logger)
 	}
+	if cfg.has("hip") {
+		n.wireHIP(master, opt)
+	}
 	n.handler = n.routes()
 	return n, nil
 }
@@ -200,11 +212,104 @@ func (n *node) routes() http.Handler {
 		gateway.NewHandler(n.gateway, n.db, n.outbox, n.cfg.PublicURL).Register(mux, n.requireAdmin)
 		web.NewOps(gateway.NewOps(n.gateway, n.db, n.db, n.outbox), n.admin, web.Options{Secret: n.opsSecret}).Register(mux)
 	}
+	if n.cfg.has("hip") {
+		hip.NewHandler(n.hip, n.admin).Register(mux, n.requireAdmin)
+		n.hipBridge.Register(mux)
+	}
 	if n.cfg.has("registry") {
 		registry.NewHandler(n.registry, n.admin).Register(mux)
 		web.NewRegistry(n.registry, web.Options{Secret: n.webSecret}).Register(mux)
 	}
 	return httpx.Chain(mux, httpx.RequestID, metrics.Observe(n.log), securityHeaders)
+}
+
+// wireHIP makes the hip role: the facilities' records and the HIP bridge,
+// which reaches the gateway (this node's cm role or a remote one) and the
+// registry over HTTP only.
+func (n *node) wireHIP(master []byte, opt nodeOptions) {
+	cfg := n.cfg
+	public := strings.TrimRight(cfg.PublicURL, "/")
+	n.hip = hip.NewService(n.db, &registryapi.Client{BaseURL: cmp.Or(cfg.RegistryURL, public)}, fhirBundles{}, n.audit,
+		hip.Config{WrapKey: auth.DeriveKey(master, "hip/data-keys"), Now: opt.Now})
+	bc := hip.BridgeConfig{
+		GatewayURL: cmp.Or(cfg.HIPGatewayURL, public+"/gateway"), CMID: cfg.CMID, CallbackURL: public + "/hip",
+		ClientID: cfg.HIPClientID, ClientSecret: cfg.HIPClientSecret,
+		SecretKey: auth.DeriveKey(master, "hip/bridge-secret"), OTPKey: auth.DeriveKey(master, "hip/link-otp"),
+		SMS: n.sms, Logger: n.log,
+	}
+	if cfg.HIPClientID == "" && cfg.has("cm") {
+		id := "arogya-hip-" + auth.KeyedHash(auth.DeriveKey(master, "hip/node-id"), "hip")[:8]
+		bc.Provision = func(ctx context.Context) (string, string, string, error) {
+			return n.provisionHIPBridge(ctx, public, id)
+		}
+	}
+	n.hipBridge = hip.NewBridge(n.hip, bc)
+	go n.hipBridge.Run(n.bg)
+}
+
+// fhirBundles checks the bundles facilities push with internal/fhir.
+type fhirBundles struct{}
+
+// Check parses and validates a FHIR document bundle against the NRCeS
+// profiles and reads what the HIP keeps of it.
+func (fhirBundles) Check(data []byte) (*hip.BundleInfo, error) {
+	b, err := fhir.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := fhir.Validate(b); err != nil {
+		return nil, err
+	}
+	var info hip.BundleInfo
+	if info.HIType, err = b.HIType(); err != nil {
+		return nil, err
+	}
+	c, err := b.Composition()
+	if err != nil {
+		return nil, err
+	}
+	if info.Date, _, err = fhir.ParseDateTime(c.Date); err != nil {
+		return nil, arogya.Errorf(arogya.EINVALID, "the bundle's Composition.date is not a FHIR dateTime")
+	}
+	p, err := b.Patient()
+	if err != nil {
+		return nil, err
+	}
+	if len(p.Name) > 0 {
+		info.Patient.Name = p.Name[0].String()
+	}
+	info.Patient.Gender = map[string]string{"male": "M", "female": "F", "other": "O"}[p.Gender]
+	if len(p.BirthDate) == 10 {
+		info.Patient.BirthDate = p.BirthDate
+	}
+	return &info, nil
+}
+
+// provisionHIPBridge creates the HIP's bridge at this node's gateway with
+// the operator token, over HTTP as an operator would.
+func (n *node) provisionHIPBridge(ctx context.Context, public, id string) (string, string, string, error) {
+	body, _ := json.Marshal(map[string]string{"id": id, "name": "Arogya HIP bridge"})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, public+"/api/v1/admin/bridges", bytes.NewReader(body))
+	if err != nil {
+		return "", "", "", err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+n.admin)
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		return "", "", "", fmt.Errorf("hip: creating the bridge: %w", err)
+	}
+	defer resp.Body.Close()
+	var b struct {
+		ID, ClientID, ClientSecret string
+	}
+	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
+		return "", "", "", fmt.Errorf("hip: creating the bridge %s: HTTP %d", id, resp.StatusCode)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&b); err != nil || b.ClientID == "" || b.ClientSecret == "" {
+		return "", "", "", fmt.Errorf("hip: creating the bridge: the answer has no credentials")
+	}
+	return b.ID, b.ClientID, b.ClientSecret, nil
 }
 
 // securityHeaders sets headers every response should carry.

@@ -3,6 +3,8 @@ package hip
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"encoding/base64"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode"
@@ -84,4 +86,14 @@ func cmpOr(a, b string) string {
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+// decodeSegment decodes a JWS segment (base64url without padding).
+func decodeSegment(s string) ([]byte, error) {
+	return base64.RawURLEncoding.DecodeString(s)
+}
+
+// jsonEqual compares two decoded JSON values.
+func jsonEqual(a, b any) bool {
+	return reflect.DeepEqual(a, b)
 }

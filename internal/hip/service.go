@@ -65,6 +65,11 @@ type Service struct {
 
 	mu   sync.Mutex
 	keys map[string][]byte // facilities' data keys, unsealed, by facility ID
+
+	// Set by NewBridge, before the node serves: a facility was added; a
+	// push made a new care context.
+	onFacility   func()
+	onNewContext func(ctx context.Context, p *Patient, cc *CareContext, r *Record)
 }
 
 // NewService returns the HIP service.
@@ -102,6 +107,9 @@ func (s *Service) AddFacility(ctx context.Context, id string) (*Facility, error)
 		return nil, err
 	}
 	_ = s.audit.Record(ctx, audit.Event{Actor: actorOf(ctx), Action: "hip.facility.add", Subject: "facility:" + id, Outcome: "ok"})
+	if s.onFacility != nil {
+		s.onFacility()
+	}
 	return f, nil
 }
 
@@ -237,6 +245,9 @@ func (s *Service) PushBundle(ctx context.Context, facilityID string, in PushInpu
 	if len(in.Bundle) > MaxBundle {
 		return nil, arogya.Errorf(arogya.EINVALID, "bundle is larger than 10 MiB")
 	}
+	if s.bundles == nil {
+		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "this node cannot check FHIR bundles yet")
+	}
 	info, err := s.bundles.Check(in.Bundle)
 	if err != nil {
 		return nil, err
@@ -266,6 +277,9 @@ func (s *Service) PushBundle(ctx context.Context, facilityID string, in PushInpu
 	}
 	_ = s.audit.Record(ctx, audit.Event{Actor: actorOf(ctx), Action: "hip.record.add", Subject: "facility:" + f.ID,
 		Outcome: "ok", Detail: r.HIType + " " + r.ID})
+	if created && s.onNewContext != nil {
+		s.onNewContext(ctx, p, cc, r)
+	}
 	return &PushResult{Patient: p, CareContext: cc, ContextCreated: created, Record: r}, nil
 }
 

@@ -1,0 +1,78 @@
+package hip
+
+import (
+	"strings"
+	"testing"
+)
+
+// The parsers of the gateway's callbacks take outside input: they must
+// not panic, and what they accept must hold their checks.
+
+func FuzzParseDiscover(f *testing.F) {
+	f.Add([]byte(`{"requestId":"5f7a535d-a3fd-416b-b069-c97d021fbacd","transactionId":"b9a1b6c2-6a5b-4e53-9e9e-2f1d5c4a7e10","patient":{"id":"asha@sbx","verifiedIdentifiers":[{"type":"MOBILE","value":"9876543210"}],"unverifiedIdentifiers":[{"type":"MR","value":"MRN-1"}],"name":"Asha","gender":"F","yearOfBirth":1990}}`))
+	f.Add([]byte(`{"transactionId":"x","patient":{"yearOfBirth":"1990"}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := ParseDiscover(b)
+		if err == nil && (len(r.Patient.VerifiedIdentifiers) == 0 || len(r.Patient.Name) > 800) {
+			t.Fatalf("accepted %+v", r)
+		}
+		if err == nil {
+			Match([]*Patient{{Ref: "MRN-1", Name: "Asha", Gender: "F", Mobile: "9876543210"}}, r.Patient)
+		}
+	})
+}
+
+func FuzzParseLinkInit(f *testing.F) {
+	f.Add([]byte(`{"transactionId":"b9a1b6c2-6a5b-4e53-9e9e-2f1d5c4a7e10","patient":{"id":"asha@sbx","referenceNumber":"MRN-1","careContexts":[{"referenceNumber":"OP-1"}]}}`))
+	f.Add([]byte(`{"patient":{"careContexts":null}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := ParseLinkInit(b)
+		if err == nil && (len(r.Patient.CareContexts) == 0 || len(r.TransactionID) != 36) {
+			t.Fatalf("accepted %+v", r)
+		}
+	})
+}
+
+func FuzzParseLinkConfirm(f *testing.F) {
+	f.Add([]byte(`{"confirmation":{"linkRefNumber":"b9a1b6c2-6a5b-4e53-9e9e-2f1d5c4a7e10","token":"123456"}}`))
+	f.Add([]byte(`{"confirmation":{}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := ParseLinkConfirm(b)
+		if err == nil && (r.Confirmation.Token == "" || r.Confirmation.LinkRefNumber == "") {
+			t.Fatalf("accepted %+v", r)
+		}
+	})
+}
+
+func FuzzParseConsentNotice(f *testing.F) {
+	f.Add([]byte(`{"notification":{"status":"GRANTED","consentId":"b9a1b6c2-6a5b-4e53-9e9e-2f1d5c4a7e10","consentDetail":{"consentId":"b9a1b6c2-6a5b-4e53-9e9e-2f1d5c4a7e10","patient":{"id":"asha@sbx"},"hip":{"id":"IN2810000001"},"careContexts":[{"patientReference":"MRN-1","careContextReference":"OP-1"}],"hiTypes":["OPConsultation"],"permission":{"dateRange":{"from":"2025-01-01T00:00:00.000Z","to":"2025-12-31T00:00:00.000Z"},"dataEraseAt":"2026-12-31T00:00:00.000Z"}},"signature":"x.y.z"}}`))
+	f.Add([]byte(`{"notification":{"status":"REVOKED","consentId":"b9a1b6c2-6a5b-4e53-9e9e-2f1d5c4a7e10"}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		n, d, err := ParseConsentNotice(b)
+		if err != nil {
+			return
+		}
+		if n.Notification.Status == "GRANTED" && (d == nil || d.ConsentID != n.Notification.ConsentID || len(d.CareContexts) == 0 ||
+			d.Permission.DateRange.To.Before(d.Permission.DateRange.From)) {
+			t.Fatalf("accepted %+v %+v", n, d)
+		}
+	})
+}
+
+func FuzzParseHIRequest(f *testing.F) {
+	f.Add([]byte(`{"transactionId":"b9a1b6c2-6a5b-4e53-9e9e-2f1d5c4a7e10","hiRequest":{"consent":{"id":"c9a1b6c2-6a5b-4e53-9e9e-2f1d5c4a7e10"},"dateRange":{"from":"2025-01-01T00:00:00Z","to":"2025-12-31T00:00:00Z"},"dataPushUrl":"https://hiu.example/push","keyMaterial":{"cryptoAlg":"ECDH","curve":"Curve25519","dhPublicKey":{"expiry":"2026-01-01T00:00:00Z","parameters":"Curve25519/32byte random key","keyValue":"BAK1"},"nonce":"AAAA"}}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := ParseHIRequest(b)
+		if err == nil && (!strings.HasPrefix(r.HIRequest.DataPushURL, "http") || r.HIRequest.DateRange.To.Before(r.HIRequest.DateRange.From)) {
+			t.Fatalf("accepted %+v", r)
+		}
+	})
+}
+
+func FuzzParseLinkAnswer(f *testing.F) {
+	f.Add([]byte(`{"auth":{"transactionId":"t","accessToken":"a.b.c"},"resp":{"requestId":"x"}}`))
+	f.Add([]byte(`{"acknowledgement":{"status":"SUCCESS"},"error":null}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, _ = ParseLinkAnswer(b)
+	})
+}
