@@ -231,6 +231,16 @@ func TestHIPEndToEnd(t *testing.T) {
 		}
 		return ""
 	})
+	var status struct {
+		State string
+		Links []struct {
+			ByHip bool `json:"byHip"`
+		}
+	}
+	jsonCall(t, "GET", base+"/api/v1/hip/"+hipID+"/care-contexts/OP-3", hmis, nil, 200, &status)
+	if status.State != hip.LinkStateLinked || len(status.Links) != 1 || !status.Links[0].ByHip {
+		t.Fatalf("the facility's view of OP-3: %+v", status)
+	}
 	var links struct {
 		Patient struct {
 			Links []struct {

@@ -70,7 +70,8 @@ func NewBridge(svc *Service, cfg BridgeConfig) *Bridge {
 	b := &Bridge{svc: svc, cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), registered: make(chan struct{}, 1)}
 	b.certsOnly = newGatewayClient(cfg.GatewayURL, cfg.CMID, "", "", cfg.HTTP, svc.cfg.Now)
 	svc.onFacility = func() { signal(b.registered) }
-	svc.onNewContext = b.linkNewContext
+	svc.newContext = b.linkJob
+	svc.kick = b.Kick
 	return b
 }
 

@@ -150,7 +150,9 @@ func eventually(t *testing.T, what string, ok func() bool) {
 
 type verified struct{}
 
-func (verified) Facility(context.Context, string) (string, bool, error) { return "Test Hospital", true, nil }
+func (verified) Facility(context.Context, string) (string, bool, error) {
+	return "Test Hospital", true, nil
+}
 
 // testBundles reads the test's stand-in bundles: {"hiType","date","name","gender"}.
 type testBundles struct{}
@@ -300,7 +302,9 @@ func TestBridgeRegistersItsFacilities(t *testing.T) {
 
 func TestCallbackChecks(t *testing.T) {
 	e := newEnv(t, false)
-	discover := func() map[string]any { return map[string]any{"transactionId": uuid.NewString(), "patient": map[string]any{}} }
+	discover := func() map[string]any {
+		return map[string]any{"transactionId": uuid.NewString(), "patient": map[string]any{}}
+	}
 	for _, tc := range []struct {
 		name, hipID, token string
 		want               int
@@ -546,5 +550,90 @@ func TestConsentEnforced(t *testing.T) {
 	defer mu.Unlock()
 	if len(pushes) != 1 {
 		t.Fatalf("%d pushes, want 1", len(pushes))
+	}
+}
+
+// lastSent waits for a message to path whose JSON shows want, and returns
+// it.
+func (e *env) lastSent(path, want string) map[string]any {
+	e.t.Helper()
+	var got map[string]any
+	eventually(e.t, path, func() bool {
+		ms := e.gw.sent(path)
+		for i := len(ms) - 1; i >= 0; i-- {
+			if b, _ := json.Marshal(ms[i]); strings.Contains(string(b), want) {
+				got = ms[i]
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+// TestHIPInitiatedLinking: a new care context of a patient known by ABHA
+// address is linked by the HIP (users/auth DEMOGRAPHICS, add-contexts,
+// context/notify); a refusal leaves the next one unlinked, visibly.
+func TestHIPInitiatedLinking(t *testing.T) {
+	e := newEnv(t, true)
+	push := func(ref string) {
+		b, _ := json.Marshal(map[string]string{"hiType": "OPConsultation", "date": "2025-03-11T10:00:00Z", "name": "Asha Devi Rao", "gender": "F"})
+		if _, err := e.svc.PushBundle(t.Context(), facility, hip.PushInput{ABHAAddress: "asha@sbx", ContextRef: ref, ContextDisplay: "Visit " + ref, Bundle: b}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	state := func(ref string) string {
+		cl, err := e.svc.CareContextLinks(t.Context(), facility, ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cl.State
+	}
+	answer := func(kind string, to map[string]any, payload map[string]any) {
+		payload["resp"] = map[string]any{"requestId": to["requestId"]}
+		if st, _ := e.call(kind, facility, e.gatewayToken(), payload); st != 202 {
+			t.Fatalf("%s: HTTP %d", kind, st)
+		}
+	}
+	push("OP-1")
+	init := e.lastSent("users/auth/init", "asha@sbx")
+	q := init["query"].(map[string]any)
+	if q["authMode"] != "DEMOGRAPHICS" || q["purpose"] != "LINK" || q["requester"].(map[string]any)["id"] != facility {
+		t.Fatalf("users/auth/init: %v", init)
+	}
+	if s := state("OP-1"); s != hip.LinkStateLinking {
+		t.Fatalf("state %s, want LINKING", s)
+	}
+	answer("users/auth/on-init", init, map[string]any{"auth": map[string]any{"transactionId": "T-1", "mode": "DEMOGRAPHICS"}})
+	confirm := e.lastSent("users/auth/confirm", "T-1")
+	if d := confirm["credential"].(map[string]any)["demographic"].(map[string]any); d["name"] != "Asha Devi Rao" || d["gender"] != "F" || d["dateOfBirth"] != "1990-04-01" {
+		t.Fatalf("users/auth/confirm: %v", confirm)
+	}
+	answer("users/auth/on-confirm", confirm, map[string]any{"auth": map[string]any{"accessToken": "link-token-1"}})
+	add := e.lastSent("links/link/add-contexts", "link-token-1")
+	if ccs := add["link"].(map[string]any)["patient"].(map[string]any)["careContexts"].([]any); len(ccs) != 1 || ccs[0].(map[string]any)["referenceNumber"] != "OP-1" {
+		t.Fatalf("add-contexts: %v", add)
+	}
+	answer("links/link/on-add-contexts", add, map[string]any{"acknowledgement": map[string]any{"status": "SUCCESS"}})
+	n := e.lastSent("links/context/notify", "OP-1")
+	if nn := n["notification"].(map[string]any); nn["patient"].(map[string]any)["id"] != "asha@sbx" || fmt.Sprint(nn["hiTypes"]) != "[OPConsultation]" {
+		t.Fatalf("context/notify: %v", n)
+	}
+	if s := state("OP-1"); s != hip.LinkStateLinked {
+		t.Fatalf("state %s, want LINKED", s)
+	}
+
+	// The consent manager refuses the next: it stays unlinked, and says so.
+	push("OP-2")
+	var steps []*hip.LinkStep
+	eventually(t, "users/auth/init for OP-2", func() bool {
+		steps, _ = e.db.HIPLinkSteps(t.Context(), facility, "OP-2")
+		return len(steps) == 1
+	})
+	init = map[string]any{"requestId": steps[0].RequestID}
+	answer("users/auth/on-init", init, map[string]any{"error": map[string]any{"code": 1000, "message": "the person could not be verified"}})
+	eventually(t, "LINK_FAILED", func() bool { return state("OP-2") == hip.LinkStateFailed })
+	if links, _ := e.db.HIPLinks(t.Context(), facility, "OP-2"); len(links) != 0 {
+		t.Fatalf("OP-2 linked after a refusal: %v", links)
 	}
 }

@@ -88,8 +88,9 @@ type Store interface {
 	// AddHIPRecord stores the record, first creating its care context if
 	// the facility has none with that reference; a care context that exists
 	// must be the same patient's (ECONFLICT otherwise). created reports
-	// whether the care context is new.
-	AddHIPRecord(ctx context.Context, cc *CareContext, r *Record) (created bool, err error)
+	// whether the care context is new; onCreate jobs are stored with it,
+	// in the same transaction, only then.
+	AddHIPRecord(ctx context.Context, cc *CareContext, r *Record, onCreate ...*Job) (created bool, err error)
 	HIPCareContext(ctx context.Context, facilityID, ref string) (*CareContext, error)
 	HIPCareContexts(ctx context.Context, facilityID, patientRef string) ([]*CareContext, error)
 	// HIPRecords lists the records of a care context dated within

@@ -28,19 +28,15 @@ type linkJob struct {
 	ABHAAddress string `json:"abhaAddress"`
 }
 
-// linkNewContext starts the linking of a care context a push created.
-func (b *Bridge) linkNewContext(ctx context.Context, p *Patient, cc *CareContext, _ *Record) {
+// linkJob is the job that links a care context a push creates, for a
+// patient known by ABHA address; nil for one who is not.
+func (b *Bridge) linkJob(p *Patient, cc *CareContext) *Job {
 	if p.ABHAAddress == "" {
-		return
+		return nil
 	}
 	now := b.svc.now()
 	body, _ := json.Marshal(linkJob{PatientRef: p.Ref, ContextRef: cc.Ref, ABHAAddress: p.ABHAAddress})
-	j := &Job{ID: "link:" + cc.FacilityID + ":" + cc.Ref, Kind: JobLink, FacilityID: cc.FacilityID, Path: "link", Body: body, NextAt: now, CreatedAt: now}
-	if _, err := b.svc.store.AddHIPJobs(ctx, j); err != nil {
-		b.log.Warn("hip: queueing the linking of a new care context", "err", err)
-		return
-	}
-	b.Kick()
+	return &Job{ID: "link:" + cc.FacilityID + ":" + cc.Ref, Kind: JobLink, FacilityID: cc.FacilityID, Path: "link", Body: body, NextAt: now, CreatedAt: now}
 }
 
 // step returns a send job and the step it records.
@@ -182,3 +178,53 @@ func (b *Bridge) linkAnswer(ctx context.Context, kind, inResponseTo string, body
 }
 
 var zeroTime time.Time
+
+// Link states of a care context, as CareContextLinks reports them.
+const (
+	LinkStateLinked   = "LINKED"      // linked to an ABHA address
+	LinkStateLinking  = "LINKING"     // the HIP is linking it
+	LinkStateFailed   = "LINK_FAILED" // the HIP's linking was refused; it stays unlinked
+	LinkStateUnlinked = "UNLINKED"    // waiting for the person to discover and link it
+)
+
+// ContextLinks is a care context with the ABHA addresses it is linked to
+// and how the HIP's own linking of it went.
+type ContextLinks struct {
+	CareContext *CareContext
+	Links       []*Link
+	Steps       []*LinkStep // HIP-initiated linking's messages, oldest first
+	State       string      // one of the LinkState constants
+}
+
+// CareContextLinks tells a facility whether one of its care contexts is
+// linked, and if the HIP's linking failed, at which step.
+func (s *Service) CareContextLinks(ctx context.Context, facilityID, ref string) (*ContextLinks, error) {
+	f, err := s.facility(ctx, facilityID)
+	if err != nil {
+		return nil, err
+	}
+	cc, err := s.store.HIPCareContext(ctx, f.ID, ref)
+	if err != nil {
+		return nil, err
+	}
+	out := &ContextLinks{CareContext: cc, State: LinkStateUnlinked}
+	if out.Links, err = s.store.HIPLinks(ctx, f.ID, ref); err != nil {
+		return nil, err
+	}
+	if out.Steps, err = s.store.HIPLinkSteps(ctx, f.ID, ref); err != nil {
+		return nil, err
+	}
+	job, err := s.store.HIPJob(ctx, "link:"+f.ID+":"+ref)
+	if err != nil && arogya.ErrorCode(err) != arogya.ENOTFOUND {
+		return nil, err
+	}
+	switch {
+	case len(out.Links) > 0:
+		out.State = LinkStateLinked
+	case slices.ContainsFunc(out.Steps, func(s *LinkStep) bool { return s.Status == "FAILED" }) || (job != nil && job.Status == JobDead):
+		out.State = LinkStateFailed
+	case job != nil:
+		out.State = LinkStateLinking
+	}
+	return out, nil
+}

@@ -30,6 +30,35 @@ func (h *Handler) Register(mux *http.ServeMux, requireAdmin func(http.Handler) h
 	mux.Handle("GET /api/v1/admin/hip/facilities", requireAdmin(http.HandlerFunc(h.listFacilities)))
 	mux.Handle("POST /api/v1/admin/hip/facilities/{id}/keys", requireAdmin(http.HandlerFunc(h.createKey)))
 	mux.HandleFunc("POST /api/v1/hip/{hipId}/bundles", h.pushBundle)
+	mux.HandleFunc("GET /api/v1/hip/{hipId}/care-contexts/{ref}", h.careContext)
+}
+
+// careContext takes GET /api/v1/hip/{hipId}/care-contexts/{ref}: whether
+// the care context is linked, to which ABHA addresses, and how the HIP's
+// own linking of it went.
+func (h *Handler) careContext(w http.ResponseWriter, r *http.Request) {
+	facilityID := r.PathValue("hipId")
+	r, err := h.authorize(r, facilityID)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	cl, err := h.svc.CareContextLinks(r.Context(), facilityID, r.PathValue("ref"))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	links := make([]map[string]any, len(cl.Links))
+	for i, l := range cl.Links {
+		links[i] = map[string]any{"abhaAddress": l.ABHAAddress, "byHip": l.ByHIP, "linkedAt": l.LinkedAt}
+	}
+	steps := make([]map[string]any, len(cl.Steps))
+	for i, s := range cl.Steps {
+		steps[i] = map[string]any{"step": s.Step, "status": s.Status, "at": s.CreatedAt}
+	}
+	cc := cl.CareContext
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"referenceNumber": cc.Ref, "display": cc.Display, "patientReference": cc.PatientRef,
+		"state": cl.State, "links": links, "linking": steps})
 }
 
 type facilityJSON struct {

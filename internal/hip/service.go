@@ -66,10 +66,11 @@ type Service struct {
 	mu   sync.Mutex
 	keys map[string][]byte // facilities' data keys, unsealed, by facility ID
 
-	// Set by NewBridge, before the node serves: a facility was added; a
-	// push made a new care context.
-	onFacility   func()
-	onNewContext func(ctx context.Context, p *Patient, cc *CareContext, r *Record)
+	// Set by NewBridge, before the node serves: a facility was added; the
+	// job a new care context starts (linking it); new jobs are due.
+	onFacility func()
+	newContext func(p *Patient, cc *CareContext) *Job // the work a new care context starts, or nil
+	kick       func()                                 // wakes the bridge's worker
 }
 
 // NewService returns the HIP service.
@@ -271,14 +272,20 @@ func (s *Service) PushBundle(ctx context.Context, facilityID string, in PushInpu
 		return nil, err
 	}
 	cc := &CareContext{FacilityID: f.ID, Ref: ref, PatientRef: p.Ref, Display: display, CreatedAt: now}
-	created, err := s.store.AddHIPRecord(ctx, cc, r)
+	var onCreate []*Job
+	if s.newContext != nil {
+		if j := s.newContext(p, cc); j != nil {
+			onCreate = append(onCreate, j)
+		}
+	}
+	created, err := s.store.AddHIPRecord(ctx, cc, r, onCreate...)
 	if err != nil {
 		return nil, err
 	}
 	_ = s.audit.Record(ctx, audit.Event{Actor: actorOf(ctx), Action: "hip.record.add", Subject: "facility:" + f.ID,
 		Outcome: "ok", Detail: r.HIType + " " + r.ID})
-	if created && s.onNewContext != nil {
-		s.onNewContext(ctx, p, cc, r)
+	if created && len(onCreate) > 0 && s.kick != nil {
+		s.kick()
 	}
 	return &PushResult{Patient: p, CareContext: cc, ContextCreated: created, Record: r}, nil
 }

@@ -152,8 +152,9 @@ func (db *DB) HIPPatientsByIdentifier(ctx context.Context, facilityID, abhaNumbe
 // AddHIPRecord stores r under its care context, creating cc first if the
 // facility has no care context with that reference; one that exists must
 // be cc.PatientRef's (ECONFLICT otherwise), and cc then takes its stored
-// values. ECONFLICT if r's ID is stored.
-func (db *DB) AddHIPRecord(ctx context.Context, cc *hip.CareContext, r *hip.Record) (created bool, err error) {
+// values. ECONFLICT if r's ID is stored. The onCreate jobs are stored only
+// with a new care context.
+func (db *DB) AddHIPRecord(ctx context.Context, cc *hip.CareContext, r *hip.Record, onCreate ...*hip.Job) (created bool, err error) {
 	var stored hip.CareContext
 	err = db.Transact(ctx, func(tx *sql.Tx) error {
 		created = false
@@ -182,6 +183,11 @@ func (db *DB) AddHIPRecord(ctx context.Context, cc *hip.CareContext, r *hip.Reco
 			r.ID, r.FacilityID, r.ContextRef, r.HIType, millis(r.Date), r.Sealed, millis(r.CreatedAt))
 		if db.unique(err) {
 			return errHIPRecordExists
+		} else if err != nil {
+			return err
+		}
+		if created {
+			_, err = addHIPJobs(ctx, tx, onCreate)
 		}
 		return err
 	})

@@ -105,18 +105,26 @@ func testHIPRecords(t *testing.T, db *sqldb.DB) {
 		return &hip.Record{ID: id, FacilityID: "IN2810000001", ContextRef: "VISIT-1", HIType: "OPConsultation",
 			Date: ms(time.Duration(day) * 24 * time.Hour), Sealed: []byte("sealed " + id), CreatedAt: ms(time.Minute)}
 	}
+	job := func(id string) *hip.Job {
+		return &hip.Job{ID: id, Kind: hip.JobLink, FacilityID: "IN2810000001", Path: "link", Body: []byte("{}"), NextAt: ms(0), CreatedAt: ms(0)}
+	}
 	first := cc("MRN-1", "OP visit")
-	created, err := db.AddHIPRecord(c, first, rec("r3", 3))
+	created, err := db.AddHIPRecord(c, first, rec("r3", 3), job("link:1"))
 	must(t, "AddHIPRecord(first)", err)
 	if !created {
 		t.Fatal("the first record did not create its care context")
 	}
+	if j, err := db.HIPJob(c, "link:1"); err != nil || j.Status != hip.JobPending {
+		t.Fatalf("the new care context's job: %+v %v", j, err)
+	}
 	again := cc("MRN-1", "another display")
-	created, err = db.AddHIPRecord(c, again, rec("r1", 1))
+	created, err = db.AddHIPRecord(c, again, rec("r1", 1), job("link:2"))
 	must(t, "AddHIPRecord(second)", err)
 	if created || again.Display != "OP visit" || !again.CreatedAt.Equal(ms(time.Minute)) {
 		t.Fatalf("second record: created %v, care context %+v (want the stored one)", created, again)
 	}
+	_, err = db.HIPJob(c, "link:2")
+	wantCode(t, "HIPJob(not created)", err, arogya.ENOTFOUND)
 	_, err = db.AddHIPRecord(c, cc("MRN-2", "x"), rec("r9", 9))
 	wantCode(t, "AddHIPRecord(another patient's care context)", err, arogya.ECONFLICT)
 	_, err = db.AddHIPRecord(c, cc("MRN-1", "x"), rec("r1", 5))
