@@ -189,9 +189,16 @@ const (
 // permanentError is a failure that retrying cannot mend.
 type permanentError struct{ error }
 
+// keepDone is how long finished jobs are kept: a callback the gateway
+// delivers again within it (its retries last hours) is recognised by its
+// requestId and not done twice. Discoveries are kept as long.
+const keepDone = 7 * 24 * time.Hour
+
 func (b *Bridge) work(ctx context.Context) {
 	poll := time.NewTicker(time.Second)
 	defer poll.Stop()
+	purge := time.NewTicker(time.Hour)
+	defer purge.Stop()
 	for {
 		for b.runDue(ctx) > 0 && ctx.Err() == nil {
 		}
@@ -200,6 +207,11 @@ func (b *Bridge) work(ctx context.Context) {
 			return
 		case <-b.kick:
 		case <-poll.C:
+		case <-purge.C:
+			now := b.svc.now()
+			if _, err := b.svc.store.PurgeHIP(ctx, now.Add(-keepDone), now); err != nil && ctx.Err() == nil {
+				b.log.Warn("hip: purging finished work", "err", err)
+			}
 		}
 	}
 }

@@ -162,4 +162,10 @@ type ProtocolStore interface {
 	// of its message; HIPLinkSteps lists a care context's, oldest first.
 	HIPLinkStep(ctx context.Context, requestID string) (*LinkStep, error)
 	HIPLinkSteps(ctx context.Context, facilityID, contextRef string) ([]*LinkStep, error)
+
+	// PurgeHIP forgets what is no longer needed: jobs done before
+	// doneBefore, discoveries made before that too, link requests expired
+	// at now; and it makes granted consents whose end has passed at now
+	// tombstones (EXPIRED). It returns how many rows it changed.
+	PurgeHIP(ctx context.Context, doneBefore, now time.Time) (int64, error)
 }

@@ -377,3 +377,37 @@ func (db *DB) HIPLinkSteps(ctx context.Context, facilityID, contextRef string) (
 	}
 	return out, nil
 }
+
+// PurgeHIP deletes finished jobs, old discoveries and expired link
+// requests, and ends granted consent copies past their end.
+func (db *DB) PurgeHIP(ctx context.Context, doneBefore, now time.Time) (int64, error) {
+	var total int64
+	err := db.Transact(ctx, func(tx *sql.Tx) error {
+		total = 0
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{"DELETE FROM hip_jobs WHERE status = 'DONE' AND done_at < $1", []any{millis(doneBefore)}},
+			{"DELETE FROM hip_discoveries WHERE created_at < $1", []any{millis(doneBefore)}},
+			{"DELETE FROM hip_link_requests WHERE expires_at <= $1", []any{millis(now)}},
+			{"UPDATE hip_consents SET status = 'EXPIRED', abha_address = '', hiu_id = '', contexts = '[]', hi_types = '[]', updated_at = $1" +
+				" WHERE status = 'GRANTED' AND expires_at <= $1", []any{millis(now)}},
+		} {
+			res, err := tx.ExecContext(ctx, q.sql, q.args...)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			total += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sqldb: purge hip: %w", err)
+	}
+	return total, nil
+}

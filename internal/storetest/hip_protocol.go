@@ -184,4 +184,33 @@ func testHIPJobEffects(t *testing.T, db *sqldb.DB) {
 	}
 	_, err = db.HIPLinkRequest(c, "L1")
 	wantCode(t, "HIPLinkRequest(dropped)", err, arogya.ENOTFOUND)
+
+	// Purge: finished jobs and discoveries before the cut go; pending jobs,
+	// tombstones and links stay; a granted copy past its end expires.
+	_, err = db.AddHIPJobs(c, &hip.Job{ID: "in:4", Kind: hip.JobInbound, FacilityID: f, Path: "consents/hip/notify", Body: []byte("{}"), NextAt: ms(0), CreatedAt: ms(0)})
+	must(t, "AddHIPJobs(4)", err)
+	must(t, "FinishHIPJob(grant)", db.FinishHIPJob(c, "in:4", ms(time.Second), &hip.Effects{Consent: &hip.Consent{ID: "C2", FacilityID: f, Status: "GRANTED",
+		ABHAAddress: "asha@sbx", Contexts: []hip.ConsentContext{{PatientRef: "MRN-1", ContextRef: "V1"}}, HITypes: []string{"OPConsultation"},
+		From: ms(0), To: ms(time.Hour), EraseAt: ms(2 * time.Hour), ExpiresAt: ms(2 * time.Hour), UpdatedAt: ms(0)}}))
+	n, err := db.PurgeHIP(c, ms(time.Minute), ms(3*time.Hour))
+	must(t, "PurgeHIP", err)
+	if n < 5 {
+		t.Errorf("PurgeHIP changed %d rows, want at least 5", n)
+	}
+	_, err = db.HIPJob(c, "in:1")
+	wantCode(t, "HIPJob(purged)", err, arogya.ENOTFOUND)
+	_, err = db.HIPDiscovery(c, "T1")
+	wantCode(t, "HIPDiscovery(purged)", err, arogya.ENOTFOUND)
+	if j, err := db.HIPJob(c, "out:1"); err != nil || j.Status != hip.JobPending {
+		t.Fatalf("a pending job was purged: %v", err)
+	}
+	if co, err := db.HIPConsent(c, "C2"); err != nil || co.Status != "EXPIRED" || len(co.Contexts) != 0 || co.ABHAAddress != "" {
+		t.Fatalf("a consent past its end: %+v %v", co, err)
+	}
+	if co, err := db.HIPConsent(c, "C1"); err != nil || co.Status != "REVOKED" {
+		t.Fatalf("the tombstone: %+v %v", co, err)
+	}
+	if links, _ := db.HIPLinks(c, f, "V0"); len(links) != 1 {
+		t.Fatal("a link was purged")
+	}
 }
