@@ -141,8 +141,8 @@ func (c *Config) finish(roles string) error {
 	if (c.HIPClientID == "") != (c.HIPClientSecret == "") {
 		return fmt.Errorf("give both --hip-client-id and --hip-client-secret, or neither")
 	}
-	if c.has("hip") && !c.has("cm") && c.HIPClientID == "" {
-		return fmt.Errorf("--roles hip without cm needs --hip-client-id and --hip-client-secret for the remote gateway (and --hip-gateway-url)")
+	if c.has("hip") && !c.has("cm") && (c.HIPClientID == "" || c.HIPGatewayURL == "") {
+		return fmt.Errorf("--roles hip without cm needs the remote gateway: --hip-gateway-url, --hip-client-id and --hip-client-secret")
 	}
 	return nil
 }

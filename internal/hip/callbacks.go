@@ -533,6 +533,8 @@ func (b *Bridge) hiRequest(ctx context.Context, facilityID, requestID string, bo
 		return refuse("The consent has expired.")
 	case h.DateRange.From.Before(c.From) || h.DateRange.To.After(c.To):
 		return refuse("The date range asked for is outside the consent's.")
+	case !h.KeyMaterial.DHPublicKey.Expiry.IsZero() && !now.Before(h.KeyMaterial.DHPublicKey.Expiry):
+		return refuse("The HIU's key has expired.")
 	}
 	job, _ := json.Marshal(transferJob{TransactionID: r.TransactionID, ConsentID: c.ID, From: h.DateRange.From.UTC(), To: h.DateRange.To.UTC(),
 		DataPushURL: h.DataPushURL, KeyMaterial: h.KeyMaterial})
