@@ -54,7 +54,8 @@ type Bridge struct {
 	mu sync.Mutex
 	gw *gatewayClient // nil until the credentials are known
 
-	kick       chan struct{}
+	kick       chan struct{}  // wakes the worker of messages
+	kickXfer   chan struct{}  // wakes the worker of transfers
 	registered chan struct{}  // kicked when the facilities must be declared again
 	certsOnly  *gatewayClient // checks the gateway's calls before a session exists
 }
@@ -67,7 +68,7 @@ func NewBridge(svc *Service, cfg BridgeConfig) *Bridge {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	b := &Bridge{svc: svc, cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), registered: make(chan struct{}, 1)}
+	b := &Bridge{svc: svc, cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), kickXfer: make(chan struct{}, 1), registered: make(chan struct{}, 1)}
 	b.certsOnly = newGatewayClient(cfg.GatewayURL, cfg.CMID, "", "", cfg.HTTP, svc.cfg.Now)
 	svc.onFacility = func() { signal(b.registered) }
 	svc.newContext = b.linkJob
@@ -82,14 +83,20 @@ func signal(c chan struct{}) {
 	}
 }
 
-// Kick wakes the worker: a job is due now.
-func (b *Bridge) Kick() { signal(b.kick) }
+// Kick wakes the workers: a job is due now.
+func (b *Bridge) Kick() {
+	signal(b.kick)
+	signal(b.kickXfer)
+}
 
-// Run registers the bridge and runs the job worker until ctx ends.
+// Run registers the bridge and runs the job workers until ctx ends: one
+// for messages, one for transfers, so that a long transfer never holds up
+// the answer to a discovery the person is waiting for.
 func (b *Bridge) Run(ctx context.Context) {
 	signal(b.registered)
 	go b.registerLoop(ctx)
-	b.work(ctx)
+	go b.work(ctx, b.kickXfer, true)
+	b.work(ctx, b.kick, false)
 }
 
 // client returns the gateway client, once the credentials are known.
@@ -178,12 +185,16 @@ func (b *Bridge) register(ctx context.Context) error {
 	return gw.register(ctx, b.cfg.CallbackURL, fs)
 }
 
-// Retry schedule of jobs: doubling from 1 s to 10 min, 16 attempts.
+// Retry schedule of jobs: doubling from 1 s to 10 min, 16 attempts. A
+// claim holds messages for 2 minutes and a transfer (claimed alone) for
+// 15: after a crash, the longest wait before another node takes them.
 const (
 	jobFirstDelay  = time.Second
 	jobMaxDelay    = 10 * time.Minute
 	jobMaxAttempts = 16
 	jobLease       = 2 * time.Minute
+	transferLease  = 15 * time.Minute
+	leaseMargin    = 30 * time.Second // a claimed job not started this close to its lease's end is left to the next claim
 )
 
 // permanentError is a failure that retrying cannot mend.
@@ -194,18 +205,21 @@ type permanentError struct{ error }
 // requestId and not done twice. Discoveries are kept as long.
 const keepDone = 7 * 24 * time.Hour
 
-func (b *Bridge) work(ctx context.Context) {
+func (b *Bridge) work(ctx context.Context, kick chan struct{}, transfers bool) {
 	poll := time.NewTicker(time.Second)
 	defer poll.Stop()
 	purge := time.NewTicker(time.Hour)
 	defer purge.Stop()
+	if transfers {
+		purge.Stop() // one worker purges
+	}
 	for {
-		for b.runDue(ctx) > 0 && ctx.Err() == nil {
+		for b.runDue(ctx, transfers) > 0 && ctx.Err() == nil {
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-b.kick:
+		case <-kick:
 		case <-poll.C:
 		case <-purge.C:
 			now := b.svc.now()
@@ -216,10 +230,15 @@ func (b *Bridge) work(ctx context.Context) {
 	}
 }
 
-// runDue claims and runs the due jobs; it returns how many it ran.
-func (b *Bridge) runDue(ctx context.Context) int {
+// runDue claims and runs due jobs (transfers one at a time); it returns
+// how many it claimed.
+func (b *Bridge) runDue(ctx context.Context, transfers bool) int {
 	now := b.svc.now()
-	jobs, err := b.svc.store.ClaimHIPJobs(ctx, now, now.Add(jobLease), 16)
+	limit, lease := 16, jobLease
+	if transfers {
+		limit, lease = 1, transferLease
+	}
+	jobs, err := b.svc.store.ClaimHIPJobs(ctx, now, now.Add(lease), limit, transfers)
 	if err != nil {
 		if ctx.Err() == nil {
 			b.log.Warn("hip: claiming jobs", "err", err)
@@ -227,6 +246,9 @@ func (b *Bridge) runDue(ctx context.Context) int {
 		return 0
 	}
 	for _, j := range jobs {
+		if b.svc.now().After(now.Add(lease - leaseMargin)) {
+			break // the lease is ending: another claim may take the rest
+		}
 		b.runJob(ctx, j)
 	}
 	return len(jobs)

@@ -143,7 +143,9 @@ type ProtocolStore interface {
 	AddHIPJobs(ctx context.Context, jobs ...*Job) (added int, err error)
 	// ClaimHIPJobs leases up to limit pending jobs due at now until
 	// leaseUntil, oldest due first; no other claim gets them meanwhile.
-	ClaimHIPJobs(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*Job, error)
+	// It claims transfer jobs only, or only the others: transfers, which
+	// may be long, have a worker of their own.
+	ClaimHIPJobs(ctx context.Context, now, leaseUntil time.Time, limit int, transfers bool) ([]*Job, error)
 	// FinishHIPJob writes fx and marks the job done, in one transaction.
 	// ECONFLICT if fx.LinkRequest's version is stale.
 	FinishHIPJob(ctx context.Context, id string, at time.Time, fx *Effects) error

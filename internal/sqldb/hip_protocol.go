@@ -105,13 +105,17 @@ func scanHIPJob(row rowScanner) (*hip.Job, error) {
 // ClaimHIPJobs leases due pending jobs. The lease condition is repeated in
 // the UPDATE's own WHERE so that, on PostgreSQL, a node that loses the
 // race for a row re-checks it and skips it.
-func (db *DB) ClaimHIPJobs(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*hip.Job, error) {
+func (db *DB) ClaimHIPJobs(ctx context.Context, now, leaseUntil time.Time, limit int, transfers bool) ([]*hip.Job, error) {
+	kind := "kind <> $4"
+	if transfers {
+		kind = "kind = $4"
+	}
 	var out []*hip.Job
 	err := db.Transact(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
 		rows, err := tx.QueryContext(ctx, "UPDATE hip_jobs SET lease_until = $1 WHERE id IN ("+
-			"SELECT id FROM hip_jobs WHERE status = 'PENDING' AND next_at <= $2 AND lease_until <= $2 ORDER BY next_at LIMIT $3)"+
-			" AND status = 'PENDING' AND lease_until <= $2 RETURNING "+hipJobColumns, millis(leaseUntil), millis(now), limit)
+			"SELECT id FROM hip_jobs WHERE status = 'PENDING' AND next_at <= $2 AND lease_until <= $2 AND "+kind+" ORDER BY next_at LIMIT $3)"+
+			" AND status = 'PENDING' AND lease_until <= $2 RETURNING "+hipJobColumns, millis(leaseUntil), millis(now), limit, hip.JobTransfer)
 		if err != nil {
 			return err
 		}

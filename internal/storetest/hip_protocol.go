@@ -41,17 +41,17 @@ func testHIPJobs(t *testing.T, db *sqldb.DB) {
 		t.Fatalf("AddHIPJobs(repeat) = %d, %v; want 0", n, err)
 	}
 	now := ms(time.Minute)
-	got, err := db.ClaimHIPJobs(c, now, now.Add(time.Minute), 10)
+	got, err := db.ClaimHIPJobs(c, now, now.Add(time.Minute), 10, false)
 	must(t, "ClaimHIPJobs", err)
 	if len(got) != 2 || got[0].ID != "a" || got[1].ID != "b" || string(got[0].Body) != `{"a":1}` || got[0].Status != hip.JobPending {
 		t.Fatalf("ClaimHIPJobs = %d jobs, first %+v", len(got), got[0])
 	}
-	if again, err := db.ClaimHIPJobs(c, now, now.Add(time.Minute), 10); err != nil || len(again) != 0 {
+	if again, err := db.ClaimHIPJobs(c, now, now.Add(time.Minute), 10, false); err != nil || len(again) != 0 {
 		t.Fatalf("ClaimHIPJobs(leased) = %d jobs, %v", len(again), err)
 	}
 	// After the lease runs out (a node died), another claim takes them.
 	after := now.Add(2 * time.Minute)
-	if again, err := db.ClaimHIPJobs(c, after, after.Add(time.Minute), 1); err != nil || len(again) != 1 || again[0].ID != "a" {
+	if again, err := db.ClaimHIPJobs(c, after, after.Add(time.Minute), 1, false); err != nil || len(again) != 1 || again[0].ID != "a" {
 		t.Fatalf("ClaimHIPJobs(after the lease) = %v, %v", again, err)
 	}
 	must(t, "RetryHIPJob", db.RetryHIPJob(c, "a", 1, after.Add(time.Hour), "HTTP 503", false))
@@ -67,12 +67,24 @@ func testHIPJobs(t *testing.T, db *sqldb.DB) {
 		t.Fatalf("dead job: %+v", b)
 	}
 	late := after.Add(2 * time.Hour)
-	got, err = db.ClaimHIPJobs(c, late, late.Add(time.Minute), 10)
+	got, err = db.ClaimHIPJobs(c, late, late.Add(time.Minute), 10, false)
 	must(t, "ClaimHIPJobs(late)", err)
 	if ids := fmt.Sprint(jobIDs(got)); ids != "[later a]" {
 		t.Fatalf("ClaimHIPJobs(late) = %s, want [later a], by due time (never the dead one)", ids)
 	}
 	must(t, "FinishHIPJob", db.FinishHIPJob(c, "a", late, nil))
+	// Transfers are claimed apart from the other jobs.
+	tr := job("transfer:1", 0)
+	tr.Kind = hip.JobTransfer
+	_, err = db.AddHIPJobs(c, tr)
+	must(t, "AddHIPJobs(transfer)", err)
+	late = late.Add(time.Hour)
+	if got, err := db.ClaimHIPJobs(c, late, late.Add(time.Minute), 10, false); err != nil || fmt.Sprint(jobIDs(got)) != "[later]" {
+		t.Fatalf("ClaimHIPJobs(not transfers) = %v, %v", jobIDs(got), err)
+	}
+	if got, err := db.ClaimHIPJobs(c, late, late.Add(time.Minute), 10, true); err != nil || fmt.Sprint(jobIDs(got)) != "[transfer:1]" {
+		t.Fatalf("ClaimHIPJobs(transfers) = %v, %v", jobIDs(got), err)
+	}
 	a, err = db.HIPJob(c, "a")
 	must(t, "HIPJob(done)", err)
 	if a.Status != hip.JobDone {
