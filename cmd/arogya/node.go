@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -281,6 +282,14 @@ func (fhirBundles) Check(data []byte) (*hip.BundleInfo, error) {
 	info.Patient.Gender = map[string]string{"male": "M", "female": "F", "other": "O"}[p.Gender]
 	if len(p.BirthDate) == 10 {
 		info.Patient.BirthDate = p.BirthDate
+	} else if len(p.BirthDate) >= 4 {
+		info.Patient.YearOfBirth, _ = strconv.Atoi(p.BirthDate[:4])
+	}
+	for _, t := range p.Telecom {
+		if t.System == "phone" {
+			info.Patient.Mobile = t.Value
+			break
+		}
 	}
 	return &info, nil
 }

@@ -158,7 +158,7 @@ func (verified) Facility(context.Context, string) (string, bool, error) {
 type testBundles struct{}
 
 func (testBundles) Check(b []byte) (*hip.BundleInfo, error) {
-	var in struct{ HIType, Date, Name, Gender string }
+	var in struct{ HIType, Date, Name, Gender, Mobile string }
 	if err := json.Unmarshal(b, &in); err != nil {
 		return nil, arogya.Errorf(arogya.EINVALID, "not a test bundle")
 	}
@@ -167,7 +167,7 @@ func (testBundles) Check(b []byte) (*hip.BundleInfo, error) {
 		return nil, arogya.Errorf(arogya.EINVALID, "bad date")
 	}
 	info := &hip.BundleInfo{HIType: in.HIType, Date: d}
-	info.Patient.Name, info.Patient.Gender, info.Patient.BirthDate = in.Name, in.Gender, "1990-04-01"
+	info.Patient.Name, info.Patient.Gender, info.Patient.BirthDate, info.Patient.Mobile = in.Name, in.Gender, "1990-04-01", in.Mobile
 	return info, nil
 }
 
@@ -635,5 +635,28 @@ func TestHIPInitiatedLinking(t *testing.T) {
 	eventually(t, "LINK_FAILED", func() bool { return state("OP-2") == hip.LinkStateFailed })
 	if links, _ := e.db.HIPLinks(t.Context(), facility, "OP-2"); len(links) != 0 {
 		t.Fatalf("OP-2 linked after a refusal: %v", links)
+	}
+}
+
+// TestLinkOTPToTheFacilitysNumber: the OTP goes to the mobile the facility
+// has for its patient, when it has one, not the one the CM verified.
+func TestLinkOTPToTheFacilitysNumber(t *testing.T) {
+	e := newEnv(t, true)
+	b, _ := json.Marshal(map[string]string{"hiType": "OPConsultation", "date": "2025-03-11T10:00:00Z", "name": "Asha Devi Rao", "gender": "F",
+		"mobile": "+91 90000 12345"})
+	if _, err := e.svc.PushBundle(t.Context(), facility, hip.PushInput{ABHANumber: "91111111111111", ContextRef: "OP-1", ContextDisplay: "Visit", Bundle: b}); err != nil {
+		t.Fatal(err)
+	}
+	q := map[string]any{"transactionId": uuid.NewString(), "patient": map[string]any{"id": "asha@sbx", "name": "Asha Devi Rao", "gender": "F",
+		"verifiedIdentifiers": []map[string]string{{"type": "MOBILE", "value": "9000012345"}}}}
+	got := e.must("care-contexts/discover", "care-contexts/on-discover", q)
+	p, _ := got["patient"].(map[string]any)
+	if p == nil || fmt.Sprint(p["matchedBy"]) != "[MOBILE]" {
+		t.Fatalf("discover by the facility's number: %v", got)
+	}
+	got = e.must("links/link/init", "links/link/on-init", map[string]any{"transactionId": q["transactionId"],
+		"patient": map[string]any{"id": "asha@sbx", "referenceNumber": p["referenceNumber"], "careContexts": []map[string]string{{"referenceNumber": "OP-1"}}}})
+	if e.sms.last().To != "9000012345" || got["link"].(map[string]any)["meta"].(map[string]any)["communicationHint"] != "******2345" {
+		t.Fatalf("the OTP went to %s: %v", e.sms.last().To, got)
 	}
 }

@@ -24,9 +24,11 @@ type BundleInfo struct {
 	HIType  string    // the consent HI type its Composition makes it
 	Date    time.Time // Composition.date
 	Patient struct {
-		Name      string
-		Gender    string // M, F, O or U
-		BirthDate string // YYYY-MM-DD or ""
+		Name        string
+		Gender      string // M, F, O or U
+		BirthDate   string // YYYY-MM-DD or ""
+		YearOfBirth int    // when only the year (or year and month) is known
+		Mobile      string // a phone number of the Patient, or ""
 	}
 }
 
@@ -322,6 +324,10 @@ func (s *Service) patientFor(ctx context.Context, facilityID, number, address st
 	now := s.now()
 	p := &Patient{FacilityID: facilityID, Ref: newPatientRef(), Name: name, Gender: cmpOr(info.Patient.Gender, "U"),
 		BirthDate: info.Patient.BirthDate, ABHANumber: number, ABHAAddress: address, CreatedAt: now, UpdatedAt: now}
+	if m := lastDigits(info.Patient.Mobile, 10); len(m) == 10 {
+		p.Mobile = m
+	}
+	p.YearOfBirth = info.Patient.YearOfBirth
 	if len(p.BirthDate) >= 4 {
 		p.YearOfBirth = atoi(p.BirthDate[:4])
 	}
