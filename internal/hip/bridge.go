@@ -359,9 +359,12 @@ const maxInbound = 1 << 20
 func (b *Bridge) accept(ctx context.Context, kind string, h http.Header, body []byte) error {
 	tok := bearer(h.Get("Authorization"))
 	if tok == "" {
-		return arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1001", "the gateway's token is required")
+		return arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1002", "Authorization: Bearer <gateway token> is required")
 	}
 	if err := b.certsOnly.verifyToken(ctx, tok); err != nil {
+		if arogya.ErrorCode(err) == arogya.EUNAUTHORIZED {
+			return arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1002", arogya.ErrorMessage(err))
+		}
 		return err
 	}
 	hipID := strings.ToUpper(strings.TrimSpace(h.Get("X-HIP-ID")))

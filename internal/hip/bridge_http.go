@@ -18,14 +18,14 @@ func (b *Bridge) Register(mux *http.ServeMux) {
 			if err != nil {
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {
-					httpx.Error(w, r, arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "the message is larger than 1 MiB"))
+					httpx.ABDMError(w, r, arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "the message is larger than 1 MiB"))
 					return
 				}
-				httpx.Error(w, r, arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "the message could not be read"))
+				httpx.ABDMError(w, r, arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "the message could not be read"))
 				return
 			}
 			if err := b.accept(r.Context(), kind, r.Header, body); err != nil {
-				httpx.Error(w, r, err)
+				httpx.ABDMError(w, r, err)
 				return
 			}
 			w.WriteHeader(http.StatusAccepted)

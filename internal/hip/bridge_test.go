@@ -330,6 +330,20 @@ func TestCallbackChecks(t *testing.T) {
 	if st, _ := e.call("care-contexts/discover", facility, e.gatewayToken(), map[string]any{"requestId": "not-a-uuid"}); st != 400 {
 		t.Errorf("a bad requestId: HTTP %d, want 400", st)
 	}
+	// Refusals are ABDM errors.
+	req, _ := http.NewRequest("POST", e.hip.URL+"/hip/v0.5/care-contexts/discover", strings.NewReader("{}"))
+	req.Header.Set("X-HIP-ID", facility)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Error struct{ Code, Message string } `json:"error"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&body); resp.StatusCode != 401 || body.Error.Code != "ABDM-1002" {
+		t.Errorf("no token: HTTP %d %+v, want 401 ABDM-1002", resp.StatusCode, body)
+	}
 }
 
 // TestDurable: callbacks accepted while no worker runs, and while the
