@@ -454,6 +454,7 @@ func atoi(s string) int {
 func TestConsentEnforced(t *testing.T) {
 	e := newEnv(t, true)
 	e.push("OP-1", "OPConsultation", "2025-03-11T10:00:00Z") // sent
+	e.push("OP-1", "OPConsultation", "2025-05-20T10:00:00Z") // sent, its own page
 	e.push("OP-1", "OPConsultation", "2024-03-11T10:00:00Z") // outside the dates asked
 	e.push("OP-1", "Prescription", "2025-03-11T11:00:00Z")   // an HI type not consented
 	e.push("OP-2", "OPConsultation", "2025-04-11T10:00:00Z") // a care context not consented
@@ -532,21 +533,30 @@ func TestConsentEnforced(t *testing.T) {
 	mu.Lock()
 	got0 := pushes
 	mu.Unlock()
-	if len(got0) != 1 || got0[0]["pageCount"] != float64(1) {
-		t.Fatalf("pushes: %d, want 1", len(got0))
+	if len(got0) != 2 || got0[0]["pageCount"] != float64(2) || got0[1]["pageNumber"] != float64(2) {
+		t.Fatalf("pushes: %d, want 2 pages", len(got0))
 	}
-	entry := got0[0]["entries"].([]any)[0].(map[string]any)
-	var hipKM fidelius.KeyMaterial
-	b, _ := json.Marshal(got0[0]["keyMaterial"])
-	json.Unmarshal(b, &hipKM)
-	hipKey, hipNonce, err := hipKM.Parse()
-	if err != nil {
-		t.Fatal(err)
+	// One session for the transfer (one HIP key), a fresh nonce per page.
+	var keys, nonces []string
+	for i, pg := range got0 {
+		entry := pg["entries"].([]any)[0].(map[string]any)
+		var hipKM fidelius.KeyMaterial
+		b, _ := json.Marshal(pg["keyMaterial"])
+		json.Unmarshal(b, &hipKM)
+		hipKey, hipNonce, err := hipKM.Parse()
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys, nonces = append(keys, hipKM.DHPublicKey.KeyValue), append(nonces, hipKM.Nonce)
+		ct, _ := base64.StdEncoding.DecodeString(entry["content"].(string))
+		plain, err := fidelius.Decrypt(key, nonce, hipKey, hipNonce, ct)
+		want := []string{`"2025-03-11T10:00:00Z"`, `"2025-05-20T10:00:00Z"`}[i]
+		if err != nil || !strings.Contains(string(plain), want) || !strings.Contains(string(plain), "OPConsultation") || entry["careContextReference"] != "OP-1" {
+			t.Fatalf("page %d: %s %v", i+1, plain, err)
+		}
 	}
-	ct, _ := base64.StdEncoding.DecodeString(entry["content"].(string))
-	plain, err := fidelius.Decrypt(key, nonce, hipKey, hipNonce, ct)
-	if err != nil || !strings.Contains(string(plain), `"2025-03-11T10:00:00Z"`) || !strings.Contains(string(plain), "OPConsultation") {
-		t.Fatalf("the page: %s %v", plain, err)
+	if keys[0] != keys[1] || nonces[0] == nonces[1] {
+		t.Fatalf("pages share a nonce, or the transfer used two keys")
 	}
 
 	// Revoked: a tombstone; requests refused; a GRANTED notice does not revive it.
@@ -562,8 +572,8 @@ func TestConsentEnforced(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(pushes) != 1 {
-		t.Fatalf("%d pushes, want 1", len(pushes))
+	if len(pushes) != 2 {
+		t.Fatalf("%d pushes, want the 2 of the first transfer", len(pushes))
 	}
 }
 
