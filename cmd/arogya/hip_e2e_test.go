@@ -187,7 +187,9 @@ func TestHIPEndToEnd(t *testing.T) {
 		return ""
 	})
 	pages := hiu.pages(tx)
-	if len(pages) != 1 || pages[0].PageCount != 1 || len(pages[0].Entries) != 1 || !strings.HasPrefix(pages[0].Authorization, "Bearer ") {
+	// No credential of the HIP's travels with the data: a gateway token
+	// would let the HIU act as the HIP's bridge.
+	if len(pages) != 1 || pages[0].PageCount != 1 || len(pages[0].Entries) != 1 || pages[0].Authorization != "" {
 		t.Fatalf("pages: %+v", pages)
 	}
 	e := pages[0].Entries[0]

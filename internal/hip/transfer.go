@@ -100,10 +100,6 @@ func (b *Bridge) transfer(ctx context.Context, j *Job) (*Effects, error) {
 		return nil, permanentError{err}
 	}
 	defer sess.Close()
-	gw, err := b.credentials(ctx)
-	if err != nil {
-		return nil, err
-	}
 	for i, pg := range pages {
 		if status[pg.contextRef] != "DELIVERED" {
 			continue
@@ -133,7 +129,7 @@ func (b *Bridge) transfer(ctx context.Context, j *Job) (*Effects, error) {
 			"keyMaterial": km,
 		})
 		clear(plain)
-		if err := b.push(ctx, gw, t.DataPushURL, body); err != nil {
+		if err := b.push(ctx, t.DataPushURL, body); err != nil {
 			b.log.Warn("hip: data push failed", "transaction", t.TransactionID, "page", i+1, "err", err)
 			status[pg.contextRef] = "ERRORED"
 		}
@@ -155,19 +151,17 @@ func (b *Bridge) transfer(ctx context.Context, j *Job) (*Effects, error) {
 	return notify(overall, responses), nil
 }
 
-// push POSTs one page to the HIU's dataPushUrl, with the bridge's gateway
-// token as Authorization, as ABDM's HIPs do.
-func (b *Bridge) push(ctx context.Context, gw *gatewayClient, url string, body []byte) error {
-	tok, err := gw.accessToken(ctx)
-	if err != nil {
-		return err
-	}
+// push POSTs one page to the HIU's dataPushUrl. It carries no
+// credential of the HIP's: the spec names none, and the gateway access
+// token some HIPs send (ProjectEKA's) would let every HIU act as this HIP's
+// bridge until it expires. The page is encrypted for the HIU alone and
+// names a transaction only the HIU and the CM know.
+func (b *Bridge) push(ctx context.Context, url string, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := b.cfg.HTTP.Do(req)
 	if err != nil {
 		return err
