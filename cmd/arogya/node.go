@@ -230,8 +230,10 @@ func (n *node) routes() http.Handler {
 func (n *node) wireHIP(master []byte, opt nodeOptions) {
 	cfg := n.cfg
 	public := strings.TrimRight(cfg.PublicURL, "/")
-	n.hip = hip.NewService(n.db, &registryapi.Client{BaseURL: cmp.Or(cfg.RegistryURL, public)}, fhirBundles{}, n.audit,
+	reg := &registryapi.Client{BaseURL: cmp.Or(cfg.RegistryURL, public)}
+	n.hip = hip.NewService(n.db, reg, fhirBundles{}, n.audit,
 		hip.Config{WrapKey: auth.DeriveKey(master, "hip/data-keys"), Now: opt.Now})
+	n.hip.EnableStaff(hip.StaffConfig{Store: n.db, Professionals: reg, TokenKey: auth.DeriveKey(master, "hip/staff-token"), Argon: opt.Argon})
 	bc := hip.BridgeConfig{
 		GatewayURL: cmp.Or(cfg.HIPGatewayURL, public+"/gateway"), CMID: cfg.CMID, CallbackURL: public + "/hip",
 		ClientID: cfg.HIPClientID, ClientSecret: cfg.HIPClientSecret,

@@ -31,6 +31,7 @@ func (h *Handler) Register(mux *http.ServeMux, requireAdmin func(http.Handler) h
 	mux.Handle("POST /api/v1/admin/hip/facilities/{id}/keys", requireAdmin(http.HandlerFunc(h.createKey)))
 	mux.HandleFunc("POST /api/v1/hip/{hipId}/bundles", h.pushBundle)
 	mux.HandleFunc("GET /api/v1/hip/{hipId}/care-contexts/{ref}", h.careContext)
+	h.registerStaff(mux, requireAdmin)
 }
 
 // careContext takes GET /api/v1/hip/{hipId}/care-contexts/{ref}: whether
@@ -118,22 +119,29 @@ func (h *Handler) createKey(w http.ResponseWriter, r *http.Request) {
 		"key": secret, "note": "Shown once: store it in the facility system's secrets. Send it as Authorization: Bearer <key>."})
 }
 
-// authorize lets through the operator, or a facility's API key for that
-// facility; it returns the context to act in.
+// authorize lets through the operator, a staff member of the facility, or
+// the facility's API key; it returns the request with who acts in its
+// context.
 func (h *Handler) authorize(r *http.Request, facilityID string) (*http.Request, error) {
 	tok := httpx.BearerToken(r.Header.Get("Authorization"))
 	if tok == "" {
-		return nil, arogya.Errorf(arogya.EUNAUTHORIZED, "a facility API key or the operator token is required")
+		return r, arogya.Errorf(arogya.EUNAUTHORIZED, "a staff token, a facility API key or the operator token is required")
 	}
 	if h.admin != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(h.admin)) == 1 {
 		return r.WithContext(arogya.NewContext(r.Context(), arogya.Actor{Kind: arogya.ActorOperator})), nil
 	}
+	if fid, hprID, ok := h.svc.CheckStaffToken(tok); ok {
+		if fid != facilityID {
+			return r, arogya.Errorf(arogya.EFORBIDDEN, "you work at another facility")
+		}
+		return r.WithContext(arogya.NewContext(r.Context(), arogya.Actor{Kind: arogya.ActorStaff, ID: hprID})), nil
+	}
 	fid, err := h.svc.CheckAPIKey(r.Context(), tok)
 	if err != nil {
-		return nil, err
+		return r, err
 	}
 	if fid != facilityID {
-		return nil, arogya.Errorf(arogya.EFORBIDDEN, "this API key belongs to another facility")
+		return r, arogya.Errorf(arogya.EFORBIDDEN, "this API key belongs to another facility")
 	}
 	return r.WithContext(arogya.NewContext(r.Context(), arogya.Actor{Kind: arogya.ActorClient, ID: "hip-key:" + facilityID})), nil
 }

@@ -73,6 +73,8 @@ type Service struct {
 	onFacility func()
 	newContext func(p *Patient, cc *CareContext) *Job // the work a new care context starts, or nil
 	kick       func()                                 // wakes the bridge's worker
+
+	staff *StaffConfig // EMR staff accounts; nil until EnableStaff
 }
 
 // NewService returns the HIP service.
@@ -274,6 +276,17 @@ func (s *Service) PushBundle(ctx context.Context, facilityID string, in PushInpu
 		return nil, err
 	}
 	cc := &CareContext{FacilityID: f.ID, Ref: ref, PatientRef: p.Ref, Display: display, CreatedAt: now}
+	created, err := s.addRecord(ctx, p, cc, r)
+	if err != nil {
+		return nil, err
+	}
+	return &PushResult{Patient: p, CareContext: cc, ContextCreated: created, Record: r}, nil
+}
+
+// addRecord stores a sealed record under its care context, creating the
+// care context if new together with the work a new one starts (the HIP
+// linking it to the person's ABHA), and audits it.
+func (s *Service) addRecord(ctx context.Context, p *Patient, cc *CareContext, r *Record) (bool, error) {
 	var onCreate []*Job
 	if s.newContext != nil {
 		if j := s.newContext(p, cc); j != nil {
@@ -282,14 +295,14 @@ func (s *Service) PushBundle(ctx context.Context, facilityID string, in PushInpu
 	}
 	created, err := s.store.AddHIPRecord(ctx, cc, r, onCreate...)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	_ = s.audit.Record(ctx, audit.Event{Actor: actorOf(ctx), Action: "hip.record.add", Subject: "facility:" + f.ID,
+	_ = s.audit.Record(ctx, audit.Event{Actor: actorOf(ctx), Action: "hip.record.add", Subject: "facility:" + r.FacilityID,
 		Outcome: "ok", Detail: r.HIType + " " + r.ID})
 	if created && len(onCreate) > 0 && s.kick != nil {
 		s.kick()
 	}
-	return &PushResult{Patient: p, CareContext: cc, ContextCreated: created, Record: r}, nil
+	return created, nil
 }
 
 // patientFor returns the facility's patient with the ABHA number or

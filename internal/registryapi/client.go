@@ -63,3 +63,48 @@ func (c *Client) FacilityVerified(ctx context.Context, id string) (bool, error) 
 	_, ok, err := c.Facility(ctx, id)
 	return ok, err
 }
+
+// Professional is what the registry shows of a professional.
+type Professional struct {
+	ID         string // the 14-digit HPR number
+	Name       string
+	Facilities []string // places of work: facility IDs
+	Verified   bool
+}
+
+// Professional returns a verified professional by HPR number or address;
+// ENOTFOUND for one the registry does not show (unverified ones are not
+// public). A registry that cannot be reached is EUNAVAILABLE.
+func (c *Client) Professional(ctx context.Context, id string) (*Professional, error) {
+	hc := c.HTTP
+	if hc == nil {
+		hc = &http.Client{Timeout: 5 * time.Second}
+	}
+	u := strings.TrimRight(c.BaseURL, "/") + "/api/v1/professionals/" + url.PathEscape(id)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "the professional registry is not reachable")
+	}
+	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		var p struct {
+			ID         string   `json:"id"`
+			Name       string   `json:"name"`
+			Facilities []string `json:"facilities"`
+			Status     string   `json:"status"`
+		}
+		if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&p); err != nil {
+			return nil, arogya.Errorf(arogya.EUNAVAILABLE, "the professional registry answered badly")
+		}
+		return &Professional{ID: p.ID, Name: p.Name, Facilities: p.Facilities, Verified: p.Status == "VERIFIED"}, nil
+	case http.StatusNotFound, http.StatusBadRequest:
+		return nil, arogya.Errorf(arogya.ENOTFOUND, "no verified professional with that HPR ID")
+	default:
+		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "the professional registry answered %d", resp.StatusCode)
+	}
+}

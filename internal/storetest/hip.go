@@ -19,6 +19,7 @@ var hipTests = []struct {
 	{"HIPPatients", testHIPPatients},
 	{"HIPRecords", testHIPRecords},
 	{"HIPAPIKeys", testHIPAPIKeys},
+	{"HIPStaff", testHIPStaff},
 	{"HIPBridge", testHIPBridge},
 	{"HIPJobs", testHIPJobs},
 	{"HIPJobEffects", testHIPJobEffects},

@@ -1,0 +1,416 @@
+package hip
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/audit"
+	"github.com/arogya-health/arogya/internal/auth"
+	"github.com/arogya-health/arogya/internal/fhir"
+	"github.com/arogya-health/arogya/internal/registryapi"
+)
+
+// Staff is a professional of the registry (HPR) who works at a facility
+// this node serves and may use its EMR.
+type Staff struct {
+	FacilityID   string
+	HPRID        string // 14 digits
+	Name         string // as the registry has it
+	PasswordHash string // argon2id
+	CreatedAt    time.Time
+}
+
+// StaffStore keeps staff accounts.
+type StaffStore interface {
+	// AddHIPStaff stores s; ECONFLICT if the facility has them already.
+	AddHIPStaff(ctx context.Context, s *Staff) error
+	HIPStaff(ctx context.Context, facilityID, hprID string) (*Staff, error)
+	SetHIPStaffPassword(ctx context.Context, facilityID, hprID, hash string) error
+}
+
+// Professionals is the registry's professionals, over HTTP.
+type Professionals interface {
+	Professional(ctx context.Context, id string) (*registryapi.Professional, error)
+}
+
+// StaffConfig enables the EMR's staff: where accounts are kept, the
+// registry that says who works where, and the key staff tokens are signed
+// with (derived from the master key, so every node accepts them).
+type StaffConfig struct {
+	Store         StaffStore
+	Professionals Professionals
+	TokenKey      []byte
+	Argon         auth.ArgonParams
+}
+
+// EnableStaff lets professionals of the facilities work in the EMR.
+func (s *Service) EnableStaff(c StaffConfig) { s.staff = &c }
+
+// staffTokenTTL is how long a staff sign-in lasts: a shift.
+const staffTokenTTL = 12 * time.Hour
+
+// AddStaff gives a professional who works at the facility (their registry
+// entry says so, and is verified) an EMR account, with a password to
+// change at first sign-in, returned once.
+func (s *Service) AddStaff(ctx context.Context, facilityID, hprID string) (*Staff, string, error) {
+	if s.staff == nil {
+		return nil, "", arogya.Errorf(arogya.EUNAVAILABLE, "staff accounts are not enabled on this node")
+	}
+	f, err := s.facility(ctx, facilityID)
+	if err != nil {
+		return nil, "", err
+	}
+	hprID = strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(hprID))
+	if len(hprID) != 14 || !allDigits(hprID) {
+		return nil, "", arogya.Errorf(arogya.EINVALID, "hprId must be a 14-digit HPR number")
+	}
+	p, err := s.staff.Professionals.Professional(ctx, hprID)
+	if err != nil {
+		return nil, "", err
+	}
+	if !p.Verified || !containsFold(p.Facilities, f.ID) {
+		return nil, "", arogya.Errorf(arogya.EUNPROCESSABLE, "the registry does not list this professional as verified and working at this facility")
+	}
+	var pw [12]byte
+	rand.Read(pw[:])
+	password := base64.RawURLEncoding.EncodeToString(pw[:])
+	hash, err := auth.HashPassword(password, s.staff.Argon)
+	if err != nil {
+		return nil, "", err
+	}
+	st := &Staff{FacilityID: f.ID, HPRID: hprID, Name: p.Name, PasswordHash: hash, CreatedAt: s.now()}
+	if err := s.staff.Store.AddHIPStaff(ctx, st); err != nil {
+		return nil, "", err
+	}
+	_ = s.audit.Record(ctx, audit.Event{Actor: actorOf(ctx), Action: "hip.staff.add", Subject: "facility:" + f.ID, Outcome: "ok", Detail: "hpr:" + hprID})
+	return st, password, nil
+}
+
+// StaffSignIn checks a staff member's password and returns a token for
+// the EMR API (Authorization: Bearer), valid for a shift.
+func (s *Service) StaffSignIn(ctx context.Context, facilityID, hprID, password string) (string, time.Time, error) {
+	bad := arogya.Errorf(arogya.EUNAUTHORIZED, "wrong facility, HPR number or password")
+	if s.staff == nil {
+		return "", time.Time{}, arogya.Errorf(arogya.EUNAVAILABLE, "staff accounts are not enabled on this node")
+	}
+	facilityID = strings.ToUpper(strings.TrimSpace(facilityID))
+	hprID = strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(hprID))
+	if facilityID == "" || len(hprID) != 14 || len(password) > 256 {
+		return "", time.Time{}, bad
+	}
+	st, err := s.staff.Store.HIPStaff(ctx, facilityID, hprID)
+	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
+		return "", time.Time{}, bad
+	} else if err != nil {
+		return "", time.Time{}, err
+	}
+	ok, err := auth.CheckPassword(st.PasswordHash, password)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if !ok {
+		_ = s.audit.Record(ctx, audit.Event{Actor: "staff:" + hprID, Action: "hip.staff.signin", Subject: "facility:" + facilityID, Outcome: arogya.EUNAUTHORIZED})
+		return "", time.Time{}, bad
+	}
+	exp := s.now().Add(staffTokenTTL)
+	_ = s.audit.Record(ctx, audit.Event{Actor: "staff:" + hprID, Action: "hip.staff.signin", Subject: "facility:" + facilityID, Outcome: "ok"})
+	return s.signStaff(facilityID, hprID, exp), exp, nil
+}
+
+// ChangeStaffPassword sets a new password after checking the old one.
+func (s *Service) ChangeStaffPassword(ctx context.Context, facilityID, hprID, old, next string) error {
+	if _, _, err := s.StaffSignIn(ctx, facilityID, hprID, old); err != nil {
+		return err
+	}
+	if n := utf8.RuneCountInString(next); n < 10 || n > 128 {
+		return arogya.Errorf(arogya.EINVALID, "the new password must be 10 to 128 characters")
+	}
+	hash, err := auth.HashPassword(next, s.staff.Argon)
+	if err != nil {
+		return err
+	}
+	return s.staff.Store.SetHIPStaffPassword(ctx, strings.ToUpper(strings.TrimSpace(facilityID)), strings.NewReplacer("-", "", " ", "").Replace(hprID), hash)
+}
+
+// signStaff makes a staff token: "st1." + base64(facility|hpr|exp) + "." +
+// base64(HMAC-SHA256).
+func (s *Service) signStaff(facilityID, hprID string, exp time.Time) string {
+	body := base64.RawURLEncoding.EncodeToString([]byte(facilityID + "|" + hprID + "|" + strconv.FormatInt(exp.Unix(), 10)))
+	m := hmac.New(sha256.New, s.staff.TokenKey)
+	m.Write([]byte("st1." + body))
+	return "st1." + body + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// CheckStaffToken returns the facility and HPR number a staff token was
+// issued for, if it is genuine and not expired.
+func (s *Service) CheckStaffToken(tok string) (facilityID, hprID string, ok bool) {
+	if s.staff == nil || !strings.HasPrefix(tok, "st1.") || len(tok) > 512 {
+		return "", "", false
+	}
+	body, mac, found := strings.Cut(strings.TrimPrefix(tok, "st1."), ".")
+	if !found {
+		return "", "", false
+	}
+	m := hmac.New(sha256.New, s.staff.TokenKey)
+	m.Write([]byte("st1." + body))
+	got, err := base64.RawURLEncoding.DecodeString(mac)
+	if err != nil || !hmac.Equal(got, m.Sum(nil)) {
+		return "", "", false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(body)
+	if err != nil {
+		return "", "", false
+	}
+	parts := strings.Split(string(raw), "|")
+	if len(parts) != 3 {
+		return "", "", false
+	}
+	exp, err := strconv.ParseInt(parts[2], 10, 64)
+	if err != nil || !s.now().Before(time.Unix(exp, 0)) {
+		return "", "", false
+	}
+	return parts[0], parts[1], true
+}
+
+// PatientInput registers a patient at a facility.
+type PatientInput struct {
+	Name        string
+	Gender      string // M, F, O or U
+	BirthDate   string // YYYY-MM-DD, or ""
+	YearOfBirth int    // when only the year is known
+	Mobile      string
+	ABHANumber  string
+	ABHAAddress string
+}
+
+// RegisterPatient registers a person at the facility, or returns the
+// patient it already has with that ABHA number or address.
+func (s *Service) RegisterPatient(ctx context.Context, facilityID string, in PatientInput) (*Patient, bool, error) {
+	f, err := s.facility(ctx, facilityID)
+	if err != nil {
+		return nil, false, err
+	}
+	name := strings.Join(strings.Fields(in.Name), " ")
+	if n := utf8.RuneCountInString(name); n < 1 || n > 200 {
+		return nil, false, arogya.Errorf(arogya.EINVALID, "name must be 1 to 200 characters")
+	}
+	switch in.Gender {
+	case "M", "F", "O", "U":
+	default:
+		return nil, false, arogya.Errorf(arogya.EINVALID, "gender must be M, F, O or U")
+	}
+	yob := in.YearOfBirth
+	if in.BirthDate != "" {
+		d, err := time.Parse("2006-01-02", in.BirthDate)
+		if err != nil || d.After(s.now()) {
+			return nil, false, arogya.Errorf(arogya.EINVALID, "birthDate must be a past date, YYYY-MM-DD")
+		}
+		yob = d.Year()
+	}
+	if yob != 0 && (yob < 1880 || yob > s.now().Year()) {
+		return nil, false, arogya.Errorf(arogya.EINVALID, "yearOfBirth must be a past year")
+	}
+	mobile := strings.NewReplacer(" ", "", "-", "").Replace(in.Mobile)
+	mobile = strings.TrimPrefix(strings.TrimPrefix(mobile, "+91"), "0")
+	if mobile != "" && (len(mobile) != 10 || !allDigits(mobile) || mobile[0] < '6') {
+		return nil, false, arogya.Errorf(arogya.EINVALID, "mobile must be a 10-digit Indian mobile number")
+	}
+	var number, address string
+	if in.ABHANumber != "" || in.ABHAAddress != "" {
+		if number, address, err = personIDs(in.ABHANumber, in.ABHAAddress); err != nil {
+			return nil, false, err
+		}
+		found, err := s.store.HIPPatientsByIdentifier(ctx, f.ID, number, address, "", 2)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(found) > 0 {
+			return found[0], false, nil
+		}
+	}
+	now := s.now()
+	p := &Patient{FacilityID: f.ID, Ref: newPatientRef(), Name: name, Gender: in.Gender, BirthDate: in.BirthDate, YearOfBirth: yob,
+		Mobile: mobile, ABHANumber: number, ABHAAddress: address, CreatedAt: now, UpdatedAt: now}
+	if err := s.store.PutHIPPatient(ctx, p); err != nil {
+		return nil, false, err
+	}
+	_ = s.audit.Record(ctx, audit.Event{Actor: actorOf(ctx), Action: "hip.patient.register", Subject: "facility:" + f.ID, Outcome: "ok"})
+	return p, true, nil
+}
+
+// Visit is a record a staff member writes: its kind, the care context it
+// belongs to, and the content of its form (the JSON of the fhir content
+// type for that kind).
+type Visit struct {
+	Kind           string // OPConsultation, Prescription, LabReport, ImagingReport, DischargeSummary, ImmunizationRecord, WellnessRecord, HealthDocumentRecord or Invoice
+	ContextRef     string // the care context: a new reference starts one
+	ContextDisplay string
+	Date           time.Time
+	Content        json.RawMessage
+}
+
+// contentFor returns an empty fhir content of the kind, to decode a form into.
+func contentFor(kind string) (fhir.Content, error) {
+	switch kind {
+	case fhir.HITypeOPConsultation:
+		return &fhir.Consultation{}, nil
+	case fhir.HITypePrescription:
+		return &fhir.Prescription{}, nil
+	case fhir.HITypeDiagnosticReport, "LabReport":
+		return &fhir.LabReport{}, nil
+	case "ImagingReport":
+		return &fhir.ImagingReport{}, nil
+	case fhir.HITypeDischargeSummary:
+		return &fhir.DischargeSummary{}, nil
+	case fhir.HITypeImmunizationRecord:
+		return &fhir.ImmunizationRecord{}, nil
+	case fhir.HITypeWellnessRecord:
+		return &fhir.WellnessRecord{}, nil
+	case fhir.HITypeHealthDocumentRecord:
+		return &fhir.HealthDocument{}, nil
+	case fhir.HITypeInvoice:
+		return &fhir.InvoiceRecord{}, nil
+	}
+	return nil, arogya.Errorf(arogya.EINVALID, "kind must be OPConsultation, Prescription, LabReport, ImagingReport, DischargeSummary, ImmunizationRecord, WellnessRecord, HealthDocumentRecord or Invoice")
+}
+
+// RecordVisit writes a record for a patient as the signed-in staff
+// member: the form becomes a FHIR document bundle (NRCeS profiles), which
+// is validated and kept, sealed, under the care context.
+func (s *Service) RecordVisit(ctx context.Context, facilityID, hprID, patientRef string, v Visit) (*Record, *CareContext, bool, error) {
+	f, err := s.facility(ctx, facilityID)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	p, err := s.store.HIPPatient(ctx, f.ID, patientRef)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	ref, display, err := contextRef(v.ContextRef, v.ContextDisplay)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	content, err := contentFor(v.Kind)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if len(v.Content) > MaxBundle {
+		return nil, nil, false, arogya.Errorf(arogya.EINVALID, "content is larger than 10 MiB")
+	}
+	dec := json.NewDecoder(strings.NewReader(string(v.Content)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(content); err != nil {
+		return nil, nil, false, arogya.Errorf(arogya.EINVALID, "content is not a %s form: %s", v.Kind, jsonProblem(err))
+	}
+	date := v.Date
+	if date.IsZero() {
+		date = s.now()
+	}
+	staffName := hprID
+	if s.staff != nil {
+		if st, err := s.staff.Store.HIPStaff(ctx, f.ID, hprID); err == nil {
+			staffName = st.Name
+		}
+	}
+	b, err := fhir.Build(fhir.Header{
+		Patient: fhir.Person{Name: p.Name, Gender: fhirGender(p.Gender), BirthDate: cmpOr(p.BirthDate, yearString(p.YearOfBirth)),
+			ABHANumber: p.ABHANumber, ABHAAddress: p.ABHAAddress, MRN: p.Ref, Phone: p.Mobile},
+		Author:   fhir.Clinician{Name: staffName, HPRID: hprID},
+		Facility: fhir.Facility{Name: f.Name, HFRID: f.ID},
+		Visit:    fhir.Visit{ID: ref, Start: date},
+		Date:     date,
+	}, content)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	data, err := fhir.Marshal(b)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	key, err := s.dataKey(f)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	now := s.now()
+	r := &Record{ID: id.String(), FacilityID: f.ID, ContextRef: ref, HIType: content.HIType(), Date: date.UTC().Truncate(time.Millisecond), CreatedAt: now}
+	if r.Sealed, err = auth.SealAD(key, data, recordAD(f.ID, r.ID)); err != nil {
+		return nil, nil, false, err
+	}
+	cc := &CareContext{FacilityID: f.ID, Ref: ref, PatientRef: p.Ref, Display: display, CreatedAt: now}
+	ctx = arogya.NewContext(ctx, arogya.Actor{Kind: arogya.ActorStaff, ID: hprID})
+	created, err := s.addRecord(ctx, p, cc, r)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return r, cc, created, nil
+}
+
+// Record returns one record of the facility, decrypted, for its staff.
+func (s *Service) Record(ctx context.Context, facilityID, contextRef, id string) (*Record, []byte, error) {
+	rs, bundles, err := s.Records(ctx, facilityID, contextRef, time.Time{}, time.Time{})
+	if err != nil {
+		return nil, nil, err
+	}
+	for i, r := range rs {
+		if r.ID == id {
+			return r, bundles[i], nil
+		}
+	}
+	return nil, nil, arogya.Errorf(arogya.ENOTFOUND, "no such record in that care context")
+}
+
+func fhirGender(g string) string {
+	switch g {
+	case "M":
+		return "male"
+	case "F":
+		return "female"
+	case "O":
+		return "other"
+	}
+	return "unknown"
+}
+
+func yearString(y int) string {
+	if y == 0 {
+		return ""
+	}
+	return strconv.Itoa(y)
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonProblem names what is wrong with a form's JSON without quoting it.
+func jsonProblem(err error) string {
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		return "field " + te.Field + " has the wrong type"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return strings.TrimPrefix(err.Error(), "json: ")
+	}
+	return "not valid JSON"
+}

@@ -1,0 +1,60 @@
+package sqldb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/hip"
+)
+
+var _ hip.StaffStore = (*DB)(nil)
+
+var (
+	errHIPStaffExists   = arogya.Errorf(arogya.ECONFLICT, "That professional already has an account at this facility.")
+	errHIPStaffNotFound = arogya.Errorf(arogya.ENOTFOUND, "No such staff account.")
+)
+
+// AddHIPStaff stores s; ECONFLICT if the facility has them already.
+func (db *DB) AddHIPStaff(ctx context.Context, s *hip.Staff) error {
+	_, err := db.write.ExecContext(ctx, "INSERT INTO hip_staff (facility_id, hpr_id, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+		s.FacilityID, s.HPRID, s.Name, s.PasswordHash, millis(s.CreatedAt))
+	if db.unique(err) {
+		return errHIPStaffExists
+	} else if err != nil {
+		return fmt.Errorf("sqldb: add hip staff: %w", err)
+	}
+	return nil
+}
+
+// HIPStaff returns a staff account; ENOTFOUND if absent.
+func (db *DB) HIPStaff(ctx context.Context, facilityID, hprID string) (*hip.Staff, error) {
+	var s hip.Staff
+	var at int64
+	err := db.queryRow(ctx, "SELECT facility_id, hpr_id, name, password_hash, created_at FROM hip_staff WHERE facility_id = $1 AND hpr_id = $2",
+		facilityID, hprID).Scan(&s.FacilityID, &s.HPRID, &s.Name, &s.PasswordHash, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, errHIPStaffNotFound
+	} else if err != nil {
+		return nil, fmt.Errorf("sqldb: hip staff: %w", err)
+	}
+	s.CreatedAt = fromMillis(at)
+	return &s, nil
+}
+
+// SetHIPStaffPassword replaces a staff member's password hash; ENOTFOUND
+// if there is no such account.
+func (db *DB) SetHIPStaffPassword(ctx context.Context, facilityID, hprID, hash string) error {
+	res, err := db.write.ExecContext(ctx, "UPDATE hip_staff SET password_hash = $3 WHERE facility_id = $1 AND hpr_id = $2", facilityID, hprID, hash)
+	if err != nil {
+		return fmt.Errorf("sqldb: set hip staff password: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqldb: set hip staff password: %w", err)
+	} else if n == 0 {
+		return errHIPStaffNotFound
+	}
+	return nil
+}

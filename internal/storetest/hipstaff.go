@@ -1,0 +1,34 @@
+package storetest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/hip"
+	"github.com/arogya-health/arogya/internal/sqldb"
+)
+
+// testHIPStaff: an account per facility and professional; its password
+// can be replaced.
+func testHIPStaff(t *testing.T, db *sqldb.DB) {
+	c := ctx(t)
+	s := &hip.Staff{FacilityID: "IN2810000001", HPRID: "71234567890123", Name: "Dr. Meera Rao", PasswordHash: "h1", CreatedAt: ms(time.Second)}
+	must(t, "AddHIPStaff", db.AddHIPStaff(c, s))
+	wantCode(t, "AddHIPStaff(again)", db.AddHIPStaff(c, s), arogya.ECONFLICT)
+	other := *s
+	other.FacilityID = "IN2810000002"
+	must(t, "AddHIPStaff(another facility)", db.AddHIPStaff(c, &other))
+	must(t, "SetHIPStaffPassword", db.SetHIPStaffPassword(c, s.FacilityID, s.HPRID, "h2"))
+	got, err := db.HIPStaff(c, s.FacilityID, s.HPRID)
+	must(t, "HIPStaff", err)
+	if got.PasswordHash != "h2" || got.Name != s.Name || !got.CreatedAt.Equal(ms(time.Second)) {
+		t.Fatalf("HIPStaff = %+v", got)
+	}
+	if o, _ := db.HIPStaff(c, other.FacilityID, other.HPRID); o == nil || o.PasswordHash != "h1" {
+		t.Fatalf("the other facility's account changed: %+v", o)
+	}
+	_, err = db.HIPStaff(c, "IN2810000003", s.HPRID)
+	wantCode(t, "HIPStaff(missing)", err, arogya.ENOTFOUND)
+	wantCode(t, "SetHIPStaffPassword(missing)", db.SetHIPStaffPassword(c, "IN2810000003", s.HPRID, "x"), arogya.ENOTFOUND)
+}
