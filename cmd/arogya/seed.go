@@ -23,6 +23,7 @@ type seedResult struct {
 	Logins       []demoLogin
 	FreshAadhaar string
 	Registry     *registrySeed // nil without the registry role
+	HIP          *hipSeed      // nil without the hip role
 }
 
 // demoAadhaar returns the i-th synthetic Aadhaar number of a seed: 11 digits

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
@@ -33,6 +34,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 			return nil
 		}
 		return errUsage
+	}
+	if demo && *roles == strings.Join(defaultRoles, ",") {
+		*roles += ",hip" // the demo shows facilities' records too
 	}
 	if err := cfg.finish(*roles); err != nil {
 		return err
@@ -107,6 +111,15 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		logger.Info("serving pprof", "addr", cfg.DebugAddr)
 	}
 	logger.Info("serving", "addr", cfg.Addr, "roles", cfg.Roles, "db", dbKind(cfg.DB))
+	if seeded != nil && n.hip != nil && n.registry != nil {
+		// After the server starts: the HIP asks the registry over HTTP.
+		start := time.Now()
+		if seeded.HIP, err = seedHIPDemo(ctx, n, seeded.Logins, nil); err != nil {
+			return fmt.Errorf("seeding the facilities' records: %w", err)
+		}
+		fmt.Fprintf(stdout, "Seeded %d records at %d hospitals for %d people in %s; the HIP links them to their ABHA addresses in the background.\n",
+			seeded.HIP.Records, seeded.HIP.Facilities, seeded.HIP.People, time.Since(start).Round(time.Millisecond))
+	}
 	printBanner(stdout, n, seeded, demo)
 
 	select {
@@ -162,7 +175,15 @@ func printBanner(w io.Writer, n *node, s *seedResult, demo bool) {
 		fmt.Fprintf(w, "  Person's CM API:     %s/cm/…  (Authorization: Bearer <ABHA X-token>)\n", u)
 		fmt.Fprintf(w, "  CM operator pages:   %s/cm/ops/  (sign in with the operator token)\n", u)
 	}
+	if n.hip != nil {
+		fmt.Fprintf(w, "  Facility EMR API:    %s/api/v1/hip/{facilityId}/…  (facilities: POST %s/api/v1/admin/hip/facilities)\n", u, u)
+	}
 	fmt.Fprintf(w, "  Operator token in:   %s\n", filepath.Join(n.cfg.Data, "admin-token"))
+	if s != nil && s.HIP != nil && s.HIP.Staff != nil {
+		st := s.HIP.Staff
+		fmt.Fprintf(w, "\nDemo doctor at %s (%s): HPR %s, one-time password %s\n", st.FacilityName, st.Facility, st.HPRID, st.Password)
+		fmt.Fprintf(w, "  sign in: POST %s/api/v1/hip/%s/staff/sign-in {\"hprId\",\"password\"}, then set a password of their own\n", u, st.Facility)
+	}
 	if s != nil && s.Registry != nil {
 		fmt.Fprintf(w, "\nDemo verifiers (each sees and decides only their own state's submissions):\n")
 		for _, v := range s.Registry.Verifiers {

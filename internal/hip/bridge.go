@@ -52,7 +52,11 @@ type Bridge struct {
 	log *slog.Logger
 
 	mu sync.Mutex
-	gw *gatewayClient // nil until the credentials are known
+	// credMu makes one caller at a time find or make the credentials: the
+	// worker and the registration may both need them first, and making
+	// the bridge twice would fail the second (the gateway has it).
+	credMu sync.Mutex
+	gw     *gatewayClient // nil until the credentials are known
 
 	kick       chan struct{}  // wakes the worker of messages
 	kickXfer   chan struct{}  // wakes the worker of transfers
@@ -110,6 +114,11 @@ func (b *Bridge) client() *gatewayClient {
 func (b *Bridge) credentials(ctx context.Context) (*gatewayClient, error) {
 	if gw := b.client(); gw != nil {
 		return gw, nil
+	}
+	b.credMu.Lock()
+	defer b.credMu.Unlock()
+	if gw := b.client(); gw != nil {
+		return gw, nil // made while this caller waited
 	}
 	id, secret := b.cfg.ClientID, b.cfg.ClientSecret
 	if id == "" {

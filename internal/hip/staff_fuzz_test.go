@@ -40,9 +40,9 @@ func FuzzVisitForm(f *testing.F) {
 		{"OPConsultation", `{"chiefComplaints":[{"text":"Fever"}],"diagnoses":[{"text":"Viral fever"}],"medicines":[{"drug":{"text":"Paracetamol"},"dose":"1 tablet","days":3}]}`},
 		{"LabReport", `{"test":{"text":"CBC"},"results":[{"test":{"system":"http://loinc.org","code":"718-7","text":"Haemoglobin"},"value":"9.1","unit":"g/dL","low":"12","high":"15.5"}]}`},
 		{"Prescription", `{"medicines":[{"drug":{"text":"Amoxicillin 500 mg"},"frequency":"1-1-1","days":5}]}`},
-		{"ImmunizationRecord", `{"vaccinations":[{"vaccine":{"text":"BCG"},"date":"2026-01-01T00:00:00Z"}]}`},
+		{"ImmunizationRecord", `{"doses":[{"vaccine":{"text":"BCG"},"date":"2026-01-01T00:00:00Z","doseNumber":1}]}`},
 		{"WellnessRecord", `{"vitals":{"systolic":120,"diastolic":80}}`},
-		{"Invoice", `{"items":[{"name":"Consultation","quantity":1,"unitPrice":"500"}]}`},
+		{"Invoice", `{"items":[{"item":{"text":"Consultation"},"quantity":1,"unitPrice":500}]}`},
 		{"OPConsultation", `{"chiefComplaints":[{"system":"x","code":"1"}]}`},
 		{"DischargeSummary", `{}`},
 	} {
