@@ -237,7 +237,7 @@ func (s *Service) authConfirm(ctx context.Context, m *message) (Effects, error) 
 		proof["name"], proof["gender"], proof["yearOfBirth"] = d.Name, d.Gender, d.DateOfBirth[:4]
 	}
 	demoKey := q.Requester.ID + "\x00" + strings.ToLower(q.ID)
-	if q.AuthMode == "DEMOGRAPHICS" && s.demoFails.full(demoKey, now) {
+	if q.AuthMode == "DEMOGRAPHICS" && s.demoFails.Full(demoKey, now) {
 		s.auditAuth(ctx, q, "limited")
 		return s.answerRequester(m, "users/auth/on-confirm", q.Requester, map[string]any{"error": errorPayload(errDemographicLimit)})
 	}
@@ -251,7 +251,7 @@ func (s *Service) authConfirm(ctx context.Context, m *message) (Effects, error) 
 			return Effects{}, err
 		}
 		if q.AuthMode == "DEMOGRAPHICS" {
-			s.demoFails.add(demoKey, now)
+			s.demoFails.Add(demoKey, now)
 		}
 		// A wrong OTP leaves the authentication open for another try (ABHA
 		// counts them); anything else ends it.
@@ -484,7 +484,7 @@ func (s *Service) generateToken(ctx context.Context, m *message) (Effects, error
 	q := authQuery{ID: id, Purpose: "LINK", AuthMode: "DEMOGRAPHICS", Requester: requester{Type: TypeHIP, ID: hipID}}
 	demoKey, at := hipID+"\x00"+strings.ToLower(id), s.now()
 	var patient string
-	if s.demoFails.full(demoKey, at) {
+	if s.demoFails.Full(demoKey, at) {
 		err = errDemographicLimit
 	} else {
 		var abhaTxn string
@@ -494,7 +494,7 @@ func (s *Service) generateToken(ctx context.Context, m *message) (Effects, error
 				map[string]string{"name": body.Name, "gender": body.Gender, "yearOfBirth": yob})
 		}
 		if err != nil && arogya.ErrorCode(err) != arogya.EINTERNAL {
-			s.demoFails.add(demoKey, at)
+			s.demoFails.Add(demoKey, at)
 		}
 	}
 	if err != nil {
@@ -608,7 +608,7 @@ func (s *Service) smsNotify(ctx context.Context, m *message) (Effects, error) {
 	if err := s.servesAs(ctx, m.Bridge, hipID, TypeHIP); err != nil {
 		return Effects{}, err
 	}
-	if !s.smsSends.allow(hipID+"\x00"+ph[2], s.now()) {
+	if !s.smsSends.Allow(hipID+"\x00"+ph[2], s.now()) {
 		return Effects{}, arogya.ABDMError(arogya.ETOOMANYREQUESTS, "ABDM-1013", "too many SMS notices from this HIP to that number; try later")
 	}
 	// The text goes out in the consent manager's name, so it names the

@@ -20,6 +20,7 @@ import (
 	"github.com/arogya-health/arogya/internal/auth"
 	"github.com/arogya-health/arogya/internal/consent"
 	"github.com/arogya-health/arogya/internal/notify"
+	"github.com/arogya-health/arogya/internal/ratelimit"
 )
 
 // Keys signs and checks the gateway's tokens (RS256, the "sign" purpose of
@@ -88,12 +89,12 @@ type Service struct {
 	services ttlCache[HIService] // services read lately, by ID
 	autoHIUs ttlCache[bool]      // whether HIUs have auto-approval policies, by HIU ID
 
-	demoFails *windowLimiter // failed DEMOGRAPHICS checks, by HIP and person
-	smsSends  *windowLimiter // SMS notices, by HIP and phone
-	waiting   waiters        // people waiting on a HIP's callback
-	kick      func()         // wakes the outbox; set by NewHandler
-	outbox    *Outbox        // this node's outbox, for messages handed over once committed; may be nil
-	sysTok    ownToken       // the consent manager's own token, for ABHA
+	demoFails *ratelimit.Window // failed DEMOGRAPHICS checks, by HIP and person
+	smsSends  *ratelimit.Window // SMS notices, by HIP and phone
+	waiting   waiters           // people waiting on a HIP's callback
+	kick      func()            // wakes the outbox; set by NewHandler
+	outbox    *Outbox           // this node's outbox, for messages handed over once committed; may be nil
+	sysTok    ownToken          // the consent manager's own token, for ABHA
 }
 
 // NewService returns the gateway service.
@@ -128,7 +129,7 @@ func NewService(st Stores, keys Keys, facilities Facilities, users ABHA, auditor
 		cfg.LinkWait = 20 * time.Second
 	}
 	return &Service{store: st.Bridges, consents: st.Consents, person: st.Person, links: st.Links, auto: st.Auto, subs: st.Subs, users: users, keys: keys, facilities: facilities, audit: auditor, cfg: cfg, secrets: &auth.SecretCache{Now: cfg.Now},
-		demoFails: newWindowLimiter(demographicWindow, demographicFailures), smsSends: newWindowLimiter(smsWindow, smsPerPhone)}
+		demoFails: ratelimit.New(demographicWindow, demographicFailures), smsSends: ratelimit.New(smsWindow, smsPerPhone)}
 }
 
 // CMID is the consent manager's ID.

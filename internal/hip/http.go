@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/arogya-health/arogya"
@@ -38,7 +39,7 @@ func (h *Handler) Register(mux *http.ServeMux, requireAdmin func(http.Handler) h
 // the care context is linked, to which ABHA addresses, and how the HIP's
 // own linking of it went.
 func (h *Handler) careContext(w http.ResponseWriter, r *http.Request) {
-	facilityID := r.PathValue("hipId")
+	facilityID := hipIDOf(r)
 	r, err := h.authorize(r, facilityID)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -146,13 +147,18 @@ func (h *Handler) authorize(r *http.Request, facilityID string) (*http.Request, 
 	return r.WithContext(arogya.NewContext(r.Context(), arogya.Actor{Kind: arogya.ActorClient, ID: "hip-key:" + facilityID})), nil
 }
 
+// hipIDOf is the facility a path names, as the registry writes IDs.
+func hipIDOf(r *http.Request) string {
+	return strings.ToUpper(strings.TrimSpace(r.PathValue("hipId")))
+}
+
 // maxPush bounds a push request: a 10 MiB bundle and its envelope.
 const maxPush = MaxBundle + 64<<10
 
 // pushBundle takes POST /api/v1/hip/{hipId}/bundles:
 // {"patient":{"abhaAddress"|"abhaNumber"}, "careContext":{"referenceNumber","display"}, "bundle":{…}}.
 func (h *Handler) pushBundle(w http.ResponseWriter, r *http.Request) {
-	facilityID := r.PathValue("hipId")
+	facilityID := hipIDOf(r)
 	r, err := h.authorize(r, facilityID)
 	if err != nil {
 		httpx.Error(w, r, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/arogya-health/arogya/internal/audit"
 	"github.com/arogya-health/arogya/internal/auth"
 	"github.com/arogya-health/arogya/internal/fhir"
+	"github.com/arogya-health/arogya/internal/ratelimit"
 	"github.com/arogya-health/arogya/internal/registryapi"
 )
 
@@ -56,7 +57,17 @@ type StaffConfig struct {
 }
 
 // EnableStaff lets professionals of the facilities work in the EMR.
-func (s *Service) EnableStaff(c StaffConfig) { s.staff = &c }
+func (s *Service) EnableStaff(c StaffConfig) {
+	s.staff = &c
+	s.signInFails = ratelimit.New(signInWindow, signInFailures)
+}
+
+// Failed sign-ins allowed for one account in signInWindow, on this node:
+// then it is refused (429) until the window ends, whatever the password.
+const (
+	signInFailures = 10
+	signInWindow   = 15 * time.Minute
+)
 
 // staffTokenTTL is how long a staff sign-in lasts: a shift.
 const staffTokenTTL = 12 * time.Hour
@@ -110,8 +121,13 @@ func (s *Service) StaffSignIn(ctx context.Context, facilityID, hprID, password s
 	if facilityID == "" || len(hprID) != 14 || len(password) > 256 {
 		return "", time.Time{}, bad
 	}
+	key := facilityID + "\x00" + hprID
+	if s.signInFails.Full(key, s.now()) {
+		return "", time.Time{}, arogya.Errorf(arogya.ETOOMANYREQUESTS, "too many failed sign-ins for this account; try again in 15 minutes")
+	}
 	st, err := s.staff.Store.HIPStaff(ctx, facilityID, hprID)
 	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
+		s.signInFails.Add(key, s.now())
 		return "", time.Time{}, bad
 	} else if err != nil {
 		return "", time.Time{}, err
@@ -121,6 +137,7 @@ func (s *Service) StaffSignIn(ctx context.Context, facilityID, hprID, password s
 		return "", time.Time{}, err
 	}
 	if !ok {
+		s.signInFails.Add(key, s.now())
 		_ = s.audit.Record(ctx, audit.Event{Actor: "staff:" + hprID, Action: "hip.staff.signin", Subject: "facility:" + facilityID, Outcome: arogya.EUNAUTHORIZED})
 		return "", time.Time{}, bad
 	}

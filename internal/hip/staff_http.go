@@ -52,7 +52,7 @@ func (h *Handler) staffSignIn(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	tok, exp, err := h.svc.StaffSignIn(r.Context(), r.PathValue("hipId"), req.HPRID, req.Password)
+	tok, exp, err := h.svc.StaffSignIn(r.Context(), hipIDOf(r), req.HPRID, req.Password)
 	if err != nil {
 		httpx.Error(w, r, err)
 		return
@@ -71,7 +71,7 @@ func (h *Handler) staffPassword(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, err)
 		return
 	}
-	if err := h.svc.ChangeStaffPassword(r.Context(), r.PathValue("hipId"), req.HPRID, req.Password, req.NewPassword); err != nil {
+	if err := h.svc.ChangeStaffPassword(r.Context(), hipIDOf(r), req.HPRID, req.Password, req.NewPassword); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -95,7 +95,7 @@ func patientOut(p *Patient) patientJSON {
 }
 
 func (h *Handler) registerPatient(w http.ResponseWriter, r *http.Request) {
-	facilityID := r.PathValue("hipId")
+	facilityID := hipIDOf(r)
 	r, err := h.authorize(r, facilityID)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -120,7 +120,7 @@ func (h *Handler) registerPatient(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) findPatients(w http.ResponseWriter, r *http.Request) {
-	facilityID := r.PathValue("hipId")
+	facilityID := hipIDOf(r)
 	r, err := h.authorize(r, facilityID)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -138,6 +138,10 @@ func (h *Handler) findPatients(w http.ResponseWriter, r *http.Request) {
 		httpx.Error(w, r, arogya.Errorf(arogya.EINVALID, "search by abhaNumber, abhaAddress or mobile"))
 		return
 	}
+	if _, err := h.svc.facility(r.Context(), facilityID); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
 	ps, err := h.svc.store.HIPPatientsByIdentifier(r.Context(), facilityID, number, address, mobile, 50)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -151,7 +155,7 @@ func (h *Handler) findPatients(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getPatient(w http.ResponseWriter, r *http.Request) {
-	facilityID := r.PathValue("hipId")
+	facilityID := hipIDOf(r)
 	r, err := h.authorize(r, facilityID)
 	if err != nil {
 		httpx.Error(w, r, err)
@@ -177,10 +181,16 @@ func (h *Handler) getPatient(w http.ResponseWriter, r *http.Request) {
 // recordVisit takes a form from a signed-in staff member:
 // {"kind":"OPConsultation","careContext":{"referenceNumber","display"},"date":"…","content":{…}}.
 func (h *Handler) recordVisit(w http.ResponseWriter, r *http.Request) {
-	facilityID := r.PathValue("hipId")
+	facilityID := hipIDOf(r)
 	tok := httpx.BearerToken(r.Header.Get("Authorization"))
 	fid, hprID, ok := h.svc.CheckStaffToken(tok)
 	if !ok {
+		if _, err := h.authorize(r, facilityID); err == nil {
+			// The operator or the facility's system: valid, but a record
+			// needs a professional as its author.
+			httpx.Error(w, r, arogya.Errorf(arogya.EFORBIDDEN, "records are written by a professional: sign in as staff of this facility (systems push bundles instead)"))
+			return
+		}
 		httpx.Error(w, r, arogya.Errorf(arogya.EUNAUTHORIZED, "sign in as staff of this facility: records are written by a professional"))
 		return
 	}
@@ -215,9 +225,17 @@ func (h *Handler) recordVisit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) listRecords(w http.ResponseWriter, r *http.Request) {
-	facilityID := r.PathValue("hipId")
+	facilityID := hipIDOf(r)
 	r, err := h.authorize(r, facilityID)
 	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if _, err := h.svc.facility(r.Context(), facilityID); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	if _, err := h.svc.store.HIPCareContext(r.Context(), facilityID, r.PathValue("ref")); err != nil {
 		httpx.Error(w, r, err)
 		return
 	}
@@ -236,10 +254,16 @@ func (h *Handler) listRecords(w http.ResponseWriter, r *http.Request) {
 // getRecord serves a record as FHIR JSON, or for people as HTML
 // (?format=html) or PDF (?format=pdf).
 func (h *Handler) getRecord(w http.ResponseWriter, r *http.Request) {
-	facilityID := r.PathValue("hipId")
+	facilityID := hipIDOf(r)
 	r, err := h.authorize(r, facilityID)
 	if err != nil {
 		httpx.Error(w, r, err)
+		return
+	}
+	switch r.URL.Query().Get("format") {
+	case "", "json", "html", "pdf":
+	default:
+		httpx.Error(w, r, arogya.Errorf(arogya.EINVALID, "format must be json, html or pdf"))
 		return
 	}
 	_, data, err := h.svc.Record(r.Context(), facilityID, r.PathValue("ref"), r.PathValue("id"))

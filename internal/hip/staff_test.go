@@ -166,6 +166,16 @@ func TestStaffEMR(t *testing.T) {
 	if st, _ := e.call(t, "POST", "/api/v1/hip/"+e.facility+"/staff/sign-in", "", map[string]string{"hprId": e.hpr, "password": "wrong-password"}, nil); st != 401 {
 		t.Fatalf("wrong password: %d", st)
 	}
+	// Guessing stops after 10 failures, whatever the password.
+	other := "72345678901234" // no account: counted the same way
+	for i := range 10 {
+		if st, _ := e.call(t, "POST", "/api/v1/hip/"+e.facility+"/staff/sign-in", "", map[string]string{"hprId": other, "password": "guess"}, nil); st != 401 {
+			t.Fatalf("failed sign-in %d: %d", i+1, st)
+		}
+	}
+	if st, _ := e.call(t, "POST", "/api/v1/hip/"+strings.ToLower(e.facility)+"/staff/sign-in", "", map[string]string{"hprId": other, "password": "guess"}, nil); st != 429 {
+		t.Fatalf("the 11th failed sign-in: %d, want 429", st)
+	}
 	const mine = "a-new-long-password"
 	if st, body := e.call(t, "POST", "/api/v1/hip/"+e.facility+"/staff/password", "", map[string]string{"hprId": e.hpr, "password": acct.Password, "newPassword": mine}, nil); st != 204 {
 		t.Fatalf("change password: %d %s", st, body)
@@ -225,7 +235,8 @@ func TestStaffEMR(t *testing.T) {
 	}{
 		{"unknown kind", map[string]any{"kind": "Horoscope", "careContext": map[string]string{"referenceNumber": "X", "display": "x"}, "content": map[string]any{}}, tok, 400},
 		{"unknown field", map[string]any{"kind": "OPConsultation", "careContext": map[string]string{"referenceNumber": "X", "display": "x"}, "content": map[string]any{"horoscope": "good"}}, tok, 400},
-		{"operator (no author)", visit, operator, 401},
+		{"operator (no author)", visit, operator, 403},
+		{"no credentials", visit, "", 401},
 	} {
 		if st, body := e.call(t, "POST", base, tc.tok, tc.body, nil); st != tc.want {
 			t.Errorf("%s: %d %s, want %d", tc.name, st, body, tc.want)
@@ -257,5 +268,17 @@ func TestStaffEMR(t *testing.T) {
 	}
 	if st, _ := e.call(t, "GET", "/api/v1/hip/"+e.facility2+"/care-contexts/OP-2026-1/records", tok, nil, nil); st != 403 {
 		t.Fatalf("another facility's records: %d, want 403", st)
+	}
+	if st, _ := e.call(t, "GET", "/api/v1/hip/"+strings.ToLower(e.facility)+"/care-contexts/OP-2026-1/records", tok, nil, nil); st != 200 {
+		t.Fatalf("the facility ID in lower case: %d, want 200", st)
+	}
+	if st, _ := e.call(t, "GET", "/api/v1/hip/"+e.facility+"/care-contexts/NO-SUCH/records", tok, nil, nil); st != 404 {
+		t.Fatalf("records of an unknown care context: %d, want 404", st)
+	}
+	if st, _ := e.call(t, "GET", "/api/v1/hip/IN2899999999/care-contexts/OP-2026-1/records", operator, nil, nil); st != 404 {
+		t.Fatalf("records at a facility this node does not serve: %d, want 404", st)
+	}
+	if st, _ := e.call(t, "GET", recs+"/"+rec.Record.ID+"?format=docx", tok, nil, nil); st != 400 {
+		t.Fatalf("an unknown format: %d, want 400", st)
 	}
 }

@@ -1,13 +1,13 @@
-package gateway
+package ratelimit
 
 import (
 	"testing"
 	"time"
 )
 
-func TestWindowLimiter(t *testing.T) {
+func TestWindow(t *testing.T) {
 	t0 := time.Unix(1_700_000_000, 0)
-	l := newWindowLimiter(time.Minute, 2)
+	l := New(time.Minute, 2)
 	for i, tc := range []struct {
 		key  string
 		at   time.Duration
@@ -21,17 +21,17 @@ func TestWindowLimiter(t *testing.T) {
 		{"a", time.Minute + time.Second, true},
 		{"a", time.Minute + 2*time.Second, false},
 	} {
-		if got := l.allow(tc.key, t0.Add(tc.at)); got != tc.want {
+		if got := l.Allow(tc.key, t0.Add(tc.at)); got != tc.want {
 			t.Errorf("#%d allow(%s, +%v) = %v, want %v", i, tc.key, tc.at, got, tc.want)
 		}
 	}
-	f := newWindowLimiter(time.Minute, 2)
-	f.add("x", t0)
-	if f.full("x", t0) {
+	f := New(time.Minute, 2)
+	f.Add("x", t0)
+	if f.Full("x", t0) {
 		t.Error("full after one of two")
 	}
-	f.add("x", t0.Add(time.Second))
-	if !f.full("x", t0.Add(2*time.Second)) || f.full("x", t0.Add(time.Minute)) {
+	f.Add("x", t0.Add(time.Second))
+	if !f.Full("x", t0.Add(2*time.Second)) || f.Full("x", t0.Add(time.Minute)) {
 		t.Error("full: want true within the window, false after it")
 	}
 }
