@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +23,6 @@ import (
 	"github.com/arogya-health/arogya/internal/abha"
 	"github.com/arogya-health/arogya/internal/audit"
 	"github.com/arogya-health/arogya/internal/auth"
-	"github.com/arogya-health/arogya/internal/fhir"
 	"github.com/arogya-health/arogya/internal/gateway"
 	"github.com/arogya-health/arogya/internal/hip"
 	"github.com/arogya-health/arogya/internal/httpx"
@@ -231,7 +229,7 @@ func (n *node) wireHIP(master []byte, opt nodeOptions) {
 	cfg := n.cfg
 	public := strings.TrimRight(cfg.PublicURL, "/")
 	reg := &registryapi.Client{BaseURL: cmp.Or(cfg.RegistryURL, public)}
-	n.hip = hip.NewService(n.db, reg, fhirBundles{}, n.audit,
+	n.hip = hip.NewService(n.db, reg, hip.FHIRBundles{}, n.audit,
 		hip.Config{WrapKey: auth.DeriveKey(master, "hip/data-keys"), Now: opt.Now})
 	n.hip.EnableStaff(hip.StaffConfig{Store: n.db, Professionals: reg, TokenKey: auth.DeriveKey(master, "hip/staff-token"), Argon: opt.Argon})
 	bc := hip.BridgeConfig{
@@ -248,52 +246,6 @@ func (n *node) wireHIP(master []byte, opt nodeOptions) {
 	}
 	n.hipBridge = hip.NewBridge(n.hip, bc)
 	go n.hipBridge.Run(n.bg)
-}
-
-// fhirBundles checks the bundles facilities push with internal/fhir.
-type fhirBundles struct{}
-
-// Check parses and validates a FHIR document bundle against the NRCeS
-// profiles and reads what the HIP keeps of it.
-func (fhirBundles) Check(data []byte) (*hip.BundleInfo, error) {
-	b, err := fhir.Parse(data)
-	if err != nil {
-		return nil, err
-	}
-	if err := fhir.Validate(b); err != nil {
-		return nil, err
-	}
-	var info hip.BundleInfo
-	if info.HIType, err = b.HIType(); err != nil {
-		return nil, err
-	}
-	c, err := b.Composition()
-	if err != nil {
-		return nil, err
-	}
-	if info.Date, _, err = fhir.ParseDateTime(c.Date); err != nil {
-		return nil, arogya.Errorf(arogya.EINVALID, "the bundle's Composition.date is not a FHIR dateTime")
-	}
-	p, err := b.Patient()
-	if err != nil {
-		return nil, err
-	}
-	if len(p.Name) > 0 {
-		info.Patient.Name = p.Name[0].String()
-	}
-	info.Patient.Gender = map[string]string{"male": "M", "female": "F", "other": "O"}[p.Gender]
-	if len(p.BirthDate) == 10 {
-		info.Patient.BirthDate = p.BirthDate
-	} else if len(p.BirthDate) >= 4 {
-		info.Patient.YearOfBirth, _ = strconv.Atoi(p.BirthDate[:4])
-	}
-	for _, t := range p.Telecom {
-		if t.System == "phone" {
-			info.Patient.Mobile = t.Value
-			break
-		}
-	}
-	return &info, nil
 }
 
 // provisionHIPBridge creates the HIP's bridge at this node's gateway with

@@ -23,32 +23,6 @@ import (
 
 var cheapArgon = auth.ArgonParams{Time: 1, MemoryKiB: 1024, Threads: 1}
 
-// fhirBundles is the node's FHIR check, as the wiring does it.
-type fhirBundles struct{}
-
-func (fhirBundles) Check(data []byte) (*hip.BundleInfo, error) {
-	b, err := fhir.Parse(data)
-	if err != nil {
-		return nil, err
-	}
-	if err := fhir.Validate(b); err != nil {
-		return nil, err
-	}
-	t, err := b.HIType()
-	if err != nil {
-		return nil, err
-	}
-	c, err := b.Composition()
-	if err != nil {
-		return nil, err
-	}
-	d, _, err := fhir.ParseDateTime(c.Date)
-	if err != nil {
-		return nil, err
-	}
-	return &hip.BundleInfo{HIType: t, Date: d}, nil
-}
-
 type staffEnv struct {
 	srv                 *httptest.Server
 	facility, facility2 string
@@ -103,7 +77,7 @@ func newStaffEnv(t *testing.T) *staffEnv {
 	t.Cleanup(reg.Close)
 
 	client := &registryapi.Client{BaseURL: reg.URL}
-	svc := hip.NewService(db, client, fhirBundles{}, log, hip.Config{WrapKey: bytes.Repeat([]byte{7}, 32)})
+	svc := hip.NewService(db, client, hip.FHIRBundles{}, log, hip.Config{WrapKey: bytes.Repeat([]byte{7}, 32)})
 	svc.EnableStaff(hip.StaffConfig{Store: db, Professionals: client, TokenKey: bytes.Repeat([]byte{9}, 32), Argon: cheapArgon})
 	mux := http.NewServeMux()
 	requireAdmin := func(next http.Handler) http.Handler {
