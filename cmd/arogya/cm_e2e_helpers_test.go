@@ -28,7 +28,7 @@ type specPerson struct {
 
 // enrolPerson enrols an ABHA by Aadhaar-sandbox OTP through the ABHA v3 API,
 // creates an address, logs in with it and reads the profile.
-func enrolPerson(t *testing.T, base, sms string) specPerson {
+func enrolPerson(t testing.TB, base, sms string) specPerson {
 	t.Helper()
 	c := newSpecClient(t, base)
 	var otpResp struct{ TxnID string }
@@ -71,7 +71,7 @@ func enrolPerson(t *testing.T, base, sms string) specPerson {
 
 // verifiedFacility submits a facility to the registry and verifies it as
 // the operator; it returns the facility's ID.
-func verifiedFacility(t *testing.T, base string, op map[string]string, name string) string {
+func verifiedFacility(t testing.TB, base string, op map[string]string, name string) string {
 	t.Helper()
 	var f struct{ ID string }
 	jsonCall(t, "POST", base+"/api/v1/facilities", nil, map[string]any{"name": name, "type": "hospital", "ownership": "private",
@@ -144,7 +144,7 @@ func hipOTP(t *testing.T, outbox, linkRef, mobile string) string {
 
 // waitFor polls check until it reports "" (done), failing with its last
 // report after 20 s.
-func waitFor(t *testing.T, what string, check func() string) {
+func waitFor(t testing.TB, what string, check func() string) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -161,7 +161,7 @@ func waitFor(t *testing.T, what string, check func() string) {
 
 // jsonDo makes one JSON request; it waits long enough for the CM's
 // discovery, which waits up to 20 s for the HIP.
-func jsonDo(t *testing.T, method, url string, hdr map[string]string, body any) (int, []byte) {
+func jsonDo(t testing.TB, method, url string, hdr map[string]string, body any) (int, []byte) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -190,7 +190,7 @@ func jsonDo(t *testing.T, method, url string, hdr map[string]string, body any) (
 
 // jsonCall is jsonDo that fails the test unless the status is want, and
 // decodes the answer into out.
-func jsonCall(t *testing.T, method, url string, hdr map[string]string, body any, want int, out any) {
+func jsonCall(t testing.TB, method, url string, hdr map[string]string, body any, want int, out any) {
 	t.Helper()
 	st, b := jsonDo(t, method, url, hdr, body)
 	if st != want {
@@ -214,7 +214,7 @@ func writeJSONFile(t *testing.T, file string, v any) {
 	}
 }
 
-func mustAtoi(t *testing.T, s string) int {
+func mustAtoi(t testing.TB, s string) int {
 	t.Helper()
 	n, err := strconv.Atoi(s)
 	if err != nil {

@@ -29,7 +29,7 @@ import (
 // testNode starts a node on 127.0.0.1:0 with SQLite in a temp dir and an SMS
 // outbox file, and returns its base URL and the outbox path. It serves the
 // abha role unless configure changes the config.
-func testNode(t *testing.T, configure ...func(*Config)) (*node, string, string) {
+func testNode(t testing.TB, configure ...func(*Config)) (*node, string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	outbox := filepath.Join(dir, "sms.jsonl")
@@ -61,7 +61,7 @@ func testNode(t *testing.T, configure ...func(*Config)) (*node, string, string) 
 // ABDM's published conventions only: plain HTTP and JSON, RSA-OAEP with
 // SHA-1 from the standard library, no Arogya packages.
 type specClient struct {
-	t      *testing.T
+	t      testing.TB
 	base   string
 	pub    *rsa.PublicKey
 	xtoken string
@@ -127,7 +127,7 @@ func randBytes(n int) []byte {
 	return b
 }
 
-func newSpecClient(t *testing.T, base string) *specClient {
+func newSpecClient(t testing.TB, base string) *specClient {
 	c := &specClient{t: t, base: base}
 	var cert struct {
 		PublicKey string `json:"publicKey"`
@@ -146,7 +146,7 @@ func newSpecClient(t *testing.T, base string) *specClient {
 }
 
 // lastOTP returns the OTP of the newest SMS in the outbox.
-func lastOTP(t *testing.T, outbox string) (to, otp string) {
+func lastOTP(t testing.TB, outbox string) (to, otp string) {
 	t.Helper()
 	entries, err := notify.ReadOutbox(outbox)
 	if err != nil || len(entries) == 0 {

@@ -24,10 +24,12 @@ import (
 
 // testHIU is the HIU bridge: its callbacks and data pushes, as received.
 type testHIU struct {
-	t        *testing.T
+	t        testing.TB
 	base, id string
 	token    string
 	srv      *httptest.Server
+
+	repeats int // the consent's frequency: requests allowed an hour, beyond the first
 
 	mu        sync.Mutex
 	callbacks map[string]json.RawMessage // by resp.requestId
@@ -51,7 +53,7 @@ type hiuPush struct {
 
 // newTestHIU creates the HIU's bridge with the operator token, opens a
 // session, sets its callback URL and registers hiuID as its HIU service.
-func newTestHIU(t *testing.T, base string, op map[string]string, hiuID string) *testHIU {
+func newTestHIU(t testing.TB, base string, op map[string]string, hiuID string) *testHIU {
 	t.Helper()
 	h := &testHIU{t: t, base: base, id: hiuID, callbacks: map[string]json.RawMessage{}}
 	h.srv = httptest.NewServer(http.HandlerFunc(h.serve))
@@ -150,7 +152,7 @@ func (h *testHIU) requestConsent(patient, hipID string, hiTypes []string, from, 
 		"requester": map[string]any{"name": "Dr. Meera Iyer", "identifier": map[string]string{"type": "REGNO", "value": "MH-2011-04417", "system": "https://www.nmc.org.in"}},
 		"hiTypes":   hiTypes,
 		"permission": map[string]any{"accessMode": "VIEW", "dateRange": map[string]string{"from": from, "to": to}, "dataEraseAt": eraseAt,
-			"frequency": map[string]any{"unit": "HOUR", "value": 1, "repeats": 0}},
+			"frequency": map[string]any{"unit": "HOUR", "value": 1, "repeats": h.repeats}},
 	}}, &out)
 	if out.ConsentRequest.ID == "" {
 		h.t.Fatalf("consent-requests/on-init: %s", out.Error)
@@ -203,7 +205,7 @@ func (h *testHIU) pages(tx string) []hiuPush {
 
 // decrypt opens a pushed entry with the HIU's key and nonce and the HIP's
 // key material.
-func decrypt(t *testing.T, key *fidelius.PrivateKey, nonce []byte, p hiuPush, content string) []byte {
+func decrypt(t testing.TB, key *fidelius.PrivateKey, nonce []byte, p hiuPush, content string) []byte {
 	t.Helper()
 	hipKey, hipNonce, err := p.KeyMaterial.Parse()
 	if err != nil {

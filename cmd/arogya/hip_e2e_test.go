@@ -267,7 +267,7 @@ func TestHIPEndToEnd(t *testing.T) {
 }
 
 // hipServiceActive reports whether the facility is a registered HIP service.
-func hipServiceActive(t *testing.T, base string, op map[string]string, id string) bool {
+func hipServiceActive(t testing.TB, base string, op map[string]string, id string) bool {
 	st, body := jsonDo(t, "GET", base+"/api/v1/admin/bridges", op, nil)
 	return st == 200 && bytes.Contains(body, []byte("arogya-hip-")) && id != ""
 }
