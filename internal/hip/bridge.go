@@ -290,6 +290,13 @@ func (b *Bridge) runJob(ctx context.Context, j *Job) {
 	if ctx.Err() != nil {
 		return
 	}
+	var wait waitError
+	if errors.As(err, &wait) {
+		if rerr := b.svc.store.RetryHIPJob(ctx, j.ID, j.Attempts, b.svc.now().Add(wait.after), err.Error(), false); rerr != nil {
+			b.log.Warn("hip: putting a job off", "err", rerr)
+		}
+		return
+	}
 	attempts := j.Attempts + 1
 	var perm permanentError
 	dead := errors.As(err, &perm) || attempts >= jobMaxAttempts

@@ -60,6 +60,15 @@ func (b *Bridge) link(ctx context.Context, j *Job) (*Effects, error) {
 	if slices.ContainsFunc(links, func(x *Link) bool { return x.ABHAAddress == l.ABHAAddress }) {
 		return &Effects{}, nil
 	}
+	// One flow at a time per person: a flow in progress adds every visit
+	// of theirs not yet linked, this one included (ABHA allows only a few
+	// demographic checks per person in 15 minutes, so a bulk import of one
+	// person's history must not run one per visit).
+	if busy, err := b.personLinking(ctx, j.FacilityID, l.PatientRef, l.ABHAAddress, l.ContextRef); err != nil {
+		return nil, err
+	} else if busy {
+		return nil, waitError{after: 3 * time.Second}
+	}
 	m, s := b.step(j.FacilityID, "users/auth/init", map[string]any{"query": map[string]any{
 		"id": l.ABHAAddress, "purpose": "LINK", "authMode": "DEMOGRAPHICS",
 		"requester": map[string]string{"type": "HIP", "id": j.FacilityID}}}, l.ContextRef, l.ABHAAddress)
@@ -142,31 +151,31 @@ func (b *Bridge) linkAnswer(ctx context.Context, kind, inResponseTo string, body
 		if s.Step != "users/auth/confirm" || a.Auth == nil || a.Auth.AccessToken == "" {
 			return failed("no access token")
 		}
+		contexts, err := b.unlinkedContexts(ctx, s.FacilityID, p.Ref, s.ABHAAddress, cc)
+		if err != nil {
+			return nil, err
+		}
 		path, next = "links/link/add-contexts", map[string]any{"link": map[string]any{"accessToken": a.Auth.AccessToken,
-			"patient": map[string]any{"referenceNumber": p.Ref, "display": p.Name,
-				"careContexts": []map[string]string{{"referenceNumber": cc.Ref, "display": cc.Display}}}}}
+			"patient": map[string]any{"referenceNumber": p.Ref, "display": p.Name, "careContexts": contexts}}}
 	case "links/link/on-add-contexts":
 		if s.Step != "links/link/add-contexts" || a.Acknowledgement == nil || a.Acknowledgement.Status != "SUCCESS" {
 			return failed("not acknowledged")
 		}
-		fx.Links = []*Link{{FacilityID: s.FacilityID, ContextRef: cc.Ref, ABHAAddress: s.ABHAAddress, PatientRef: p.Ref, ByHIP: true, LinkedAt: b.svc.now()}}
-		rs, err := b.svc.store.HIPRecords(ctx, s.FacilityID, cc.Ref, zeroTime, zeroTime)
+		refs, err := b.addedContexts(ctx, s, cc.Ref)
 		if err != nil {
 			return nil, err
 		}
-		var types []string
-		date := cc.CreatedAt
-		for _, r := range rs {
-			if !slices.Contains(types, r.HIType) {
-				types = append(types, r.HIType)
+		b.svc.auditEvent(ctx, "hip.link.by-hip", s.FacilityID, "ok", fmt.Sprintf("%d care contexts", len(refs)))
+		for _, ref := range refs {
+			fx.Links = append(fx.Links, &Link{FacilityID: s.FacilityID, ContextRef: ref, ABHAAddress: s.ABHAAddress, PatientRef: p.Ref, ByHIP: true, LinkedAt: b.svc.now()})
+			notice, err := b.contextNotice(ctx, s.FacilityID, p.Ref, ref, s.ABHAAddress)
+			if err != nil {
+				return nil, err
 			}
-			date = r.Date
+			m, ns := b.step(s.FacilityID, "links/context/notify", notice, ref, s.ABHAAddress)
+			fx.Jobs, fx.LinkSteps = append(fx.Jobs, m), append(fx.LinkSteps, ns)
 		}
-		b.svc.auditEvent(ctx, "hip.link.by-hip", s.FacilityID, "ok", "")
-		path, next = "links/context/notify", map[string]any{"notification": map[string]any{
-			"patient":     map[string]string{"id": s.ABHAAddress},
-			"careContext": map[string]string{"patientReference": p.Ref, "careContextReference": cc.Ref},
-			"hiTypes":     types, "date": date.UTC().Format(protocol.TimestampLayout), "hip": map[string]string{"id": s.FacilityID}}}
+		return fx, nil
 	case "links/context/on-notify":
 		return fx, nil
 	default:
@@ -178,6 +187,122 @@ func (b *Bridge) linkAnswer(ctx context.Context, kind, inResponseTo string, body
 }
 
 var zeroTime time.Time
+
+// waitError puts a job off without counting an attempt: it waits for
+// another to finish.
+type waitError struct{ after time.Duration }
+
+func (w waitError) Error() string { return "waiting for another linking of the same person" }
+
+// linkFlowTimeout is how long a linking step may stay unanswered before
+// another visit of the person starts a flow of its own.
+const linkFlowTimeout = 10 * time.Minute
+
+// personLinking reports whether a linking flow for the person and address
+// is under way at the facility for another of their care contexts.
+func (b *Bridge) personLinking(ctx context.Context, facilityID, patientRef, address, except string) (bool, error) {
+	ccs, err := b.svc.store.HIPCareContexts(ctx, facilityID, patientRef)
+	if err != nil {
+		return false, err
+	}
+	since := b.svc.now().Add(-linkFlowTimeout)
+	for _, c := range ccs {
+		if c.Ref == except {
+			continue
+		}
+		steps, err := b.svc.store.HIPLinkSteps(ctx, facilityID, c.Ref)
+		if err != nil {
+			return false, err
+		}
+		if n := len(steps); n > 0 {
+			last := steps[n-1]
+			if last.ABHAAddress == address && last.Status == "SENT" && last.Step != "links/context/notify" && last.CreatedAt.After(since) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// maxAddContexts bounds the care contexts one add-contexts carries.
+const maxAddContexts = 100
+
+// unlinkedContexts lists the person's care contexts at the facility not
+// yet linked to the address, first among them cc (the one whose flow this
+// is), at most maxAddContexts.
+func (b *Bridge) unlinkedContexts(ctx context.Context, facilityID, patientRef, address string, cc *CareContext) ([]map[string]string, error) {
+	out := []map[string]string{{"referenceNumber": cc.Ref, "display": cc.Display}}
+	ccs, err := b.svc.store.HIPCareContexts(ctx, facilityID, patientRef)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range ccs {
+		if c.Ref == cc.Ref || len(out) == maxAddContexts {
+			continue
+		}
+		links, err := b.svc.store.HIPLinks(ctx, facilityID, c.Ref)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.ContainsFunc(links, func(x *Link) bool { return x.ABHAAddress == address }) {
+			out = append(out, map[string]string{"referenceNumber": c.Ref, "display": c.Display})
+		}
+	}
+	return out, nil
+}
+
+// addedContexts reads which care contexts the add-contexts message of step
+// s carried; ref alone if that message is gone.
+func (b *Bridge) addedContexts(ctx context.Context, s *LinkStep, ref string) ([]string, error) {
+	j, err := b.svc.store.HIPJob(ctx, "out:"+s.RequestID)
+	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
+		return []string{ref}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var m struct {
+		Link struct {
+			Patient struct {
+				CareContexts []struct {
+					ReferenceNumber string `json:"referenceNumber"`
+				} `json:"careContexts"`
+			} `json:"patient"`
+		} `json:"link"`
+	}
+	if err := json.Unmarshal(j.Body, &m); err != nil || len(m.Link.Patient.CareContexts) == 0 {
+		return []string{ref}, nil
+	}
+	refs := make([]string, 0, len(m.Link.Patient.CareContexts))
+	for _, c := range m.Link.Patient.CareContexts {
+		refs = append(refs, c.ReferenceNumber)
+	}
+	return refs, nil
+}
+
+// contextNotice is links/context/notify for one care context: the HI types
+// of its records and the date of the latest.
+func (b *Bridge) contextNotice(ctx context.Context, facilityID, patientRef, ref, address string) (map[string]any, error) {
+	cc, err := b.svc.store.HIPCareContext(ctx, facilityID, ref)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := b.svc.store.HIPRecords(ctx, facilityID, ref, zeroTime, zeroTime)
+	if err != nil {
+		return nil, err
+	}
+	var types []string
+	date := cc.CreatedAt
+	for _, r := range rs {
+		if !slices.Contains(types, r.HIType) {
+			types = append(types, r.HIType)
+		}
+		date = r.Date
+	}
+	return map[string]any{"notification": map[string]any{
+		"patient":     map[string]string{"id": address},
+		"careContext": map[string]string{"patientReference": patientRef, "careContextReference": ref},
+		"hiTypes":     types, "date": date.UTC().Format(protocol.TimestampLayout), "hip": map[string]string{"id": facilityID}}}, nil
+}
 
 // Link states of a care context, as CareContextLinks reports them.
 const (
