@@ -67,10 +67,19 @@ func (u *hiu) testConsentRequest(w http.ResponseWriter, r *http.Request) {
 		HITypes     []string  `json:"hiTypes"`
 		DateRange   dateRange `json:"dateRange"`
 		DataEraseAt time.Time `json:"dataEraseAt"`
+		Frequency   *struct {
+			Unit    string `json:"unit"`
+			Value   int    `json:"value"`
+			Repeats int    `json:"repeats"`
+		} `json:"frequency"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Patient == "" || purposes[in.Purpose] == "" {
 		controlError(w, http.StatusBadRequest, "need patient, a known purpose, hiTypes, dateRange and dataEraseAt")
 		return
+	}
+	frequency := map[string]any{"unit": "HOUR", "value": 1, "repeats": 0}
+	if f := in.Frequency; f != nil {
+		frequency = map[string]any{"unit": f.Unit, "value": f.Value, "repeats": f.Repeats}
 	}
 	c := map[string]any{
 		"purpose":   map[string]string{"code": in.Purpose, "text": purposes[in.Purpose]},
@@ -82,7 +91,7 @@ func (u *hiu) testConsentRequest(w http.ResponseWriter, r *http.Request) {
 			"accessMode":  "VIEW",
 			"dateRange":   map[string]string{"from": specbridge.Timestamp(in.DateRange.From), "to": specbridge.Timestamp(in.DateRange.To)},
 			"dataEraseAt": specbridge.Timestamp(in.DataEraseAt),
-			"frequency":   map[string]any{"unit": "HOUR", "value": 1, "repeats": 0},
+			"frequency":   frequency,
 		},
 	}
 	if in.HIPID != "" {

@@ -1,38 +1,75 @@
 package main
 
-// The data flow on the HIU side (abdm-protocol.md §3.6 step 1;
-// ndhm-hiu.yml health-information/cm/request, …/hiu/on-request).
+// The data flow on the HIU side (abdm-protocol.md §3.6; ndhm-hiu.yml
+// health-information/cm/request, …/hiu/on-request, the data push to
+// dataPushUrl).
 
 import (
-	"crypto/ecdh"
-	"crypto/rand"
+	"crypto/md5"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"math/big"
+	"io"
 	"net/http"
-	"slices"
+	"strings"
 	"time"
 
 	"github.com/arogya-health/arogya/e2e/specbridge"
 )
 
 // hiRequest is a health-information request this HIU made, with the
-// consent manager's answer. The key would decrypt the pushed records.
+// consent manager's answer, and the key and nonce that decrypt the
+// records pushed for it.
 type hiRequest struct {
-	ConsentID     string `json:"consentId"`
-	TransactionID string `json:"transactionId,omitempty"`
-	SessionStatus string `json:"sessionStatus,omitempty"`
-	Error         string `json:"error,omitempty"`
-	key           *ecdh.PrivateKey
+	ConsentID     string    `json:"consentId"`
+	DateRange     dateRange `json:"dateRange"`
+	TransactionID string    `json:"transactionId,omitempty"`
+	SessionStatus string    `json:"sessionStatus,omitempty"`
+	Error         string    `json:"error,omitempty"`
+	key           *fideliusKey
 	nonce         []byte
 }
 
-// testHIRequest sends health-information/cm/request for an artefact's
-// whole date range and answers with on-request's hiRequest.
+// page is one data push as received (ciphertext only).
+type page struct {
+	PageNumber    int    `json:"pageNumber"`
+	PageCount     int    `json:"pageCount"`
+	TransactionID string `json:"transactionId"`
+	Entries       []struct {
+		Content              string `json:"content"`
+		Link                 string `json:"link"`
+		Media                string `json:"media"`
+		Checksum             string `json:"checksum"`
+		CareContextReference string `json:"careContextReference"`
+	} `json:"entries"`
+	KeyMaterial *keyMaterial `json:"keyMaterial"`
+}
+
+// entry is what the HIU made of one pushed entry. It holds no
+// plaintext: only its SHA-256, its length and whether it decrypted.
+type entry struct {
+	PageNumber           int    `json:"pageNumber"`
+	PageCount            int    `json:"pageCount"`
+	CareContextReference string `json:"careContextReference"`
+	Media                string `json:"media"`
+	Decrypted            bool   `json:"decrypted"`
+	SHA256               string `json:"sha256,omitempty"` // of the decrypted content
+	Length               int    `json:"length"`
+	// ChecksumMatches is whether checksum is the MD5 of the plaintext, hex
+	// or base64. The spec's senders often send a placeholder (§3.6 step
+	// 3), so it is reported, never required.
+	ChecksumMatches bool   `json:"checksumMatches"`
+	Error           string `json:"error,omitempty"`
+}
+
+// testHIRequest sends health-information/cm/request for an artefact, for
+// the date range given or else the artefact's whole range, and answers
+// with on-request's hiRequest.
 func (u *hiu) testHIRequest(w http.ResponseWriter, r *http.Request) {
 	var in struct {
-		ConsentID string `json:"consentId"`
+		ConsentID string     `json:"consentId"`
+		DateRange *dateRange `json:"dateRange"`
 	}
 	_ = json.NewDecoder(r.Body).Decode(&in)
 	u.mu.Lock()
@@ -42,15 +79,19 @@ func (u *hiu) testHIRequest(w http.ResponseWriter, r *http.Request) {
 		controlError(w, http.StatusNotFound, "no fetched artefact with that consentId")
 		return
 	}
+	dr := a.dateRange
+	if in.DateRange != nil {
+		dr = *in.DateRange
+	}
 	km, key, nonce, err := newKeyMaterial(time.Now())
 	if err != nil {
 		controlError(w, http.StatusInternalServerError, err.Error())
 		return
 	}
-	req := &hiRequest{ConsentID: in.ConsentID, key: key, nonce: nonce}
+	req := &hiRequest{ConsentID: in.ConsentID, DateRange: dr, key: key, nonce: nonce}
 	payload := map[string]any{"hiRequest": map[string]any{
 		"consent":     map[string]string{"id": in.ConsentID},
-		"dateRange":   map[string]string{"from": specbridge.Timestamp(a.dateRange.From), "to": specbridge.Timestamp(a.dateRange.To)},
+		"dateRange":   map[string]string{"from": specbridge.Timestamp(dr.From), "to": specbridge.Timestamp(dr.To)},
 		"dataPushUrl": u.self + "/data/push",
 		"keyMaterial": km,
 	}}
@@ -65,11 +106,18 @@ func (u *hiu) testHIRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.TransactionID, req.SessionStatus = out.HIRequest.TransactionID, out.HIRequest.SessionStatus
-	if out.Error != nil {
-		req.Error = string(out.Error)
+	if e := strings.TrimSpace(string(out.Error)); e != "" && e != "null" {
+		req.Error = e
 	}
 	u.mu.Lock()
 	u.hiRequests = append(u.hiRequests, req)
+	// Pages may come before on-request does: open those kept for it.
+	if req.TransactionID != "" {
+		for _, p := range u.unclaimed[req.TransactionID] {
+			u.data[req.TransactionID] = append(u.data[req.TransactionID], openPage(req, p)...)
+		}
+		delete(u.unclaimed, req.TransactionID)
+	}
 	u.mu.Unlock()
 	if req.Error != "" {
 		controlError(w, http.StatusBadGateway, "on-request: "+req.Error)
@@ -78,51 +126,100 @@ func (u *hiu) testHIRequest(w http.ResponseWriter, r *http.Request) {
 	specbridge.WriteJSON(w, http.StatusOK, out.HIRequest)
 }
 
-// newKeyMaterial makes the HIU's key material (§5): a Curve25519 key pair
-// and a 32-byte nonce. Fidelius works on the short-Weierstrass form of
-// the curve and sends the public key as an uncompressed point 0x04‖X‖Y
-// (65 bytes, 88 base64 characters, §5.2). The pair is made with X25519,
-// whose clamped scalar is a valid Fidelius private key, and its
-// Montgomery u is mapped to Weierstrass (x = u + A/3, y = v, §5.1).
-func newKeyMaterial(now time.Time) (map[string]any, *ecdh.PrivateKey, []byte, error) {
-	key, err := ecdh.X25519().GenerateKey(rand.Reader)
-	if err != nil {
-		return nil, nil, nil, err
+// dataPush takes a page the HIP pushes to dataPushUrl (§3.6 step 3) and
+// decrypts its entries with the key of the request it answers.
+func (u *hiu) dataPush(w http.ResponseWriter, r *http.Request) {
+	var p page
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
+	if err != nil || json.Unmarshal(body, &p) != nil || p.TransactionID == "" {
+		controlError(w, http.StatusBadRequest, "the push is not a data push with a transactionId")
+		return
 	}
-	le := key.PublicKey().Bytes() // u, little-endian
-	be := make([]byte, len(le))
-	for i, b := range le {
-		be[len(le)-1-i] = b
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.pushes++
+	var req *hiRequest
+	for _, q := range u.hiRequests {
+		if q.TransactionID == p.TransactionID {
+			req = q
+		}
 	}
-	p := new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(19))
-	A := big.NewInt(486662)
-	u := new(big.Int).SetBytes(be)
-	// v² = u³ + A·u² + u on the Montgomery curve (B = 1).
-	v2 := new(big.Int).Mul(u, u)
-	v2.Mul(v2, new(big.Int).Add(u, A)).Add(v2, u).Mod(v2, p)
-	v := new(big.Int).ModSqrt(v2, p)
-	if v == nil {
-		return nil, nil, nil, errNotOnCurve
+	if req == nil {
+		if len(u.unclaimed) >= 1000 {
+			controlError(w, http.StatusNotFound, "no such transaction")
+			return
+		}
+		u.unclaimed[p.TransactionID] = append(u.unclaimed[p.TransactionID], &p)
+	} else {
+		u.data[p.TransactionID] = append(u.data[p.TransactionID], openPage(req, &p)...)
 	}
-	third := new(big.Int).ModInverse(big.NewInt(3), p)
-	x := new(big.Int).Mul(A, third)
-	x.Add(x, u).Mod(x, p)
-	point := slices.Concat([]byte{4}, x.FillBytes(make([]byte, 32)), v.FillBytes(make([]byte, 32)))
-	nonce := make([]byte, 32)
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, nil, nil, err
+	w.WriteHeader(http.StatusAccepted)
+}
+
+// openPage decrypts a page's entries with the request's key and nonce and
+// the HIP's key material in the page (X.509 or raw key, §5.2).
+func openPage(req *hiRequest, p *page) []entry {
+	out := make([]entry, 0, len(p.Entries))
+	var (
+		hipKey   *point
+		hipNonce []byte
+		kmErr    string
+	)
+	switch {
+	case p.KeyMaterial == nil || p.KeyMaterial.DHPublicKey.KeyValue == "":
+		kmErr = "the page carries no keyMaterial: the content is not encrypted for this HIU"
+	default:
+		var err error
+		if hipKey, err = parsePublicKey(p.KeyMaterial.DHPublicKey.KeyValue); err != nil {
+			kmErr = "the HIP's key: " + err.Error()
+		} else if hipNonce, err = base64.StdEncoding.DecodeString(p.KeyMaterial.Nonce); err != nil || len(hipNonce) < 20 {
+			kmErr = "the HIP's nonce is not base64 of at least 20 bytes"
+		}
 	}
-	km := map[string]any{
-		"cryptoAlg": "ECDH",
-		"curve":     "Curve25519",
-		"dhPublicKey": map[string]string{
-			"expiry":     specbridge.Timestamp(now.Add(time.Hour)),
-			"parameters": "Curve25519/32byte random key",
-			"keyValue":   base64.StdEncoding.EncodeToString(point),
-		},
-		"nonce": base64.StdEncoding.EncodeToString(nonce),
+	for _, e := range p.Entries {
+		x := entry{PageNumber: p.PageNumber, PageCount: p.PageCount, CareContextReference: e.CareContextReference, Media: e.Media}
+		switch {
+		case e.Link != "" && e.Content == "":
+			x.Error = "a link entry: not fetched"
+		case kmErr != "":
+			x.Error = kmErr
+		default:
+			ct, err := base64.StdEncoding.DecodeString(e.Content)
+			if err != nil {
+				x.Error = "the content is not base64"
+				break
+			}
+			plain, err := fideliusDecrypt(req.key, req.nonce, hipKey, hipNonce, ct)
+			if err != nil {
+				x.Error = err.Error()
+				break
+			}
+			sum, md := sha256.Sum256(plain), md5.Sum(plain)
+			x.Decrypted, x.SHA256, x.Length = true, hex.EncodeToString(sum[:]), len(plain)
+			x.ChecksumMatches = strings.EqualFold(e.Checksum, hex.EncodeToString(md[:])) || e.Checksum == base64.StdEncoding.EncodeToString(md[:])
+			clear(plain)
+		}
+		out = append(out, x)
 	}
-	return km, key, nonce, nil
+	return out
+}
+
+// testData answers GET /test/data?transactionId=: the entries received
+// for a transaction, by hash and length only, never the records.
+func (u *hiu) testData(w http.ResponseWriter, r *http.Request) {
+	tx := r.URL.Query().Get("transactionId")
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	known := false
+	for _, q := range u.hiRequests {
+		known = known || (tx != "" && q.TransactionID == tx)
+	}
+	if !known {
+		controlError(w, http.StatusNotFound, "no health-information request with that transactionId")
+		return
+	}
+	entries := append([]entry{}, u.data[tx]...)
+	specbridge.WriteJSON(w, http.StatusOK, map[string]any{"transactionId": tx, "entries": entries})
 }
 
 // state shows the test what the HIU has received: IDs and statuses only.
@@ -133,8 +230,10 @@ func (u *hiu) state(w http.ResponseWriter, _ *http.Request) {
 	for _, a := range u.artefacts {
 		artefacts = append(artefacts, *a)
 	}
+	entries := 0
+	for _, es := range u.data {
+		entries += len(es)
+	}
 	specbridge.WriteJSON(w, http.StatusOK, map[string]any{"consentRequests": u.requests, "notices": u.notices,
-		"artefacts": artefacts, "hiRequests": u.hiRequests, "pushes": u.pushes})
+		"artefacts": artefacts, "hiRequests": u.hiRequests, "pushes": u.pushes, "entries": entries})
 }
-
-var errNotOnCurve = errors.New("the X25519 public key is not on the curve")

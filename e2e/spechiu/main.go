@@ -7,13 +7,20 @@
 // It opens a gateway session, sets its callback URL, registers --hiu-id
 // as its HIU service and serves the HIU's callbacks at their v0.5 and v3
 // paths. When told of a granted consent it acknowledges and fetches each
-// artefact, checking the gateway's signature. A small control API lets a
-// test play the doctor:
+// artefact, checking the gateway's signature. It asks for data with
+// Fidelius key material (fidelius.go, §5) and decrypts every entry the
+// HIP pushes to its dataPushUrl, keeping only each record's SHA-256 and
+// length. A small control API lets a test play the doctor:
 //
-//	POST /test/consent-request  {"patient","hipId","purpose","hiTypes","dateRange":{"from","to"},"dataEraseAt"}
+//	POST /test/consent-request  {"patient","hipId","purpose","hiTypes","dateRange":{"from","to"},"dataEraseAt",
+//	                            "frequency"?:{"unit","value","repeats"} (default HOUR, 1, 0)}
 //	                            → consent-requests/init, then {"consentRequestId"} from on-init
-//	POST /test/hi-request       {"consentId"} → health-information/cm/request, then on-request's hiRequest
+//	POST /test/hi-request       {"consentId","dateRange"?:{"from","to"}} → health-information/cm/request for the
+//	                            date range given or the artefact's, then on-request's hiRequest
 //	POST /test/find             {"patient"} → patients/find, then on-find's {"patient":{"id","name"}} or {"error"}
+//	GET  /test/data?transactionId=  the entries pushed for the transaction, each decrypted and
+//	                            reported as careContextReference, sha256 and length of the
+//	                            plaintext, decrypted and checksumMatches: never the plaintext
 //	GET  /test/state            what it has received, by IDs and statuses only
 //
 // Once registered it prints "listening http://HOST:PORT" as its first line
@@ -55,7 +62,9 @@ type hiu struct {
 	notices    []*notice
 	artefacts  map[string]*artefact // by consentId
 	hiRequests []*hiRequest
-	pushes     int // data pushes received at /data/push
+	pushes     int                // data pushes received at /data/push
+	data       map[string][]entry // what the pushes' entries decrypted to, by transactionId
+	unclaimed  map[string][]*page // pages that came before on-request, by transactionId
 }
 
 func run() error {
@@ -85,7 +94,8 @@ func run() error {
 	}
 	g := specbridge.NewGateway(specbridge.Config{BaseURL: *gatewayURL, Version: *version, CMID: *cmID, ClientID: *clientID,
 		ClientSecret: *secret, ServiceHeader: "X-HIU-ID", ServiceID: *hiuID})
-	u := &hiu{g: g, id: *hiuID, self: "http://" + ln.Addr().String(), artefacts: map[string]*artefact{}}
+	u := &hiu{g: g, id: *hiuID, self: "http://" + ln.Addr().String(), artefacts: map[string]*artefact{},
+		data: map[string][]entry{}, unclaimed: map[string][]*page{}}
 	return g.Serve(ctx, ln, u.routes(ctx), *hiuID, *hiuName, "HIU")
 }
 
@@ -105,15 +115,7 @@ func (u *hiu) routes(ctx context.Context) http.Handler {
 	mux.HandleFunc("POST /test/consent-request", u.testConsentRequest)
 	mux.HandleFunc("POST /test/hi-request", u.testHIRequest)
 	mux.HandleFunc("POST /test/find", u.testFind)
+	mux.HandleFunc("GET /test/data", u.testData)
 	mux.HandleFunc("GET /test/state", u.state)
 	return mux
-}
-
-// dataPush takes a data push. None comes yet: the stand-in HIP does not
-// encrypt (Fidelius is a later issue), so this only counts.
-func (u *hiu) dataPush(w http.ResponseWriter, _ *http.Request) {
-	u.mu.Lock()
-	u.pushes++
-	u.mu.Unlock()
-	w.WriteHeader(http.StatusAccepted)
 }
