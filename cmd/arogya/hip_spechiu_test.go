@@ -296,9 +296,12 @@ func specHIUJourney(t *testing.T, hiuBin, version string) {
 			t.Fatalf("data was pushed after revocation: %d entries", len(got))
 		}
 	}
-	var after struct{ Pushes int }
+	var after struct {
+		Pushes         int
+		UnclaimedPages int `json:"unclaimedPages"`
+	}
 	jsonCall(t, "GET", hiu+"/test/state", nil, nil, 200, &after)
-	if after.Pushes != before.Pushes {
-		t.Fatalf("the HIU received %d pushes after revocation", after.Pushes-before.Pushes)
+	if after.Pushes != before.Pushes || after.UnclaimedPages != 0 {
+		t.Fatalf("the HIU received %d pushes after revocation (%d for no request of its own)", after.Pushes-before.Pushes, after.UnclaimedPages)
 	}
 }

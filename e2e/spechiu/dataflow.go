@@ -230,10 +230,15 @@ func (u *hiu) state(w http.ResponseWriter, _ *http.Request) {
 	for _, a := range u.artefacts {
 		artefacts = append(artefacts, *a)
 	}
-	entries := 0
+	entries, unclaimed := 0, 0
 	for _, es := range u.data {
 		entries += len(es)
 	}
+	for _, ps := range u.unclaimed {
+		unclaimed += len(ps)
+	}
+	// unclaimedPages are pushes for a transaction this HIU never asked for
+	// (or whose on-request has not come yet).
 	specbridge.WriteJSON(w, http.StatusOK, map[string]any{"consentRequests": u.requests, "notices": u.notices,
-		"artefacts": artefacts, "hiRequests": u.hiRequests, "pushes": u.pushes, "entries": entries})
+		"artefacts": artefacts, "hiRequests": u.hiRequests, "pushes": u.pushes, "entries": entries, "unclaimedPages": unclaimed})
 }
