@@ -57,11 +57,15 @@ func TestHIPLinksManyVisitsOfOnePerson(t *testing.T) {
 		}
 		return ""
 	})
-	for i := range visits {
-		var st struct{ State string }
-		jsonCall(t, "GET", fmt.Sprintf("%s/api/v1/hip/%s/care-contexts/HIST-%02d", base, hipID, i), op, nil, 200, &st)
-		if st.State != "LINKED" {
-			t.Errorf("HIST-%02d: %s", i, st.State)
+	// The HIP records each link when the gateway's answer reaches it.
+	waitFor(t, "the HIP sees all 25 linked", func() string {
+		for i := range visits {
+			var st struct{ State string }
+			jsonCall(t, "GET", fmt.Sprintf("%s/api/v1/hip/%s/care-contexts/HIST-%02d", base, hipID, i), op, nil, 200, &st)
+			if st.State != "LINKED" {
+				return fmt.Sprintf("HIST-%02d: %s", i, st.State)
+			}
 		}
-	}
+		return ""
+	})
 }
