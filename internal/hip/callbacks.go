@@ -36,6 +36,7 @@ var inboundKinds = []string{
 	"users/auth/on-confirm",
 	"links/link/on-add-contexts",
 	"links/context/on-notify",
+	"patients/profile/share",
 }
 
 // handle does an inbound callback's work and returns what it changes,
@@ -56,6 +57,8 @@ func (b *Bridge) handle(ctx context.Context, j *Job) (*Effects, error) {
 		return b.consentNotify(ctx, j.FacilityID, env.RequestID, j.Body)
 	case "health-information/hip/request":
 		return b.hiRequest(ctx, j.FacilityID, env.RequestID, j.Body)
+	case "patients/profile/share":
+		return b.profileShare(ctx, j.FacilityID, env.RequestID, j.Body)
 	case "users/auth/on-init", "users/auth/on-confirm", "links/link/on-add-contexts", "links/context/on-notify":
 		return b.linkAnswer(ctx, j.Path, env.InResponseTo, j.Body)
 	}

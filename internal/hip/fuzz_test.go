@@ -76,3 +76,14 @@ func FuzzParseLinkAnswer(f *testing.F) {
 		_, _ = ParseLinkAnswer(b)
 	})
 }
+
+func FuzzParseShare(f *testing.F) {
+	f.Add([]byte(`{"requestId":"5f7a535d-a3fd-416b-b069-c97d021fbacd","intent":{"type":"PROFILE_SHARE"},"profile":{"hipCode":"OPD-1","patient":{"healthId":"asha.devi@sbx","healthIdNumber":"91-1234-5678-9012","name":"Asha Devi","gender":"F","yearOfBirth":1990,"monthOfBirth":4,"dayOfBirth":1,"identifiers":[{"type":"MOBILE","value":"+91-9876543210"}]}}}`))
+	f.Add([]byte(`{"profile":{"patient":{"healthId":"","name":"x","yearOfBirth":"1990"}}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := ParseShare(b)
+		if err == nil && (r.Profile.Patient.HealthID == "" || r.Profile.Patient.Name == "" || len(r.Profile.HIPCode) > 50) {
+			t.Fatalf("accepted %+v", r)
+		}
+	})
+}

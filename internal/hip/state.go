@@ -154,6 +154,9 @@ type ProtocolStore interface {
 	RetryHIPJob(ctx context.Context, id string, attempts int, next time.Time, lastError string, dead bool) error
 	// HIPJob returns a job; ENOTFOUND if absent.
 	HIPJob(ctx context.Context, id string) (*Job, error)
+	// NextHIPToken returns the facility's next queue token of the day
+	// (scan and share), from 1.
+	NextHIPToken(ctx context.Context, facilityID, day string) (int, error)
 
 	HIPDiscovery(ctx context.Context, transactionID string) (*Discovery, error)
 	HIPLinkRequest(ctx context.Context, ref string) (*LinkRequest, error)

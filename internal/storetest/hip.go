@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ var hipTests = []struct {
 	{"HIPRecords", testHIPRecords},
 	{"HIPAPIKeys", testHIPAPIKeys},
 	{"HIPStaff", testHIPStaff},
+	{"HIPTokens", testHIPTokens},
 	{"HIPBridge", testHIPBridge},
 	{"HIPJobs", testHIPJobs},
 	{"HIPJobEffects", testHIPJobEffects},
@@ -183,4 +185,44 @@ func testHIPAPIKeys(t *testing.T, db *sqldb.DB) {
 	}
 	_, err = db.HIPAPIKey(c, "ffffffffffffffff")
 	wantCode(t, "HIPAPIKey(missing)", err, arogya.ENOTFOUND)
+}
+
+// testHIPTokens: a facility's queue tokens count from 1 each day, apart
+// from other facilities' and other days', and concurrent takers never get
+// the same one.
+func testHIPTokens(t *testing.T, db *sqldb.DB) {
+	c := ctx(t)
+	next := func(f, day string) int {
+		t.Helper()
+		n, err := db.NextHIPToken(c, f, day)
+		must(t, "NextHIPToken", err)
+		return n
+	}
+	if a, b := next("IN2810000001", "2026-11-30"), next("IN2810000001", "2026-11-30"); a != 1 || b != 2 {
+		t.Fatalf("tokens %d, %d; want 1, 2", a, b)
+	}
+	if n := next("IN2810000002", "2026-11-30"); n != 1 {
+		t.Fatalf("another facility's first token: %d", n)
+	}
+	if n := next("IN2810000001", "2026-12-01"); n != 1 {
+		t.Fatalf("the next day's first token: %d", n)
+	}
+	var mu sync.Mutex
+	seen := map[int]bool{}
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			n, err := db.NextHIPToken(c, "IN2810000003", "2026-11-30")
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil || seen[n] {
+				t.Errorf("concurrent token %d, %v", n, err)
+			}
+			seen[n] = true
+		})
+	}
+	wg.Wait()
+	if len(seen) != 20 || !seen[1] || !seen[20] {
+		t.Fatalf("20 concurrent takers got %d distinct tokens", len(seen))
+	}
 }
