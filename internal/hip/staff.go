@@ -56,8 +56,12 @@ type StaffConfig struct {
 	Argon         auth.ArgonParams
 }
 
-// EnableStaff lets professionals of the facilities work in the EMR.
+// EnableStaff lets professionals of the facilities work in the EMR. Zero
+// Argon parameters mean auth.DefaultArgon, as for the other roles.
 func (s *Service) EnableStaff(c StaffConfig) {
+	if c.Argon == (auth.ArgonParams{}) {
+		c.Argon = auth.DefaultArgon
+	}
 	s.staff = &c
 	s.signInFails = ratelimit.New(signInWindow, signInFailures)
 }
