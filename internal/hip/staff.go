@@ -335,7 +335,12 @@ func (s *Service) RecordVisit(ctx context.Context, facilityID, hprID, patientRef
 	if err := dec.Decode(content); err != nil {
 		return nil, nil, false, arogya.Errorf(arogya.EINVALID, "content is not a %s form: %s", v.Kind, jsonProblem(err))
 	}
-	date := v.Date
+	return s.recordContent(ctx, f, p, hprID, ref, display, v.Date, content)
+}
+
+// recordContent builds, seals and keeps a record of content for patient p
+// under the care context ref, written by the staff member hprID.
+func (s *Service) recordContent(ctx context.Context, f *Facility, p *Patient, hprID, ref, display string, date time.Time, content fhir.Content) (*Record, *CareContext, bool, error) {
 	if date.IsZero() {
 		date = s.now()
 	}
