@@ -58,6 +58,7 @@ type node struct {
 	webSecret []byte             // signs the registry's verifier sessions; derived from the master key, so shared by nodes
 	admin     string             // operator token
 	opsSecret []byte             // signs the cm operator's page sessions; derived from the master key, so shared by nodes
+	emrSecret []byte             // signs the facility staff's EMR page sessions; derived from the master key, so shared by nodes
 	handler   http.Handler
 	closeSMS  func() error
 }
@@ -214,6 +215,7 @@ func (n *node) routes() http.Handler {
 	if n.cfg.has("hip") {
 		hip.NewHandler(n.hip, n.admin).Register(mux, n.requireAdmin)
 		n.hipBridge.Register(mux)
+		web.NewEMR(n.hip, web.Options{Secret: n.emrSecret}).Register(mux)
 	}
 	if n.cfg.has("registry") {
 		registry.NewHandler(n.registry, n.admin).Register(mux)
@@ -232,6 +234,7 @@ func (n *node) wireHIP(master []byte, opt nodeOptions) {
 	n.hip = hip.NewService(n.db, reg, hip.FHIRBundles{}, n.audit,
 		hip.Config{WrapKey: auth.DeriveKey(master, "hip/data-keys"), Now: opt.Now})
 	n.hip.EnableStaff(hip.StaffConfig{Store: n.db, Professionals: reg, TokenKey: auth.DeriveKey(master, "hip/staff-token"), Argon: opt.Argon})
+	n.emrSecret = auth.DeriveKey(master, "hip/emr-session")
 	bc := hip.BridgeConfig{
 		GatewayURL: cmp.Or(cfg.HIPGatewayURL, public+"/gateway"), CMID: cfg.CMID, CallbackURL: public + "/hip",
 		ClientID: cfg.HIPClientID, ClientSecret: cfg.HIPClientSecret,

@@ -177,12 +177,14 @@ func printBanner(w io.Writer, n *node, s *seedResult, demo bool) {
 	}
 	if n.hip != nil {
 		fmt.Fprintf(w, "  Facility EMR API:    %s/api/v1/hip/{facilityId}/…  (facilities: POST %s/api/v1/admin/hip/facilities)\n", u, u)
+		fmt.Fprintf(w, "  Facility EMR pages:  %s/emr/  (staff sign in with facility ID, HPR number and password)\n", u)
 	}
 	fmt.Fprintf(w, "  Operator token in:   %s\n", filepath.Join(n.cfg.Data, "admin-token"))
 	if s != nil && s.HIP != nil && s.HIP.Staff != nil {
 		st := s.HIP.Staff
 		fmt.Fprintf(w, "\nDemo doctor at %s (%s): HPR %s, one-time password %s\n", st.FacilityName, st.Facility, st.HPRID, st.Password)
 		fmt.Fprintf(w, "  sign in: POST %s/api/v1/hip/%s/staff/sign-in {\"hprId\",\"password\"}, then set a password of their own\n", u, st.Facility)
+		fmt.Fprintf(w, "  or in a browser: %s/emr/sign-in (own password: %s/emr/password)\n", u, u)
 	}
 	if s != nil && s.Registry != nil {
 		fmt.Fprintf(w, "\nDemo verifiers (each sees and decides only their own state's submissions):\n")
