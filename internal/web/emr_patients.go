@@ -5,8 +5,10 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/fhir"
@@ -63,8 +65,12 @@ func patientRow(p *hip.Patient) emrPatientRow {
 	if born == "" && p.YearOfBirth != 0 {
 		born = strconv.Itoa(p.YearOfBirth)
 	}
+	number := p.ABHANumber
+	if len(number) == 14 {
+		number = number[:2] + "-" + number[2:6] + "-" + number[6:10] + "-" + number[10:]
+	}
 	return emrPatientRow{URL: patientURL(p.Ref), Name: p.Name, Ref: p.Ref, Gender: "gender." + p.Gender, Born: born,
-		Mobile: p.Mobile, ABHANumber: p.ABHANumber, ABHAAddress: p.ABHAAddress}
+		Mobile: p.Mobile, ABHANumber: number, ABHAAddress: p.ABHAAddress}
 }
 
 // home offers the search and the registration form.
@@ -169,20 +175,36 @@ func (e *EMR) patient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pv := &emrPatient{emrPatientRow: patientRow(p)}
-	for i := len(ccs) - 1; i >= 0; i-- { // newest visit first
-		cc := ccs[i]
+	type dated struct {
+		v    emrVisit
+		when time.Time
+	}
+	var visits []dated
+	for _, cc := range ccs {
 		rs, err := e.svc.VisitRecords(ctx, v.Staff.FacilityID, p.Ref, cc.Ref)
 		if err != nil {
 			e.failPage(w, r, v, err)
 			return
 		}
-		vv := emrVisit{Ref: cc.Ref, Display: cc.Display, Date: cc.CreatedAt.Format("2 Jan 2006")}
+		// A visit is dated by its first record: records are often entered
+		// after the day, and bundles pushed from other systems carry theirs.
+		when := cc.CreatedAt
+		for _, rec := range rs {
+			if rec.Date.Before(when) {
+				when = rec.Date
+			}
+		}
+		vv := emrVisit{Ref: cc.Ref, Display: cc.Display, Date: when.Format("2 Jan 2006")}
 		for _, rec := range rs {
 			vv.Records = append(vv.Records, emrRecordRow{
 				URL:  pv.URL + "/visits/" + url.PathEscape(cc.Ref) + "/records/" + url.PathEscape(rec.ID),
 				Kind: "emr.kind." + rec.HIType, Date: rec.Date.Format("2 Jan 2006 15:04 MST")})
 		}
-		pv.Visits = append(pv.Visits, vv)
+		visits = append(visits, dated{vv, when})
+	}
+	slices.SortStableFunc(visits, func(a, b dated) int { return b.when.Compare(a.when) }) // newest first
+	for _, d := range visits {
+		pv.Visits = append(pv.Visits, d.v)
 	}
 	v.Patient = pv
 	e.render(w, r, http.StatusOK, "emr_patient", v)

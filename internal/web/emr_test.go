@@ -146,7 +146,7 @@ func TestEMRConsultation(t *testing.T) {
 		t.Fatalf("save: %d %q\n%s", p.status, p.location, p.body)
 	}
 	pat := b.get(p.location)
-	checkPage(t, pat, http.StatusOK, "Record saved.", "OP consultation")
+	checkPage(t, pat, http.StatusOK, "Record saved.", "OP consultation", "91-1234-5678-9012")
 	m := regexp.MustCompile(`href="(/emr/patients/[^"]+/records/[^"]+)"`).FindStringSubmatch(pat.body)
 	if m == nil {
 		t.Fatalf("no record listed\n%s", pat.body)
