@@ -152,17 +152,23 @@ func (s *Service) StaffSignIn(ctx context.Context, facilityID, hprID, password s
 
 // ChangeStaffPassword sets a new password after checking the old one.
 func (s *Service) ChangeStaffPassword(ctx context.Context, facilityID, hprID, old, next string) error {
-	if _, _, err := s.StaffSignIn(ctx, facilityID, hprID, old); err != nil {
-		return err
-	}
 	if n := utf8.RuneCountInString(next); n < 10 || n > 128 {
 		return arogya.Errorf(arogya.EINVALID, "the new password must be 10 to 128 characters")
+	}
+	if _, _, err := s.StaffSignIn(ctx, facilityID, hprID, old); err != nil {
+		return err
 	}
 	hash, err := auth.HashPassword(next, s.staff.Argon)
 	if err != nil {
 		return err
 	}
-	return s.staff.Store.SetHIPStaffPassword(ctx, strings.ToUpper(strings.TrimSpace(facilityID)), strings.NewReplacer("-", "", " ", "").Replace(hprID), hash)
+	facilityID = strings.ToUpper(strings.TrimSpace(facilityID))
+	hprID = strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(hprID))
+	if err := s.staff.Store.SetHIPStaffPassword(ctx, facilityID, hprID, hash); err != nil {
+		return err
+	}
+	_ = s.audit.Record(ctx, audit.Event{Actor: "staff:" + hprID, Action: "hip.staff.password", Subject: "facility:" + facilityID, Outcome: "ok"})
+	return nil
 }
 
 // signStaff makes a staff token: "st1." + base64(facility|hpr|exp) + "." +
