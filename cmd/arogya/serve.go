@@ -183,8 +183,8 @@ func printBanner(w io.Writer, n *node, s *seedResult, demo bool) {
 	if s != nil && s.HIP != nil && s.HIP.Staff != nil {
 		st := s.HIP.Staff
 		fmt.Fprintf(w, "\nDemo doctor at %s (%s): HPR %s, one-time password %s\n", st.FacilityName, st.Facility, st.HPRID, st.Password)
-		fmt.Fprintf(w, "  sign in: POST %s/api/v1/hip/%s/staff/sign-in {\"hprId\",\"password\"}, then set a password of their own\n", u, st.Facility)
-		fmt.Fprintf(w, "  or in a browser: %s/emr/sign-in (own password: %s/emr/password)\n", u, u)
+		fmt.Fprintf(w, "  first set a password of their own: %s/emr/password (or POST %s/api/v1/hip/%s/staff/password {\"hprId\",\"password\",\"newPassword\"})\n", u, u, st.Facility)
+		fmt.Fprintf(w, "  then sign in: %s/emr/sign-in (or POST %s/api/v1/hip/%s/staff/sign-in {\"hprId\",\"password\"})\n", u, u, st.Facility)
 	}
 	if s != nil && s.Registry != nil {
 		fmt.Fprintf(w, "\nDemo verifiers (each sees and decides only their own state's submissions):\n")

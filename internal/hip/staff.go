@@ -30,6 +30,7 @@ type Staff struct {
 	HPRID        string // 14 digits
 	Name         string // as the registry has it
 	PasswordHash string // argon2id
+	MustChange   bool   // the password is the one-time one the operator handed over
 	CreatedAt    time.Time
 }
 
@@ -105,7 +106,7 @@ func (s *Service) AddStaff(ctx context.Context, facilityID, hprID string) (*Staf
 	if err != nil {
 		return nil, "", err
 	}
-	st := &Staff{FacilityID: f.ID, HPRID: hprID, Name: p.Name, PasswordHash: hash, CreatedAt: s.now()}
+	st := &Staff{FacilityID: f.ID, HPRID: hprID, Name: p.Name, PasswordHash: hash, MustChange: true, CreatedAt: s.now()}
 	if err := s.staff.Store.AddHIPStaff(ctx, st); err != nil {
 		return nil, "", err
 	}
@@ -113,41 +114,58 @@ func (s *Service) AddStaff(ctx context.Context, facilityID, hprID string) (*Staf
 	return st, password, nil
 }
 
+// errMustChange refuses a sign-in with the one-time password.
+var errMustChange = arogya.Errorf(arogya.EFORBIDDEN, "set your own password first: the one you were given works only for that")
+
 // StaffSignIn checks a staff member's password and returns a token for
-// the EMR API (Authorization: Bearer), valid for a shift.
+// the EMR API (Authorization: Bearer), valid for a shift. The one-time
+// password the operator handed over signs in to nothing: it only sets
+// their own (ChangeStaffPassword).
 func (s *Service) StaffSignIn(ctx context.Context, facilityID, hprID, password string) (string, time.Time, error) {
+	st, err := s.checkStaffPassword(ctx, facilityID, hprID, password)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	if st.MustChange {
+		return "", time.Time{}, errMustChange
+	}
+	exp := s.now().Add(staffTokenTTL)
+	_ = s.audit.Record(ctx, audit.Event{Actor: "staff:" + st.HPRID, Action: "hip.staff.signin", Subject: "facility:" + st.FacilityID, Outcome: "ok"})
+	return s.signStaff(st.FacilityID, st.HPRID, exp), exp, nil
+}
+
+// checkStaffPassword returns the account if the password is its own.
+func (s *Service) checkStaffPassword(ctx context.Context, facilityID, hprID, password string) (*Staff, error) {
 	bad := arogya.Errorf(arogya.EUNAUTHORIZED, "wrong facility, HPR number or password")
 	if s.staff == nil {
-		return "", time.Time{}, arogya.Errorf(arogya.EUNAVAILABLE, "staff accounts are not enabled on this node")
+		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "staff accounts are not enabled on this node")
 	}
 	facilityID = strings.ToUpper(strings.TrimSpace(facilityID))
 	hprID = strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(hprID))
 	if facilityID == "" || len(hprID) != 14 || len(password) > 256 {
-		return "", time.Time{}, bad
+		return nil, bad
 	}
 	key := facilityID + "\x00" + hprID
 	if s.signInFails.Full(key, s.now()) {
-		return "", time.Time{}, arogya.Errorf(arogya.ETOOMANYREQUESTS, "too many failed sign-ins for this account; try again in 15 minutes")
+		return nil, arogya.Errorf(arogya.ETOOMANYREQUESTS, "too many failed sign-ins for this account; try again in 15 minutes")
 	}
 	st, err := s.staff.Store.HIPStaff(ctx, facilityID, hprID)
 	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
 		s.signInFails.Add(key, s.now())
-		return "", time.Time{}, bad
+		return nil, bad
 	} else if err != nil {
-		return "", time.Time{}, err
+		return nil, err
 	}
 	ok, err := auth.CheckPassword(st.PasswordHash, password)
 	if err != nil {
-		return "", time.Time{}, err
+		return nil, err
 	}
 	if !ok {
 		s.signInFails.Add(key, s.now())
 		_ = s.audit.Record(ctx, audit.Event{Actor: "staff:" + hprID, Action: "hip.staff.signin", Subject: "facility:" + facilityID, Outcome: arogya.EUNAUTHORIZED})
-		return "", time.Time{}, bad
+		return nil, bad
 	}
-	exp := s.now().Add(staffTokenTTL)
-	_ = s.audit.Record(ctx, audit.Event{Actor: "staff:" + hprID, Action: "hip.staff.signin", Subject: "facility:" + facilityID, Outcome: "ok"})
-	return s.signStaff(facilityID, hprID, exp), exp, nil
+	return st, nil
 }
 
 // ChangeStaffPassword sets a new password after checking the old one.
@@ -155,7 +173,7 @@ func (s *Service) ChangeStaffPassword(ctx context.Context, facilityID, hprID, ol
 	if n := utf8.RuneCountInString(next); n < 10 || n > 128 {
 		return arogya.Errorf(arogya.EINVALID, "the new password must be 10 to 128 characters")
 	}
-	if _, _, err := s.StaffSignIn(ctx, facilityID, hprID, old); err != nil {
+	if _, err := s.checkStaffPassword(ctx, facilityID, hprID, old); err != nil {
 		return err
 	}
 	hash, err := auth.HashPassword(next, s.staff.Argon)

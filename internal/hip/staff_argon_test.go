@@ -44,7 +44,17 @@ func TestStaffDefaultArgon(t *testing.T) {
 	if err != nil {
 		t.Fatalf("AddStaff with zero Argon parameters: %v", err)
 	}
-	if _, _, err := svc.StaffSignIn(ctx, st.FacilityID, st.HPRID, pw); err != nil {
+	// The one-time password only sets their own.
+	if _, _, err := svc.StaffSignIn(ctx, st.FacilityID, st.HPRID, pw); arogya.ErrorCode(err) != arogya.EFORBIDDEN {
+		t.Fatalf("StaffSignIn with the one-time password: %v, want %s", err, arogya.EFORBIDDEN)
+	}
+	if err := svc.ChangeStaffPassword(ctx, st.FacilityID, st.HPRID, pw, "a password of my own"); err != nil {
+		t.Fatalf("ChangeStaffPassword: %v", err)
+	}
+	if _, _, err := svc.StaffSignIn(ctx, st.FacilityID, st.HPRID, "a password of my own"); err != nil {
 		t.Errorf("StaffSignIn: %v", err)
+	}
+	if err := svc.ChangeStaffPassword(ctx, st.FacilityID, st.HPRID, pw, "another one of mine"); arogya.ErrorCode(err) != arogya.EUNAUTHORIZED {
+		t.Errorf("the one-time password after it was replaced: %v", err)
 	}
 }

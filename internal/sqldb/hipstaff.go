@@ -19,8 +19,8 @@ var (
 
 // AddHIPStaff stores s; ECONFLICT if the facility has them already.
 func (db *DB) AddHIPStaff(ctx context.Context, s *hip.Staff) error {
-	_, err := db.write.ExecContext(ctx, "INSERT INTO hip_staff (facility_id, hpr_id, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
-		s.FacilityID, s.HPRID, s.Name, s.PasswordHash, millis(s.CreatedAt))
+	_, err := db.write.ExecContext(ctx, "INSERT INTO hip_staff (facility_id, hpr_id, name, password_hash, created_at, must_change) VALUES ($1, $2, $3, $4, $5, $6)",
+		s.FacilityID, s.HPRID, s.Name, s.PasswordHash, millis(s.CreatedAt), boolInt(s.MustChange))
 	if db.unique(err) {
 		return errHIPStaffExists
 	} else if err != nil {
@@ -33,21 +33,23 @@ func (db *DB) AddHIPStaff(ctx context.Context, s *hip.Staff) error {
 func (db *DB) HIPStaff(ctx context.Context, facilityID, hprID string) (*hip.Staff, error) {
 	var s hip.Staff
 	var at int64
-	err := db.queryRow(ctx, "SELECT facility_id, hpr_id, name, password_hash, created_at FROM hip_staff WHERE facility_id = $1 AND hpr_id = $2",
-		facilityID, hprID).Scan(&s.FacilityID, &s.HPRID, &s.Name, &s.PasswordHash, &at)
+	var must int
+	err := db.queryRow(ctx, "SELECT facility_id, hpr_id, name, password_hash, created_at, must_change FROM hip_staff WHERE facility_id = $1 AND hpr_id = $2",
+		facilityID, hprID).Scan(&s.FacilityID, &s.HPRID, &s.Name, &s.PasswordHash, &at, &must)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errHIPStaffNotFound
 	} else if err != nil {
 		return nil, fmt.Errorf("sqldb: hip staff: %w", err)
 	}
-	s.CreatedAt = fromMillis(at)
+	s.CreatedAt, s.MustChange = fromMillis(at), must != 0
 	return &s, nil
 }
 
-// SetHIPStaffPassword replaces a staff member's password hash; ENOTFOUND
-// if there is no such account.
+// SetHIPStaffPassword replaces a staff member's password hash, which is
+// then their own (must_change cleared); ENOTFOUND if there is no such
+// account.
 func (db *DB) SetHIPStaffPassword(ctx context.Context, facilityID, hprID, hash string) error {
-	res, err := db.write.ExecContext(ctx, "UPDATE hip_staff SET password_hash = $3 WHERE facility_id = $1 AND hpr_id = $2", facilityID, hprID, hash)
+	res, err := db.write.ExecContext(ctx, "UPDATE hip_staff SET password_hash = $3, must_change = 0 WHERE facility_id = $1 AND hpr_id = $2", facilityID, hprID, hash)
 	if err != nil {
 		return fmt.Errorf("sqldb: set hip staff password: %w", err)
 	}

@@ -10,11 +10,14 @@ import (
 )
 
 // testHIPStaff: an account per facility and professional; its password
-// can be replaced.
+// can be replaced, which makes it the holder's own (no longer MustChange).
 func testHIPStaff(t *testing.T, db *sqldb.DB) {
 	c := ctx(t)
-	s := &hip.Staff{FacilityID: "IN2810000001", HPRID: "71234567890123", Name: "Dr. Meera Rao", PasswordHash: "h1", CreatedAt: ms(time.Second)}
+	s := &hip.Staff{FacilityID: "IN2810000001", HPRID: "71234567890123", Name: "Dr. Meera Rao", PasswordHash: "h1", MustChange: true, CreatedAt: ms(time.Second)}
 	must(t, "AddHIPStaff", db.AddHIPStaff(c, s))
+	if got, err := db.HIPStaff(c, s.FacilityID, s.HPRID); err != nil || !got.MustChange {
+		t.Fatalf("a new account with its one-time password: %+v, %v", got, err)
+	}
 	wantCode(t, "AddHIPStaff(again)", db.AddHIPStaff(c, s), arogya.ECONFLICT)
 	other := *s
 	other.FacilityID = "IN2810000002"
@@ -22,7 +25,7 @@ func testHIPStaff(t *testing.T, db *sqldb.DB) {
 	must(t, "SetHIPStaffPassword", db.SetHIPStaffPassword(c, s.FacilityID, s.HPRID, "h2"))
 	got, err := db.HIPStaff(c, s.FacilityID, s.HPRID)
 	must(t, "HIPStaff", err)
-	if got.PasswordHash != "h2" || got.Name != s.Name || !got.CreatedAt.Equal(ms(time.Second)) {
+	if got.PasswordHash != "h2" || got.MustChange || got.Name != s.Name || !got.CreatedAt.Equal(ms(time.Second)) {
 		t.Fatalf("HIPStaff = %+v", got)
 	}
 	if o, _ := db.HIPStaff(c, other.FacilityID, other.HPRID); o == nil || o.PasswordHash != "h1" {

@@ -27,7 +27,8 @@ type emrEnv struct {
 	svc      *hip.Service
 	facility string
 	hpr      string
-	password string
+	oneTime  string // the password the operator handed over
+	password string // the doctor's own, set with it
 }
 
 func newEMREnv(t testing.TB) *emrEnv {
@@ -77,9 +78,13 @@ func newEMREnv(t testing.TB) *emrEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	const own = "doctor's own password"
+	if err := svc.ChangeStaffPassword(ctx, f.ID, p.ID, pw, own); err != nil {
+		t.Fatal(err)
+	}
 	mux := http.NewServeMux()
 	NewEMR(svc, Options{Secret: []byte("test secret")}).Register(mux)
-	e := &emrEnv{srv: httptest.NewServer(mux), svc: svc, facility: f.ID, hpr: p.ID, password: pw}
+	e := &emrEnv{srv: httptest.NewServer(mux), svc: svc, facility: f.ID, hpr: p.ID, oneTime: pw, password: own}
 	t.Cleanup(e.srv.Close)
 	return e
 }

@@ -38,6 +38,8 @@ func (e *EMR) signInPost(w http.ResponseWriter, r *http.Request, v *emrView) {
 			v.Error = e.cat.text("emr.signin.failed")
 		case arogya.ETOOMANYREQUESTS:
 			status, v.Error = http.StatusTooManyRequests, e.cat.text("emr.signin.toomany")
+		case arogya.EFORBIDDEN: // the one-time password: it only sets their own
+			status, v.Error = http.StatusForbidden, e.cat.text("emr.signin.mustchange")
 		default:
 			e.failPage(w, r, v, err)
 			return

@@ -29,6 +29,8 @@ func TestEMRSignInFails(t *testing.T) {
 		{name: "short HPR number", form: url.Values{"facility": {e.facility}, "hpr": {"1234"}, "password": {e.password}},
 			status: http.StatusUnauthorized, want: "Wrong facility ID, HPR number or password."},
 		{name: "empty form", form: url.Values{}, status: http.StatusUnauthorized, want: "Wrong facility ID, HPR number or password."},
+		{name: "the one-time password, once replaced", form: url.Values{"facility": {e.facility}, "hpr": {e.hpr}, "password": {e.oneTime}},
+			status: http.StatusUnauthorized, want: "Wrong facility ID, HPR number or password.", wantHPR: true},
 		{name: "no CSRF token", form: url.Values{"facility": {e.facility}, "hpr": {e.hpr}, "password": {e.password}},
 			csrf: "none", status: http.StatusForbidden, want: "expired"},
 		{name: "wrong CSRF token", form: url.Values{"facility": {e.facility}, "hpr": {e.hpr}, "password": {e.password}},
