@@ -56,6 +56,7 @@ var hipRoutes = []string{
 	"GET /api/v1/admin/hip/facilities",
 	"POST /api/v1/admin/hip/facilities/{id}/keys",
 	"POST /api/v1/admin/hip/facilities/{id}/staff",
+	"DELETE /api/v1/admin/hip/facilities/{id}/staff/{hprId}",
 	"POST /api/v1/hip/{hipId}/bundles",
 	"GET /api/v1/hip/{hipId}/care-contexts/{ref}",
 	"POST /api/v1/hip/{hipId}/staff/sign-in",

@@ -132,6 +132,9 @@ func (h *Handler) authorize(r *http.Request, facilityID string) (*http.Request, 
 		return r.WithContext(arogya.NewContext(r.Context(), arogya.Actor{Kind: arogya.ActorOperator})), nil
 	}
 	if fid, hprID, ok := h.svc.CheckStaffToken(tok); ok {
+		if !h.svc.StaffActive(r.Context(), fid, hprID) {
+			return r, arogya.Errorf(arogya.EUNAUTHORIZED, "this staff account is disabled")
+		}
 		if fid != facilityID {
 			return r, arogya.Errorf(arogya.EFORBIDDEN, "you work at another facility")
 		}

@@ -32,6 +32,7 @@ type Staff struct {
 	PasswordHash string // argon2id
 	MustChange   bool   // the password is the one-time one the operator handed over
 	CreatedAt    time.Time
+	DisabledAt   time.Time // zero while the account is active
 }
 
 // StaffStore keeps staff accounts.
@@ -40,6 +41,8 @@ type StaffStore interface {
 	AddHIPStaff(ctx context.Context, s *Staff) error
 	HIPStaff(ctx context.Context, facilityID, hprID string) (*Staff, error)
 	SetHIPStaffPassword(ctx context.Context, facilityID, hprID, hash string) error
+	// DisableHIPStaff marks the account disabled at at; ENOTFOUND if absent.
+	DisableHIPStaff(ctx context.Context, facilityID, hprID string, at time.Time) error
 }
 
 // Professionals is the registry's professionals, over HTTP.
@@ -160,12 +163,39 @@ func (s *Service) checkStaffPassword(ctx context.Context, facilityID, hprID, pas
 	if err != nil {
 		return nil, err
 	}
-	if !ok {
+	if !ok || !st.DisabledAt.IsZero() {
 		s.signInFails.Add(key, s.now())
 		_ = s.audit.Record(ctx, audit.Event{Actor: "staff:" + hprID, Action: "hip.staff.signin", Subject: "facility:" + facilityID, Outcome: arogya.EUNAUTHORIZED})
 		return nil, bad
 	}
 	return st, nil
+}
+
+// DisableStaff ends a staff account (someone who left the facility): it
+// no longer signs in, and its tokens and page sessions stop working at
+// once (StaffActive).
+func (s *Service) DisableStaff(ctx context.Context, facilityID, hprID string) error {
+	if s.staff == nil {
+		return arogya.Errorf(arogya.EUNAVAILABLE, "staff accounts are not enabled on this node")
+	}
+	facilityID = strings.ToUpper(strings.TrimSpace(facilityID))
+	hprID = strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(hprID))
+	if err := s.staff.Store.DisableHIPStaff(ctx, facilityID, hprID, s.now()); err != nil {
+		return err
+	}
+	_ = s.audit.Record(ctx, audit.Event{Actor: actorOf(ctx), Action: "hip.staff.disable", Subject: "facility:" + facilityID, Outcome: "ok", Detail: "hpr:" + hprID})
+	return nil
+}
+
+// StaffActive reports whether the account a token or page session names
+// still exists and is not disabled; checked on every request, so that
+// disabling it takes effect at once on every node.
+func (s *Service) StaffActive(ctx context.Context, facilityID, hprID string) bool {
+	if s.staff == nil {
+		return false
+	}
+	st, err := s.staff.Store.HIPStaff(ctx, facilityID, hprID)
+	return err == nil && st.DisabledAt.IsZero()
 }
 
 // ChangeStaffPassword sets a new password after checking the old one.

@@ -15,6 +15,7 @@ import (
 // visits and records.
 func (h *Handler) registerStaff(mux *http.ServeMux, requireAdmin func(http.Handler) http.Handler) {
 	mux.Handle("POST /api/v1/admin/hip/facilities/{id}/staff", requireAdmin(http.HandlerFunc(h.addStaff)))
+	mux.Handle("DELETE /api/v1/admin/hip/facilities/{id}/staff/{hprId}", requireAdmin(http.HandlerFunc(h.disableStaff)))
 	mux.HandleFunc("POST /api/v1/hip/{hipId}/staff/sign-in", h.staffSignIn)
 	mux.HandleFunc("POST /api/v1/hip/{hipId}/staff/password", h.staffPassword)
 	mux.HandleFunc("POST /api/v1/hip/{hipId}/patients", h.registerPatient)
@@ -41,6 +42,16 @@ func (h *Handler) addStaff(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"facilityId": st.FacilityID, "hprId": st.HPRID, "name": st.Name,
 		"password": password, "note": "Shown once: hand it to the professional, who signs in with it and sets their own."})
+}
+
+// disableStaff takes DELETE …/staff/{hprId}: the account stops working at
+// once; its records stay, with its name on them.
+func (h *Handler) disableStaff(w http.ResponseWriter, r *http.Request) {
+	if err := h.svc.DisableStaff(r.Context(), r.PathValue("id"), r.PathValue("hprId")); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 func (h *Handler) staffSignIn(w http.ResponseWriter, r *http.Request) {
@@ -184,6 +195,10 @@ func (h *Handler) recordVisit(w http.ResponseWriter, r *http.Request) {
 	facilityID := hipIDOf(r)
 	tok := httpx.BearerToken(r.Header.Get("Authorization"))
 	fid, hprID, ok := h.svc.CheckStaffToken(tok)
+	if ok && !h.svc.StaffActive(r.Context(), fid, hprID) {
+		httpx.Error(w, r, arogya.Errorf(arogya.EUNAUTHORIZED, "this staff account is disabled"))
+		return
+	}
 	if !ok {
 		if _, err := h.authorize(r, facilityID); err == nil {
 			// The operator or the facility's system: valid, but a record

@@ -243,6 +243,7 @@ func TestStaffEMR(t *testing.T) {
 	if st, _ := e.call(t, "GET", "/api/v1/hip/"+e.facility2+"/care-contexts/OP-2026-1/records", tok, nil, nil); st != 403 {
 		t.Fatalf("another facility's records: %d, want 403", st)
 	}
+
 	if st, _ := e.call(t, "GET", "/api/v1/hip/"+strings.ToLower(e.facility)+"/care-contexts/OP-2026-1/records", tok, nil, nil); st != 200 {
 		t.Fatalf("the facility ID in lower case: %d, want 200", st)
 	}
@@ -254,5 +255,26 @@ func TestStaffEMR(t *testing.T) {
 	}
 	if st, _ := e.call(t, "GET", recs+"/"+rec.Record.ID+"?format=docx", tok, nil, nil); st != 400 {
 		t.Fatalf("an unknown format: %d, want 400", st)
+	}
+
+	// The professional leaves: the operator disables the account, and its
+	// token stops working at once, as does signing in.
+	if st, _ := e.call(t, "DELETE", "/api/v1/admin/hip/facilities/"+e.facility+"/staff/"+e.hpr, tok, nil, nil); st != 401 {
+		t.Fatalf("a staff token disabling an account: %d, want 401", st)
+	}
+	if st, body := e.call(t, "DELETE", "/api/v1/admin/hip/facilities/"+e.facility+"/staff/"+e.hpr, operator, nil, nil); st != 204 {
+		t.Fatalf("disable staff: %d %s", st, body)
+	}
+	if st, _ := e.call(t, "GET", recs, tok, nil, nil); st != 401 {
+		t.Fatalf("a disabled account's token: %d, want 401", st)
+	}
+	if st, _ := e.call(t, "POST", base, tok, visit, nil); st != 401 {
+		t.Fatalf("a disabled account writing a record: %d, want 401", st)
+	}
+	if st, _ := e.call(t, "POST", "/api/v1/hip/"+e.facility+"/staff/sign-in", "", map[string]string{"hprId": e.hpr, "password": mine}, nil); st != 401 {
+		t.Fatalf("a disabled account signing in: %d, want 401", st)
+	}
+	if st, _ := e.call(t, "DELETE", "/api/v1/admin/hip/facilities/"+e.facility+"/staff/72345678901234", operator, nil, nil); st != 404 {
+		t.Fatalf("disabling an account that does not exist: %d, want 404", st)
 	}
 }

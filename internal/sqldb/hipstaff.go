@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/hip"
@@ -34,14 +35,18 @@ func (db *DB) HIPStaff(ctx context.Context, facilityID, hprID string) (*hip.Staf
 	var s hip.Staff
 	var at int64
 	var must int
-	err := db.queryRow(ctx, "SELECT facility_id, hpr_id, name, password_hash, created_at, must_change FROM hip_staff WHERE facility_id = $1 AND hpr_id = $2",
-		facilityID, hprID).Scan(&s.FacilityID, &s.HPRID, &s.Name, &s.PasswordHash, &at, &must)
+	var disabled int64
+	err := db.queryRow(ctx, "SELECT facility_id, hpr_id, name, password_hash, created_at, must_change, disabled_at FROM hip_staff WHERE facility_id = $1 AND hpr_id = $2",
+		facilityID, hprID).Scan(&s.FacilityID, &s.HPRID, &s.Name, &s.PasswordHash, &at, &must, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errHIPStaffNotFound
 	} else if err != nil {
 		return nil, fmt.Errorf("sqldb: hip staff: %w", err)
 	}
 	s.CreatedAt, s.MustChange = fromMillis(at), must != 0
+	if disabled != 0 {
+		s.DisabledAt = fromMillis(disabled)
+	}
 	return &s, nil
 }
 
@@ -55,6 +60,23 @@ func (db *DB) SetHIPStaffPassword(ctx context.Context, facilityID, hprID, hash s
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("sqldb: set hip staff password: %w", err)
+	} else if n == 0 {
+		return errHIPStaffNotFound
+	}
+	return nil
+}
+
+// DisableHIPStaff records that the account was disabled at at; ENOTFOUND
+// if there is no such account. Disabling one already disabled keeps the
+// first time.
+func (db *DB) DisableHIPStaff(ctx context.Context, facilityID, hprID string, at time.Time) error {
+	res, err := db.write.ExecContext(ctx, "UPDATE hip_staff SET disabled_at = CASE WHEN disabled_at = 0 THEN $3 ELSE disabled_at END"+
+		" WHERE facility_id = $1 AND hpr_id = $2", facilityID, hprID, millis(at))
+	if err != nil {
+		return fmt.Errorf("sqldb: disable hip staff: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqldb: disable hip staff: %w", err)
 	} else if n == 0 {
 		return errHIPStaffNotFound
 	}

@@ -31,6 +31,18 @@ func testHIPStaff(t *testing.T, db *sqldb.DB) {
 	if o, _ := db.HIPStaff(c, other.FacilityID, other.HPRID); o == nil || o.PasswordHash != "h1" {
 		t.Fatalf("the other facility's account changed: %+v", o)
 	}
+	if !got.DisabledAt.IsZero() {
+		t.Fatalf("a new account is disabled: %+v", got)
+	}
+	must(t, "DisableHIPStaff", db.DisableHIPStaff(c, s.FacilityID, s.HPRID, ms(time.Hour)))
+	must(t, "DisableHIPStaff(again)", db.DisableHIPStaff(c, s.FacilityID, s.HPRID, ms(2*time.Hour)))
+	if got, _ := db.HIPStaff(c, s.FacilityID, s.HPRID); got == nil || !got.DisabledAt.Equal(ms(time.Hour)) {
+		t.Fatalf("after disabling twice: %+v, want disabled at the first time", got)
+	}
+	if o, _ := db.HIPStaff(c, other.FacilityID, other.HPRID); o == nil || !o.DisabledAt.IsZero() {
+		t.Fatalf("the other facility's account was disabled too: %+v", o)
+	}
+	wantCode(t, "DisableHIPStaff(missing)", db.DisableHIPStaff(c, "IN2810000003", s.HPRID, ms(0)), arogya.ENOTFOUND)
 	_, err = db.HIPStaff(c, "IN2810000003", s.HPRID)
 	wantCode(t, "HIPStaff(missing)", err, arogya.ENOTFOUND)
 	wantCode(t, "SetHIPStaffPassword(missing)", db.SetHIPStaffPassword(c, "IN2810000003", s.HPRID, "x"), arogya.ENOTFOUND)

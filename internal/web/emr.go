@@ -108,8 +108,8 @@ func (e *EMR) render(w http.ResponseWriter, r *http.Request, status int, name st
 // session reads and checks the staff member's session cookie.
 func (e *EMR) session(r *http.Request) (*emrStaff, bool) {
 	s, ok := e.read(r)
-	if !ok {
-		return nil, false
+	if !ok || !e.svc.StaffActive(r.Context(), s.fields[0], s.fields[1]) {
+		return nil, false // no session, or the account was disabled since
 	}
 	return &emrStaff{FacilityID: s.fields[0], HPRID: s.fields[1]}, true
 }

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/arogya-health/arogya"
 )
 
 // TestEMRSignInFails: wrong or missing credentials and a missing or wrong
@@ -198,5 +201,23 @@ func TestEMRCatalogue(t *testing.T) {
 		if _, ok := messagesEN["title."+name]; !ok {
 			t.Errorf("title.%s is missing", name)
 		}
+	}
+}
+
+// TestEMRDisabledAccount: a page session stops working as soon as the
+// operator disables the account.
+func TestEMRDisabledAccount(t *testing.T) {
+	e := newEMREnv(t)
+	b := e.browser(t)
+	e.signIn(t, b)
+	if p := b.get("/emr/"); p.status != http.StatusOK {
+		t.Fatalf("/emr/ signed in: %d", p.status)
+	}
+	op := arogya.NewContext(context.Background(), arogya.Actor{Kind: arogya.ActorOperator})
+	if err := e.svc.DisableStaff(op, e.facility, e.hpr); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.get("/emr/"); p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/emr/sign-in") {
+		t.Fatalf("/emr/ after the account was disabled: %d %q, want a redirect to sign in", p.status, p.location)
 	}
 }
