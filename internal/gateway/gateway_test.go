@@ -262,6 +262,12 @@ func TestSessionsAndCerts(t *testing.T) {
 	if st := e.call("POST", "/api/v1/admin/bridges", bearer("op"), map[string]string{"id": "coastal-hmis", "name": "Again"}, nil); st != 409 {
 		t.Fatalf("duplicate bridge: %d", st)
 	}
+	// Its sessions would look like the gateway's own token.
+	for _, id := range []string{"gateway", "Gateway"} {
+		if st := e.call("POST", "/api/v1/admin/bridges", bearer("op"), map[string]string{"id": id, "name": "Impostor"}, nil); st != 400 {
+			t.Fatalf("a bridge named %q: %d, want 400", id, st)
+		}
+	}
 
 	var errBody struct {
 		Error struct{ Code, Message string } `json:"error"`

@@ -150,6 +150,12 @@ func (s *Service) CreateBridge(ctx context.Context, id, name, callbackURL string
 	if !bridgeIDPattern.MatchString(id) {
 		return nil, "", arogya.Errorf(arogya.EINVALID, "id must be 3 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")
 	}
+	if strings.EqualFold(id, "gateway") {
+		// The gateway's own token names itself "gateway": a bridge of
+		// that name would get session tokens bridges and ABHA would take
+		// for the gateway's.
+		return nil, "", arogya.Errorf(arogya.EINVALID, "id gateway is reserved")
+	}
 	if n := utf8.RuneCountInString(name); n < 3 || n > 200 {
 		return nil, "", arogya.Errorf(arogya.EINVALID, "name must be 3 to 200 characters")
 	}
