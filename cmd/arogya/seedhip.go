@@ -74,7 +74,7 @@ func seedHIPDemo(ctx context.Context, n *node, logins []demoLogin, progress io.W
 				served[f.ID] = true
 				res.Facilities++
 			}
-			if res.Staff == nil && n.hip != nil {
+			if res.Staff == nil {
 				if st, pw, err := n.hip.AddStaff(op, f.ID, doc.ID); err == nil {
 					res.Staff = &demoStaff{Facility: f.ID, FacilityName: f.Name, HPRID: st.HPRID, Name: st.Name, Password: pw}
 				}

@@ -383,7 +383,7 @@ func (b *Bridge) accept(ctx context.Context, kind string, h http.Header, body []
 		}
 		return err
 	}
-	hipID := strings.ToUpper(strings.TrimSpace(h.Get("X-HIP-ID")))
+	hipID := normalFacility(h.Get("X-HIP-ID"))
 	if hipID == "" {
 		return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "X-HIP-ID is required")
 	}

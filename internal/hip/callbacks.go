@@ -1,6 +1,7 @@
 package hip
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"slices"
@@ -225,7 +226,7 @@ func (b *Bridge) linkInit(ctx context.Context, facilityID, requestID string, bod
 	if err != nil {
 		return nil, err
 	}
-	mobile := cmpOr(lastDigits(p.Mobile, 10), d.Mobile)
+	mobile := cmp.Or(lastDigits(p.Mobile, 10), d.Mobile)
 	if len(mobile) != 10 {
 		return refuse(codeOTPFailed, "The facility has no mobile number to send the OTP to.")
 	}

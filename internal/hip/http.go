@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/arogya-health/arogya"
@@ -152,7 +151,7 @@ func (h *Handler) authorize(r *http.Request, facilityID string) (*http.Request, 
 
 // hipIDOf is the facility a path names, as the registry writes IDs.
 func hipIDOf(r *http.Request) string {
-	return strings.ToUpper(strings.TrimSpace(r.PathValue("hipId")))
+	return normalFacility(r.PathValue("hipId"))
 }
 
 // maxPush bounds a push request: a 10 MiB bundle and its envelope.

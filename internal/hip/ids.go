@@ -19,7 +19,7 @@ import (
 // as they are), the address as handle@cm. They come back in canonical form:
 // bare digits, lower case.
 func personIDs(number, address string) (string, string, error) {
-	number = strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(number))
+	number = ungroup(number)
 	address = strings.ToLower(strings.TrimSpace(address))
 	if number == "" && address == "" {
 		return "", "", arogya.Errorf(arogya.EINVALID, "patient needs abhaAddress or abhaNumber")
@@ -76,13 +76,6 @@ func newPatientRef() string {
 	return "AR-" + base32.StdEncoding.EncodeToString(b[:])[:10]
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
@@ -96,4 +89,12 @@ func decodeSegment(s string) ([]byte, error) {
 // jsonEqual compares two decoded JSON values.
 func jsonEqual(a, b any) bool {
 	return reflect.DeepEqual(a, b)
+}
+
+// normalFacility writes a facility ID as the registry does: upper case.
+func normalFacility(id string) string { return strings.ToUpper(strings.TrimSpace(id)) }
+
+// normalHPR writes an HPR number as bare digits, however it was grouped.
+func ungroup(id string) string {
+	return strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(id))
 }

@@ -1,6 +1,7 @@
 package hip
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -92,7 +93,7 @@ func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Milli
 // AddFacility makes a verified facility of the registry one this node
 // serves as HIP, with a new data key for its records.
 func (s *Service) AddFacility(ctx context.Context, id string) (*Facility, error) {
-	id = strings.ToUpper(strings.TrimSpace(id))
+	id = normalFacility(id)
 	if id == "" || len(id) > 64 {
 		return nil, arogya.Errorf(arogya.EINVALID, "facilityId is required")
 	}
@@ -263,26 +264,50 @@ func (s *Service) PushBundle(ctx context.Context, facilityID string, in PushInpu
 	if err != nil {
 		return nil, err
 	}
-	key, err := s.dataKey(f)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	id, err := uuid.NewV7()
-	if err != nil {
-		return nil, err
-	}
-	r := &Record{ID: id.String(), FacilityID: f.ID, ContextRef: ref, HIType: info.HIType,
-		Date: info.Date.UTC().Truncate(time.Millisecond), CreatedAt: now}
-	if r.Sealed, err = auth.SealAD(key, in.Bundle, recordAD(f.ID, r.ID)); err != nil {
-		return nil, err
-	}
-	cc := &CareContext{FacilityID: f.ID, Ref: ref, PatientRef: p.Ref, Display: display, CreatedAt: now}
-	created, err := s.addRecord(ctx, p, cc, r)
+	r, cc, created, err := s.keepRecord(ctx, f, p, ref, display, info.HIType, info.Date, in.Bundle)
 	if err != nil {
 		return nil, err
 	}
 	return &PushResult{Patient: p, CareContext: cc, ContextCreated: created, Record: r}, nil
+}
+
+// keepRecord seals a document under the facility's data key, bound to a
+// new record ID, and stores it under the care context ref (made if new,
+// for patient p): what a pushed bundle and a staff member's form both
+// become.
+func (s *Service) keepRecord(ctx context.Context, f *Facility, p *Patient, ref, display, hiType string, date time.Time, bundle []byte) (*Record, *CareContext, bool, error) {
+	key, err := s.dataKey(f)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, nil, false, err
+	}
+	now := s.now()
+	r := &Record{ID: id.String(), FacilityID: f.ID, ContextRef: ref, HIType: hiType, Date: date.UTC().Truncate(time.Millisecond), CreatedAt: now}
+	if r.Sealed, err = auth.SealAD(key, bundle, recordAD(f.ID, r.ID)); err != nil {
+		return nil, nil, false, err
+	}
+	cc := &CareContext{FacilityID: f.ID, Ref: ref, PatientRef: p.Ref, Display: display, CreatedAt: now}
+	created, err := s.addRecord(ctx, p, cc, r)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return r, cc, created, nil
+}
+
+// open decrypts a stored record of the facility.
+func (s *Service) open(f *Facility, r *Record) ([]byte, error) {
+	key, err := s.dataKey(f)
+	if err != nil {
+		return nil, err
+	}
+	b, err := auth.OpenAD(key, r.Sealed, recordAD(f.ID, r.ID))
+	if err != nil {
+		return nil, arogya.Errorf(arogya.EINTERNAL, "a stored record does not open")
+	}
+	return b, nil
 }
 
 // addRecord stores a sealed record under its care context, creating the
@@ -322,7 +347,7 @@ func (s *Service) patientFor(ctx context.Context, facilityID, number, address st
 			return nil, arogya.Errorf(arogya.ECONFLICT, "the ABHA number and address given belong to different patients of this facility")
 		}
 		if (number != "" && p.ABHANumber == "") || (address != "" && p.ABHAAddress == "") {
-			p.ABHANumber, p.ABHAAddress, p.UpdatedAt = cmpOr(p.ABHANumber, number), cmpOr(p.ABHAAddress, address), s.now()
+			p.ABHANumber, p.ABHAAddress, p.UpdatedAt = cmp.Or(p.ABHANumber, number), cmp.Or(p.ABHAAddress, address), s.now()
 			if err := s.store.PutHIPPatient(ctx, p); err != nil {
 				return nil, err
 			}
@@ -337,7 +362,7 @@ func (s *Service) patientFor(ctx context.Context, facilityID, number, address st
 		return nil, arogya.Errorf(arogya.EUNPROCESSABLE, "the bundle's Patient has no name, and the facility has no patient with that ABHA")
 	}
 	now := s.now()
-	p := &Patient{FacilityID: facilityID, Ref: newPatientRef(), Name: name, Gender: cmpOr(info.Patient.Gender, "U"),
+	p := &Patient{FacilityID: facilityID, Ref: newPatientRef(), Name: name, Gender: cmp.Or(info.Patient.Gender, "U"),
 		BirthDate: info.Patient.BirthDate, ABHANumber: number, ABHAAddress: address, CreatedAt: now, UpdatedAt: now}
 	if m := lastDigits(info.Patient.Mobile, 10); len(m) == 10 {
 		p.Mobile = m
@@ -359,18 +384,14 @@ func (s *Service) Records(ctx context.Context, facilityID, contextRef string, fr
 	if err != nil {
 		return nil, nil, err
 	}
-	key, err := s.dataKey(f)
-	if err != nil {
-		return nil, nil, err
-	}
 	rs, err := s.store.HIPRecords(ctx, f.ID, contextRef, from, to)
 	if err != nil {
 		return nil, nil, err
 	}
 	bundles := make([][]byte, len(rs))
 	for i, r := range rs {
-		if bundles[i], err = auth.OpenAD(key, r.Sealed, recordAD(f.ID, r.ID)); err != nil {
-			return nil, nil, arogya.Errorf(arogya.EINTERNAL, "a stored record does not open")
+		if bundles[i], err = s.open(f, r); err != nil {
+			return nil, nil, err
 		}
 	}
 	return rs, bundles, nil

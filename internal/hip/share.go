@@ -1,6 +1,7 @@
 package hip
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -114,7 +115,7 @@ func (b *Bridge) profileShare(ctx context.Context, facilityID, requestID string,
 	case 1:
 		p = found[0]
 		if (p.ABHAAddress == "" && address != "") || (p.ABHANumber == "" && number != "") {
-			p.ABHAAddress, p.ABHANumber, p.UpdatedAt = cmpOr(p.ABHAAddress, address), cmpOr(p.ABHANumber, number), now
+			p.ABHAAddress, p.ABHANumber, p.UpdatedAt = cmp.Or(p.ABHAAddress, address), cmp.Or(p.ABHANumber, number), now
 			if err := b.svc.store.PutHIPPatient(ctx, p); err != nil {
 				return nil, err
 			}

@@ -1,6 +1,8 @@
 package hip
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -8,12 +10,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/google/uuid"
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/audit"
@@ -91,7 +92,7 @@ func (s *Service) AddStaff(ctx context.Context, facilityID, hprID string) (*Staf
 	if err != nil {
 		return nil, "", err
 	}
-	hprID = strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(hprID))
+	hprID = ungroup(hprID)
 	if len(hprID) != 14 || !allDigits(hprID) {
 		return nil, "", arogya.Errorf(arogya.EINVALID, "hprId must be a 14-digit HPR number")
 	}
@@ -99,7 +100,7 @@ func (s *Service) AddStaff(ctx context.Context, facilityID, hprID string) (*Staf
 	if err != nil {
 		return nil, "", err
 	}
-	if !p.Verified || !containsFold(p.Facilities, f.ID) {
+	if !p.Verified || !slices.ContainsFunc(p.Facilities, func(id string) bool { return strings.EqualFold(id, f.ID) }) {
 		return nil, "", arogya.Errorf(arogya.EUNPROCESSABLE, "the registry does not list this professional as verified and working at this facility")
 	}
 	var pw [12]byte
@@ -143,8 +144,8 @@ func (s *Service) checkStaffPassword(ctx context.Context, facilityID, hprID, pas
 	if s.staff == nil {
 		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "staff accounts are not enabled on this node")
 	}
-	facilityID = strings.ToUpper(strings.TrimSpace(facilityID))
-	hprID = strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(hprID))
+	facilityID = normalFacility(facilityID)
+	hprID = ungroup(hprID)
 	if facilityID == "" || len(hprID) != 14 || len(password) > 256 {
 		return nil, bad
 	}
@@ -178,8 +179,8 @@ func (s *Service) DisableStaff(ctx context.Context, facilityID, hprID string) er
 	if s.staff == nil {
 		return arogya.Errorf(arogya.EUNAVAILABLE, "staff accounts are not enabled on this node")
 	}
-	facilityID = strings.ToUpper(strings.TrimSpace(facilityID))
-	hprID = strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(hprID))
+	facilityID = normalFacility(facilityID)
+	hprID = ungroup(hprID)
 	if err := s.staff.Store.DisableHIPStaff(ctx, facilityID, hprID, s.now()); err != nil {
 		return err
 	}
@@ -210,8 +211,8 @@ func (s *Service) ChangeStaffPassword(ctx context.Context, facilityID, hprID, ol
 	if err != nil {
 		return err
 	}
-	facilityID = strings.ToUpper(strings.TrimSpace(facilityID))
-	hprID = strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(hprID))
+	facilityID = normalFacility(facilityID)
+	hprID = ungroup(hprID)
 	if err := s.staff.Store.SetHIPStaffPassword(ctx, facilityID, hprID, hash); err != nil {
 		return err
 	}
@@ -365,18 +366,6 @@ func contentFor(kind string) (fhir.Content, error) {
 // member: the form becomes a FHIR document bundle (NRCeS profiles), which
 // is validated and kept, sealed, under the care context.
 func (s *Service) RecordVisit(ctx context.Context, facilityID, hprID, patientRef string, v Visit) (*Record, *CareContext, bool, error) {
-	f, err := s.facility(ctx, facilityID)
-	if err != nil {
-		return nil, nil, false, err
-	}
-	p, err := s.store.HIPPatient(ctx, f.ID, patientRef)
-	if err != nil {
-		return nil, nil, false, err
-	}
-	ref, display, err := contextRef(v.ContextRef, v.ContextDisplay)
-	if err != nil {
-		return nil, nil, false, err
-	}
 	content, err := contentFor(v.Kind)
 	if err != nil {
 		return nil, nil, false, err
@@ -384,12 +373,13 @@ func (s *Service) RecordVisit(ctx context.Context, facilityID, hprID, patientRef
 	if len(v.Content) > MaxBundle {
 		return nil, nil, false, arogya.Errorf(arogya.EINVALID, "content is larger than 10 MiB")
 	}
-	dec := json.NewDecoder(strings.NewReader(string(v.Content)))
+	dec := json.NewDecoder(bytes.NewReader(v.Content))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(content); err != nil {
 		return nil, nil, false, arogya.Errorf(arogya.EINVALID, "content is not a %s form: %s", v.Kind, jsonProblem(err))
 	}
-	return s.recordContent(ctx, f, p, hprID, ref, display, v.Date, content)
+	return s.RecordVisitContent(ctx, facilityID, hprID, patientRef, VisitContent{ContextRef: v.ContextRef,
+		ContextDisplay: v.ContextDisplay, Date: v.Date, Content: content})
 }
 
 // recordContent builds, seals and keeps a record of content for patient p
@@ -405,7 +395,7 @@ func (s *Service) recordContent(ctx context.Context, f *Facility, p *Patient, hp
 		}
 	}
 	b, err := fhir.Build(fhir.Header{
-		Patient: fhir.Person{Name: p.Name, Gender: fhirGender(p.Gender), BirthDate: cmpOr(p.BirthDate, yearString(p.YearOfBirth)),
+		Patient: fhir.Person{Name: p.Name, Gender: fhirGender(p.Gender), BirthDate: cmp.Or(p.BirthDate, yearString(p.YearOfBirth)),
 			ABHANumber: p.ABHANumber, ABHAAddress: p.ABHAAddress, MRN: p.Ref, Phone: p.Mobile},
 		Author:   fhir.Clinician{Name: staffName, HPRID: hprID},
 		Facility: fhir.Facility{Name: f.Name, HFRID: f.ID},
@@ -419,22 +409,8 @@ func (s *Service) recordContent(ctx context.Context, f *Facility, p *Patient, hp
 	if err != nil {
 		return nil, nil, false, err
 	}
-	key, err := s.dataKey(f)
-	if err != nil {
-		return nil, nil, false, err
-	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return nil, nil, false, err
-	}
-	now := s.now()
-	r := &Record{ID: id.String(), FacilityID: f.ID, ContextRef: ref, HIType: content.HIType(), Date: date.UTC().Truncate(time.Millisecond), CreatedAt: now}
-	if r.Sealed, err = auth.SealAD(key, data, recordAD(f.ID, r.ID)); err != nil {
-		return nil, nil, false, err
-	}
-	cc := &CareContext{FacilityID: f.ID, Ref: ref, PatientRef: p.Ref, Display: display, CreatedAt: now}
 	ctx = arogya.NewContext(ctx, arogya.Actor{Kind: arogya.ActorStaff, ID: hprID})
-	created, err := s.addRecord(ctx, p, cc, r)
+	r, cc, created, err := s.keepRecord(ctx, f, p, ref, display, content.HIType(), date, data)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -443,16 +419,23 @@ func (s *Service) recordContent(ctx context.Context, f *Facility, p *Patient, hp
 
 // Record returns one record of the facility, decrypted, for its staff.
 func (s *Service) Record(ctx context.Context, facilityID, contextRef, id string) (*Record, []byte, error) {
-	rs, bundles, err := s.Records(ctx, facilityID, contextRef, time.Time{}, time.Time{})
+	f, err := s.facility(ctx, facilityID)
 	if err != nil {
 		return nil, nil, err
 	}
-	for i, r := range rs {
-		if r.ID == id {
-			return r, bundles[i], nil
-		}
+	rs, err := s.store.HIPRecords(ctx, f.ID, contextRef, time.Time{}, time.Time{})
+	if err != nil {
+		return nil, nil, err
 	}
-	return nil, nil, arogya.Errorf(arogya.ENOTFOUND, "no such record in that care context")
+	i := slices.IndexFunc(rs, func(r *Record) bool { return r.ID == id })
+	if i < 0 {
+		return nil, nil, arogya.Errorf(arogya.ENOTFOUND, "no such record in that care context")
+	}
+	bundle, err := s.open(f, rs[i])
+	if err != nil {
+		return nil, nil, err
+	}
+	return rs[i], bundle, nil
 }
 
 func fhirGender(g string) string {
@@ -472,15 +455,6 @@ func yearString(y int) string {
 		return ""
 	}
 	return strconv.Itoa(y)
-}
-
-func containsFold(list []string, s string) bool {
-	for _, v := range list {
-		if strings.EqualFold(v, s) {
-			return true
-		}
-	}
-	return false
 }
 
 // jsonProblem names what is wrong with a form's JSON without quoting it.
