@@ -423,6 +423,28 @@ func (s *Service) Record(ctx context.Context, facilityID, contextRef, id string)
 	if err != nil {
 		return nil, nil, err
 	}
+	return s.record(ctx, f, contextRef, id)
+}
+
+// PatientRecord is Record for a care context that must be the patient's:
+// what a page under the patient shows.
+func (s *Service) PatientRecord(ctx context.Context, facilityID, patientRef, contextRef, id string) (*Record, []byte, error) {
+	f, err := s.facility(ctx, facilityID)
+	if err != nil {
+		return nil, nil, err
+	}
+	cc, err := s.store.HIPCareContext(ctx, f.ID, contextRef)
+	if err != nil {
+		return nil, nil, err
+	}
+	if cc.PatientRef != patientRef {
+		return nil, nil, arogya.Errorf(arogya.ENOTFOUND, "no such care context for this patient")
+	}
+	return s.record(ctx, f, cc.Ref, id)
+}
+
+// record reads one record of a care context and decrypts it alone.
+func (s *Service) record(ctx context.Context, f *Facility, contextRef, id string) (*Record, []byte, error) {
 	rs, err := s.store.HIPRecords(ctx, f.ID, contextRef, time.Time{}, time.Time{})
 	if err != nil {
 		return nil, nil, err

@@ -214,10 +214,7 @@ func (e *EMR) patient(w http.ResponseWriter, r *http.Request) {
 // checking its visit is the patient's.
 func (e *EMR) openRecord(r *http.Request, s *emrStaff) (*fhir.Bundle, error) {
 	ctx := staffContext(r.Context(), s)
-	if _, err := e.svc.VisitRecords(ctx, s.FacilityID, r.PathValue("ref"), r.PathValue("cc")); err != nil {
-		return nil, err
-	}
-	_, data, err := e.svc.Record(ctx, s.FacilityID, r.PathValue("cc"), r.PathValue("id"))
+	_, data, err := e.svc.PatientRecord(ctx, s.FacilityID, r.PathValue("ref"), r.PathValue("cc"), r.PathValue("id"))
 	if err != nil {
 		return nil, err
 	}
