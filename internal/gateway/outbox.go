@@ -240,13 +240,7 @@ func (o *Outbox) Run(ctx context.Context) {
 				}
 			}
 		}
-		if !poll.Stop() {
-			select {
-			case <-poll.C:
-			default:
-			}
-		}
-		poll.Reset(o.cfg.PollEvery)
+		poll.Reset(o.cfg.PollEvery) // since Go 1.23 a Reset drops a tick not yet received
 	}
 }
 
