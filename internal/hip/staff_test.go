@@ -25,13 +25,17 @@ var cheapArgon = auth.ArgonParams{Time: 1, MemoryKiB: 1024, Threads: 1}
 
 type staffEnv struct {
 	srv                 *httptest.Server
+	svc                 *hip.Service
 	facility, facility2 string
 	hpr                 string
 }
 
 const operator = "operator-token-for-tests-0123456789"
 
-func newStaffEnv(t *testing.T) *staffEnv {
+// newStaffEnv is a real registry over HTTP with two verified facilities
+// and a doctor working at the first, and the hip service (staff passwords
+// hashed with argon) behind its handler.
+func newStaffEnv(t *testing.T, argon auth.ArgonParams) *staffEnv {
 	t.Helper()
 	ctx := context.Background()
 	db := sqlite.OpenTest(t)
@@ -78,7 +82,7 @@ func newStaffEnv(t *testing.T) *staffEnv {
 
 	client := &registryapi.Client{BaseURL: reg.URL}
 	svc := hip.NewService(db, client, hip.FHIRBundles{}, log, hip.Config{WrapKey: bytes.Repeat([]byte{7}, 32)})
-	svc.EnableStaff(hip.StaffConfig{Store: db, Professionals: client, TokenKey: bytes.Repeat([]byte{9}, 32), Argon: cheapArgon})
+	svc.EnableStaff(hip.StaffConfig{Store: db, Professionals: client, TokenKey: bytes.Repeat([]byte{9}, 32), Argon: argon})
 	mux := http.NewServeMux()
 	requireAdmin := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -89,6 +93,7 @@ func newStaffEnv(t *testing.T) *staffEnv {
 			next.ServeHTTP(w, r.WithContext(arogya.NewContext(r.Context(), arogya.Actor{Kind: arogya.ActorOperator})))
 		})
 	}
+	e.svc = svc
 	hip.NewHandler(svc, operator).Register(mux, requireAdmin)
 	e.srv = httptest.NewServer(mux)
 	t.Cleanup(e.srv.Close)
@@ -124,7 +129,7 @@ func (e *staffEnv) call(t *testing.T, method, path, token string, body any, out 
 // PDF. A professional who does not work there gets no account; a staff
 // token does not open another facility.
 func TestStaffEMR(t *testing.T) {
-	e := newStaffEnv(t)
+	e := newStaffEnv(t, cheapArgon)
 	for _, id := range []string{e.facility, e.facility2} {
 		if st, body := e.call(t, "POST", "/api/v1/admin/hip/facilities", operator, map[string]string{"facilityId": id}, nil); st != 201 {
 			t.Fatalf("add facility: %d %s", st, body)
