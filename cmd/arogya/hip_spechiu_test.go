@@ -274,6 +274,26 @@ func specHIUJourney(t *testing.T, hiuBin, version string) {
 	}
 	check("June to December", got, august)
 	waitFor(t, "the HIP's on-request and notify are delivered", func() string { return hipJobsPending(t, n) })
+	// The HIU, having decrypted every page, tells the CM so (§3.6 step
+	// 5), and the CM takes its notify (204).
+	waitFor(t, "the HIU's health-information/notify is taken", func() string {
+		var hs struct {
+			HIRequests []struct {
+				TransactionID string `json:"transactionId"`
+				NotifyStatus  int    `json:"notifyStatus"`
+			} `json:"hiRequests"`
+		}
+		jsonCall(t, "GET", hiu+"/test/state", nil, nil, 200, &hs)
+		if len(hs.HIRequests) != 2 {
+			return fmt.Sprintf("%d health-information requests", len(hs.HIRequests))
+		}
+		for _, q := range hs.HIRequests {
+			if q.NotifyStatus != 204 {
+				return fmt.Sprintf("transaction %s: notify answered %d", q.TransactionID, q.NotifyStatus)
+			}
+		}
+		return ""
+	})
 
 	// The person revokes; the HIU is told, and no data comes for a new
 	// request (the CM refuses it, or the HIP sends nothing).

@@ -5,6 +5,7 @@ package main
 // dataPushUrl).
 
 import (
+	"context"
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/base64"
@@ -27,8 +28,14 @@ type hiRequest struct {
 	TransactionID string    `json:"transactionId,omitempty"`
 	SessionStatus string    `json:"sessionStatus,omitempty"`
 	Error         string    `json:"error,omitempty"`
-	key           *fideliusKey
-	nonce         []byte
+	// NotifyStatus is the gateway's answer to this HIU's own
+	// health-information/notify, sent once every page has come (§3.6
+	// step 5); 0 until then.
+	NotifyStatus int `json:"notifyStatus,omitempty"`
+	key          *fideliusKey
+	nonce        []byte
+	pages        map[int]bool // page numbers received
+	entries      []entry      // what they decrypted to, for the notify
 }
 
 // page is one data push as received (ciphertext only).
@@ -114,7 +121,7 @@ func (u *hiu) testHIRequest(w http.ResponseWriter, r *http.Request) {
 	// Pages may come before on-request does: open those kept for it.
 	if req.TransactionID != "" {
 		for _, p := range u.unclaimed[req.TransactionID] {
-			u.data[req.TransactionID] = append(u.data[req.TransactionID], openPage(req, p)...)
+			u.received(req, p)
 		}
 		delete(u.unclaimed, req.TransactionID)
 	}
@@ -151,9 +158,61 @@ func (u *hiu) dataPush(w http.ResponseWriter, r *http.Request) {
 		}
 		u.unclaimed[p.TransactionID] = append(u.unclaimed[p.TransactionID], &p)
 	} else {
-		u.data[p.TransactionID] = append(u.data[p.TransactionID], openPage(req, &p)...)
+		u.received(req, &p)
 	}
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// received opens a page of the request's transfer; once every page has
+// come, it tells the consent manager how each care context went
+// (health-information/notify with notifier HIU, §3.6 step 5). u.mu is held.
+func (u *hiu) received(req *hiRequest, p *page) {
+	es := openPage(req, p)
+	u.data[p.TransactionID] = append(u.data[p.TransactionID], es...)
+	if req.pages == nil {
+		req.pages = map[int]bool{}
+	}
+	req.pages[p.PageNumber] = true
+	req.entries = append(req.entries, es...)
+	if p.PageCount <= 0 || len(req.pages) != p.PageCount || req.NotifyStatus != 0 {
+		return
+	}
+	req.NotifyStatus = -1 // being sent
+	var responses []map[string]string
+	status := "TRANSFERRED"
+	for _, e := range req.entries {
+		hi, why := "OK", "decrypted"
+		if !e.Decrypted {
+			hi, why, status = "ERRORED", "did not decrypt", "FAILED"
+		}
+		responses = append(responses, map[string]string{"careContextReference": e.CareContextReference, "hiStatus": hi, "description": why})
+	}
+	notice := map[string]any{"notification": map[string]any{
+		"consentId":          req.ConsentID,
+		"transactionId":      req.TransactionID,
+		"doneAt":             specbridge.Timestamp(time.Now()),
+		"notifier":           map[string]string{"type": "HIU", "id": u.id},
+		"statusNotification": map[string]any{"sessionStatus": status, "hipId": u.hipOf(req.ConsentID), "statusResponses": responses},
+	}}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		st, err := u.g.Send(ctx, specbridge.NewUUID(), "", "/v0.5/health-information/notify", "/data-flow/v3/health-information/notify", notice)
+		if err != nil {
+			st = -2
+		}
+		u.mu.Lock()
+		req.NotifyStatus = st
+		u.mu.Unlock()
+	}()
+}
+
+// hipOf is the HIP of a fetched artefact. u.mu is held.
+func (u *hiu) hipOf(consentID string) string {
+	if a := u.artefacts[consentID]; a != nil {
+		return a.HIPID
+	}
+	return ""
 }
 
 // openPage decrypts a page's entries with the request's key and nonce and
