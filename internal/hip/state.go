@@ -39,7 +39,11 @@ type Job struct {
 	ID         string // an inbound job's ID is "in:" + the message's requestId
 	Kind       string
 	FacilityID string
-	Path       string // inbound: the message's path under /v0.5/; send: the gateway path
+	// Path is, for an inbound job, the message's path under /v0.5/ (its
+	// kind), or its v3 path on the bridge ("/api/v3/…"); for a send job the
+	// gateway path: "/v0.5/…" under the v0.5 base, or protocol.V3Base+"/…"
+	// for a v3 message, under the v3 base.
+	Path       string
 	Body       []byte
 	Status     string
 	Attempts   int
@@ -117,17 +121,34 @@ type Effects struct {
 	Consent     *Consent    // inserted or replaced
 	LinkSteps   []*LinkStep // inserted, or their status updated
 	Jobs        []*Job
+	// LinkToken is a v3 link token to keep, replacing any of its facility
+	// and ABHA address; DropLinkToken names one to forget (its Sealed is
+	// not read). A token both names is replaced.
+	LinkToken     *LinkToken
+	DropLinkToken *LinkToken
+}
+
+// LinkToken is a v3 link token the gateway gave for a person
+// (generate-token, or a profile share), kept per facility and ABHA
+// address and reused for the person's later visits while it is valid.
+// It is a credential: sealed at rest, never logged.
+type LinkToken struct {
+	FacilityID  string
+	ABHAAddress string
+	Sealed      []byte // the token, sealed under the bridge's token key, bound to the facility and address
+	ExpiresAt   time.Time
+	CreatedAt   time.Time
 }
 
 // LinkStep is a message of HIP-initiated linking, kept by its requestId
 // so that its answer finds the care context being linked.
 type LinkStep struct {
 	RequestID   string
-	Step        string // users/auth/init, users/auth/confirm, links/link/add-contexts, links/context/notify
+	Step        string // the message's kind: users/auth/init, users/auth/confirm, links/link/add-contexts, links/context/notify; v3/token/generate-token
 	FacilityID  string
 	ContextRef  string
 	ABHAAddress string
-	Status      string // SENT, DONE or FAILED
+	Status      string // SENT, DONE or FAILED; EXPIRED for a v3 carecontext whose stored link token was refused (a fresh one is asked for)
 	CreatedAt   time.Time
 }
 
@@ -167,10 +188,13 @@ type ProtocolStore interface {
 	// of its message; HIPLinkSteps lists a care context's, oldest first.
 	HIPLinkStep(ctx context.Context, requestID string) (*LinkStep, error)
 	HIPLinkSteps(ctx context.Context, facilityID, contextRef string) ([]*LinkStep, error)
+	// HIPLinkToken returns the v3 link token kept for a person at a
+	// facility; ENOTFOUND if none. Effects write and drop them.
+	HIPLinkToken(ctx context.Context, facilityID, abhaAddress string) (*LinkToken, error)
 
 	// PurgeHIP forgets what is no longer needed: jobs done before
-	// doneBefore, discoveries made before that too, link requests expired
-	// at now; and it makes granted consents whose end has passed at now
+	// doneBefore, discoveries made before that too, link requests and link
+	// tokens expired at now; and it makes granted consents whose end has passed at now
 	// tombstones (EXPIRED). It returns how many rows it changed.
 	PurgeHIP(ctx context.Context, doneBefore, now time.Time) (int64, error)
 }

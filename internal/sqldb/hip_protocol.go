@@ -240,6 +240,9 @@ func (db *DB) FinishHIPJob(ctx context.Context, id string, at time.Time, fx *hip
 				return err
 			}
 		}
+		if err := writeHIPLinkTokens(ctx, tx, fx); err != nil {
+			return err
+		}
 		if _, err := addHIPJobs(ctx, tx, fx.Jobs); err != nil {
 			return err
 		}
@@ -395,6 +398,7 @@ func (db *DB) PurgeHIP(ctx context.Context, doneBefore, now time.Time) (int64, e
 			{"DELETE FROM hip_jobs WHERE status = 'DONE' AND done_at < $1", []any{millis(doneBefore)}},
 			{"DELETE FROM hip_discoveries WHERE created_at < $1", []any{millis(doneBefore)}},
 			{"DELETE FROM hip_link_requests WHERE expires_at <= $1", []any{millis(now)}},
+			{"DELETE FROM hip_link_tokens WHERE expires_at <= $1", []any{millis(now)}},
 			{"UPDATE hip_consents SET status = 'EXPIRED', abha_address = '', hiu_id = '', contexts = '[]', hi_types = '[]', updated_at = $1" +
 				" WHERE status = 'GRANTED' AND expires_at <= $1", []any{millis(now)}},
 		} {

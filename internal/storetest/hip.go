@@ -25,6 +25,7 @@ var hipTests = []struct {
 	{"HIPBridge", testHIPBridge},
 	{"HIPJobs", testHIPJobs},
 	{"HIPJobEffects", testHIPJobEffects},
+	{"HIPLinkTokens", testHIPLinkTokens},
 }
 
 // testHIPFacilities: a facility is added once, read back with its sealed
