@@ -44,6 +44,9 @@ type StaffStore interface {
 	SetHIPStaffPassword(ctx context.Context, facilityID, hprID, hash string) error
 	// DisableHIPStaff marks the account disabled at at; ENOTFOUND if absent.
 	DisableHIPStaff(ctx context.Context, facilityID, hprID string, at time.Time) error
+	// HIPStaffList returns a facility's accounts, disabled ones too, in
+	// the order they were added.
+	HIPStaffList(ctx context.Context, facilityID string) ([]*Staff, error)
 }
 
 // Professionals is the registry's professionals, over HTTP.
@@ -186,6 +189,26 @@ func (s *Service) DisableStaff(ctx context.Context, facilityID, hprID string) er
 	}
 	_ = s.audit.Record(ctx, audit.Event{Actor: actorOf(ctx), Action: "hip.staff.disable", Subject: "facility:" + facilityID, Outcome: "ok", Detail: "hpr:" + hprID})
 	return nil
+}
+
+// Staff lists a facility's staff accounts, active and disabled, oldest
+// first, for the operator. Password hashes are cleared: no caller needs them.
+func (s *Service) Staff(ctx context.Context, facilityID string) ([]*Staff, error) {
+	if s.staff == nil {
+		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "staff accounts are not enabled on this node")
+	}
+	f, err := s.facility(ctx, facilityID)
+	if err != nil {
+		return nil, err
+	}
+	list, err := s.staff.Store.HIPStaffList(ctx, f.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range list {
+		st.PasswordHash = ""
+	}
+	return list, nil
 }
 
 // StaffActive reports whether the account a token or page session names

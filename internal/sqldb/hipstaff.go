@@ -32,16 +32,46 @@ func (db *DB) AddHIPStaff(ctx context.Context, s *hip.Staff) error {
 
 // HIPStaff returns a staff account; ENOTFOUND if absent.
 func (db *DB) HIPStaff(ctx context.Context, facilityID, hprID string) (*hip.Staff, error) {
-	var s hip.Staff
-	var at int64
-	var must int
-	var disabled int64
-	err := db.queryRow(ctx, "SELECT facility_id, hpr_id, name, password_hash, created_at, must_change, disabled_at FROM hip_staff WHERE facility_id = $1 AND hpr_id = $2",
-		facilityID, hprID).Scan(&s.FacilityID, &s.HPRID, &s.Name, &s.PasswordHash, &at, &must, &disabled)
+	s, err := scanHIPStaff(db.queryRow(ctx, "SELECT facility_id, hpr_id, name, password_hash, created_at, must_change, disabled_at FROM hip_staff WHERE facility_id = $1 AND hpr_id = $2",
+		facilityID, hprID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errHIPStaffNotFound
 	} else if err != nil {
 		return nil, fmt.Errorf("sqldb: hip staff: %w", err)
+	}
+	return s, nil
+}
+
+// HIPStaffList returns a facility's accounts, disabled ones too, in the
+// order they were added.
+func (db *DB) HIPStaffList(ctx context.Context, facilityID string) ([]*hip.Staff, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT facility_id, hpr_id, name, password_hash, created_at, must_change, disabled_at FROM hip_staff"+
+		" WHERE facility_id = $1 ORDER BY created_at, hpr_id", facilityID)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: hip staff list: %w", err)
+	}
+	defer rows.Close()
+	var out []*hip.Staff
+	for rows.Next() {
+		s, err := scanHIPStaff(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: hip staff list: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqldb: hip staff list: %w", err)
+	}
+	return out, nil
+}
+
+// scanHIPStaff reads one account's row, in HIPStaff's column order.
+func scanHIPStaff(row rowScanner) (*hip.Staff, error) {
+	var s hip.Staff
+	var at, disabled int64
+	var must int
+	if err := row.Scan(&s.FacilityID, &s.HPRID, &s.Name, &s.PasswordHash, &at, &must, &disabled); err != nil {
+		return nil, err
 	}
 	s.CreatedAt, s.MustChange = fromMillis(at), must != 0
 	if disabled != 0 {

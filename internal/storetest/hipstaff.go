@@ -45,5 +45,18 @@ func testHIPStaff(t *testing.T, db *sqldb.DB) {
 	wantCode(t, "DisableHIPStaff(missing)", db.DisableHIPStaff(c, "IN2810000003", s.HPRID, ms(0)), arogya.ENOTFOUND)
 	_, err = db.HIPStaff(c, "IN2810000003", s.HPRID)
 	wantCode(t, "HIPStaff(missing)", err, arogya.ENOTFOUND)
+	list, err := db.HIPStaffList(c, s.FacilityID)
+	must(t, "HIPStaffList", err)
+	if len(list) != 1 || list[0].HPRID != s.HPRID || list[0].Name != s.Name || !list[0].DisabledAt.Equal(ms(time.Hour)) || !list[0].CreatedAt.Equal(ms(time.Second)) {
+		t.Fatalf("HIPStaffList = %+v, want the one account, disabled", list)
+	}
+	later := &hip.Staff{FacilityID: s.FacilityID, HPRID: "71234567890124", Name: "Nurse Asha", PasswordHash: "h3", CreatedAt: ms(3 * time.Hour)}
+	must(t, "AddHIPStaff(second)", db.AddHIPStaff(c, later))
+	if list, _ := db.HIPStaffList(c, s.FacilityID); len(list) != 2 || list[0].HPRID != s.HPRID || list[1].HPRID != later.HPRID || !list[1].DisabledAt.IsZero() {
+		t.Fatalf("HIPStaffList = %+v, want both, oldest first", list)
+	}
+	if list, err := db.HIPStaffList(c, "IN2810000003"); err != nil || len(list) != 0 {
+		t.Fatalf("HIPStaffList(no staff) = %+v, %v, want none", list, err)
+	}
 	wantCode(t, "SetHIPStaffPassword(missing)", db.SetHIPStaffPassword(c, "IN2810000003", s.HPRID, "x"), arogya.ENOTFOUND)
 }
