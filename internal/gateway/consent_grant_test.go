@@ -239,6 +239,31 @@ func TestConsentGrantFlow(t *testing.T) {
 			if f, err := e.db.Flow(ctx, txID); err != nil || f.Status != "TRANSFERRED" || f.ArtefactID != artID {
 				t.Fatalf("flow: %+v %v", f, err)
 			}
+			// The person's access log shows the fetch: who, of whom, under
+			// which consent and purpose, and how it went; another person's
+			// log does not.
+			var accessLog struct {
+				AccessLog []struct {
+					TransactionID, ConsentID, Purpose, Status string
+					HIU, HIP                                  struct{ ID, Name string }
+					HITypes                                   []string
+					DateRange                                 struct{ From, To string }
+				}
+			}
+			if st := e.call("GET", "/cm/patients/access-log", asha, nil, &accessLog); st != 200 || len(accessLog.AccessLog) != 1 {
+				t.Fatalf("access log: %d %+v", st, accessLog)
+			}
+			if a := accessLog.AccessLog[0]; a.TransactionID != txID || a.ConsentID != artID || a.Status != "TRANSFERRED" || a.Purpose != "CAREMGT" ||
+				a.HIU.ID != e.verified || a.HIU.Name != "Coastal General Hospital" || len(a.HITypes) != 1 || a.DateRange.From != "2025-03-01T00:00:00.000Z" {
+				t.Fatalf("access log entry: %+v", a)
+			}
+			accessLog.AccessLog = nil
+			if st := e.call("GET", "/cm/patients/access-log", bearer(e.userToken(t, "other.person@sbx")), nil, &accessLog); st != 200 || len(accessLog.AccessLog) != 0 {
+				t.Fatalf("another person's access log: %d %+v", st, accessLog)
+			}
+			if st := e.call("GET", "/cm/patients/access-log?limit=x", asha, nil, nil); st != 400 {
+				t.Fatalf("a bad limit: %d", st)
+			}
 			// Outside the consent: another request within the hour, and one
 			// for dates the person did not grant; the HIP is not asked.
 			hiReq("2025-03-01T00:00:00.000Z", "2025-06-01T00:00:00.000Z")

@@ -34,6 +34,7 @@ type PersonStore interface {
 	ArtefactsDue(ctx context.Context, now time.Time, limit int) ([]*consent.Artefact, error)
 	Flow(ctx context.Context, transactionID string) (*consent.Flow, error)
 	FlowsSince(ctx context.Context, artefactID string, since time.Time) (int, error)
+	FlowsByPatient(ctx context.Context, patient string, limit, offset int) ([]*consent.Flow, error)
 	ConsentPIN(ctx context.Context, patient string) (*consent.PIN, error)
 	PutConsentPIN(ctx context.Context, p *consent.PIN) error
 }

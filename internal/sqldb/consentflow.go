@@ -72,3 +72,28 @@ func (db *DB) FlowsSince(ctx context.Context, artefactID string, since time.Time
 	}
 	return n, nil
 }
+
+// FlowsByPatient lists the health-information requests made under the
+// person's consent artefacts, newest first: their access log.
+func (db *DB) FlowsByPatient(ctx context.Context, patient string, limit, offset int) ([]*consent.Flow, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT f."+strings.ReplaceAll(flowColumns, ", ", ", f.")+
+		" FROM consent_flows f JOIN consent_artefacts a ON a.id = f.artefact_id WHERE a.patient = $1"+
+		" ORDER BY f.requested_at DESC, f.transaction_id LIMIT $2 OFFSET $3", patient, limit, offset)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: flows of a person: %w", err)
+	}
+	defer rows.Close()
+	var out []*consent.Flow
+	for rows.Next() {
+		var (
+			f                            consent.Flow
+			from, to, requested, updated int64
+		)
+		if err := rows.Scan(&f.TransactionID, &f.ArtefactID, &f.HIPID, &f.HIUID, &f.BridgeID, &from, &to, &f.Status, &requested, &updated); err != nil {
+			return nil, fmt.Errorf("sqldb: flows of a person: %w", err)
+		}
+		f.From, f.To, f.RequestedAt, f.UpdatedAt = fromMillis(from), fromMillis(to), fromMillis(requested), fromMillis(updated)
+		out = append(out, &f)
+	}
+	return out, rows.Err()
+}

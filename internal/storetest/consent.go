@@ -34,6 +34,7 @@ var consentTests = []struct {
 	{"ConsentGrant", testConsentGrant},
 	{"ConsentArtefactEnd", testConsentArtefactEnd},
 	{"ConsentFlows", testConsentFlows},
+	{"ConsentAccessLog", testConsentAccessLog},
 	{"ConsentPIN", testConsentPIN},
 }
 

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -221,5 +222,46 @@ func testConsentPIN(t *testing.T, db *sqldb.DB) {
 	must(t, "ConsentPIN", err)
 	if got.Hash != p.Hash || got.Failures != 5 || !got.LockedUntil.Equal(p2.LockedUntil) || !got.UpdatedAt.Equal(p2.UpdatedAt) {
 		t.Fatalf("pin round trip: %+v", got)
+	}
+}
+
+func testConsentAccessLog(t *testing.T, db *sqldb.DB) {
+	r := consentReq(600)
+	r.Patient = "kavya.rao@sbx"
+	acceptConsents(t, db, r)
+	art := func(n int, patient string) *consent.Artefact {
+		return &consent.Artefact{ID: "d1000000-0000-4000-8000-00000000000" + string(rune('0'+n)), RequestID: r.ID, Status: consent.StatusGranted,
+			Patient: patient, HIPID: "IN2710001234", HIUID: r.HIU.ID, BridgeID: r.BridgeID, EraseAt: ms(time.Hour), Detail: []byte(`{}`), Signature: "s"}
+	}
+	mine, theirs := art(1, "kavya.rao@sbx"), art(2, "someone.else@sbx")
+	must(t, "GrantConsentRequest", db.GrantConsentRequest(ctx(t), r.ID, consent.StatusRequested, ms(0), []*consent.Artefact{mine, theirs}, nil))
+	flow := func(n int, a *consent.Artefact, at time.Duration) *consent.Flow {
+		return &consent.Flow{TransactionID: "e1000000-0000-4000-8000-00000000000" + string(rune('0'+n)), ArtefactID: a.ID, HIPID: a.HIPID,
+			HIUID: a.HIUID, BridgeID: a.BridgeID, From: ms(-time.Hour), To: ms(0), Status: consent.FlowRequested, RequestedAt: ms(at)}
+	}
+	fs := []*consent.Flow{flow(1, mine, time.Minute), flow(2, theirs, 2*time.Minute), flow(3, mine, 3*time.Minute), flow(4, mine, 4*time.Minute)}
+	must(t, "Accept", db.Accept(ctx(t), inbound("hiu-bridge", "access-log-flows"), gateway.Effects{Flows: fs}))
+	for _, tc := range []struct {
+		patient       string
+		limit, offset int
+		want          []string
+	}{
+		{"kavya.rao@sbx", 10, 0, []string{fs[3].TransactionID, fs[2].TransactionID, fs[0].TransactionID}},
+		{"kavya.rao@sbx", 1, 1, []string{fs[2].TransactionID}},
+		{"someone.else@sbx", 10, 0, []string{fs[1].TransactionID}},
+		{"nobody@sbx", 10, 0, nil},
+	} {
+		got, err := db.FlowsByPatient(ctx(t), tc.patient, tc.limit, tc.offset)
+		must(t, "FlowsByPatient", err)
+		var ids []string
+		for _, f := range got {
+			ids = append(ids, f.TransactionID)
+		}
+		if strings.Join(ids, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("%s limit %d offset %d: got %v, want %v", tc.patient, tc.limit, tc.offset, ids, tc.want)
+		}
+	}
+	if got, _ := db.FlowsByPatient(ctx(t), "kavya.rao@sbx", 1, 0); len(got) != 1 || got[0].ArtefactID != mine.ID || !got[0].RequestedAt.Equal(ms(4*time.Minute)) {
+		t.Fatalf("the newest flow round trip: %+v", got)
 	}
 }
