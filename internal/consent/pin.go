@@ -23,6 +23,9 @@ const (
 	ScopeApprove   = "consentrequest.approve"
 	ScopeRevoke    = "consent.revoke"
 	ScopeChangePIN = "profile.changepin"
+	// ScopeUnlock lifts the person's lock against new consent requests
+	// (Arogya's own: ndhm-phr-app.yml has no lock).
+	ScopeUnlock = "consent.unlock"
 )
 
 // ValidPIN reports whether s is four digits.

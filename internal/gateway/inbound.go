@@ -264,6 +264,18 @@ func (s *Service) consentInit(ctx context.Context, m *message) (Effects, error) 
 	if err := s.servesAs(ctx, m.Bridge, req.HIU.ID, TypeHIU); err != nil {
 		return Effects{}, err
 	}
+	if _, locked, err := s.person.ConsentLock(ctx, req.Patient); err != nil {
+		return Effects{}, err
+	} else if locked {
+		// The person has locked their ABHA: the request is answered and
+		// kept nowhere, so it never reaches their inbox.
+		out, err := s.callback(m.Bridge, "consent-requests/on-init", req.HIU.ID, m.Env.RequestID, map[string]any{
+			"error": map[string]any{"code": "ABDM-1130", "message": "the person does not accept new consent requests"}})
+		if err != nil {
+			return Effects{}, err
+		}
+		return Effects{Outbound: []*Outbound{out}}, nil
+	}
 	req.ID, req.BridgeID = newRowID(), m.Bridge.ID
 	out, err := s.callback(m.Bridge, "consent-requests/on-init", req.HIU.ID, m.Env.RequestID,
 		map[string]any{"consentRequest": map[string]string{"id": req.ID}})

@@ -35,6 +35,8 @@ type PersonStore interface {
 	Flow(ctx context.Context, transactionID string) (*consent.Flow, error)
 	FlowsSince(ctx context.Context, artefactID string, since time.Time) (int, error)
 	FlowsByPatient(ctx context.Context, patient string, limit, offset int) ([]*consent.Flow, error)
+	ConsentLock(ctx context.Context, patient string) (at time.Time, locked bool, err error)
+	SetConsentLock(ctx context.Context, patient string, locked bool, at time.Time) error
 	ConsentPIN(ctx context.Context, patient string) (*consent.PIN, error)
 	PutConsentPIN(ctx context.Context, p *consent.PIN) error
 }
@@ -366,9 +368,9 @@ func (s *Service) putPIN(ctx context.Context, patient, pin, action string) error
 // request only. Five wrong tries lock the PIN for 15 minutes.
 func (s *Service) VerifyPIN(ctx context.Context, patient, pin, scope, requestID string) (string, error) {
 	switch scope {
-	case consent.ScopeApprove, consent.ScopeRevoke, consent.ScopeChangePIN, consent.ScopeAutoApprove:
+	case consent.ScopeApprove, consent.ScopeRevoke, consent.ScopeChangePIN, consent.ScopeAutoApprove, consent.ScopeUnlock:
 	default:
-		return "", arogya.Errorf(arogya.EINVALID, "scope must be consentrequest.approve, consent.revoke, consent.autoaprove or profile.changepin")
+		return "", arogya.Errorf(arogya.EINVALID, "scope must be consentrequest.approve, consent.revoke, consent.autoaprove, consent.unlock or profile.changepin")
 	}
 	p, err := s.person.ConsentPIN(ctx, patient)
 	if arogya.ErrorCode(err) == arogya.ENOTFOUND {

@@ -16,6 +16,8 @@ import (
 func (h *Handler) registerPerson(mux *http.ServeMux) {
 	mux.Handle("GET /cm/patients/requests", h.personal(h.personRequests))
 	mux.Handle("GET /cm/patients/access-log", h.personal(h.accessLog))
+	mux.Handle("GET /cm/patients/lock", h.personal(h.writeLock))
+	mux.Handle("PUT /cm/patients/lock", h.personal(h.putLock))
 	mux.Handle("GET /cm/consent-requests/{id}", h.personal(h.personRequest))
 	mux.Handle("POST /cm/consent-requests/{id}/deny", h.personal(h.personDeny))
 	mux.Handle("POST /cm/consent-requests/{id}/approve", h.personal(h.personApprove))

@@ -35,6 +35,7 @@ var consentTests = []struct {
 	{"ConsentArtefactEnd", testConsentArtefactEnd},
 	{"ConsentFlows", testConsentFlows},
 	{"ConsentAccessLog", testConsentAccessLog},
+	{"ConsentLock", testConsentLock},
 	{"ConsentPIN", testConsentPIN},
 }
 

@@ -265,3 +265,24 @@ func testConsentAccessLog(t *testing.T, db *sqldb.DB) {
 		t.Fatalf("the newest flow round trip: %+v", got)
 	}
 }
+
+func testConsentLock(t *testing.T, db *sqldb.DB) {
+	check := func(what string, wantLocked bool, wantAt time.Time) {
+		t.Helper()
+		at, locked, err := db.ConsentLock(ctx(t), "meera.nair@sbx")
+		must(t, "ConsentLock", err)
+		if locked != wantLocked || !at.Equal(wantAt) {
+			t.Fatalf("%s: locked %v at %v, want %v at %v", what, locked, at, wantLocked, wantAt)
+		}
+	}
+	check("never locked", false, time.Time{})
+	must(t, "lock", db.SetConsentLock(ctx(t), "meera.nair@sbx", true, ms(time.Minute)))
+	must(t, "lock again", db.SetConsentLock(ctx(t), "meera.nair@sbx", true, ms(time.Hour)))
+	check("locked twice: the first time stays", true, ms(time.Minute))
+	if _, locked, _ := db.ConsentLock(ctx(t), "someone.else@sbx"); locked {
+		t.Fatal("another person is locked too")
+	}
+	must(t, "unlock", db.SetConsentLock(ctx(t), "meera.nair@sbx", false, ms(2*time.Hour)))
+	must(t, "unlock again", db.SetConsentLock(ctx(t), "meera.nair@sbx", false, ms(3*time.Hour)))
+	check("unlocked", false, time.Time{})
+}
