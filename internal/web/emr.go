@@ -12,7 +12,7 @@ import (
 // emrPageNames are the facility EMR's templates (templates/emr_*.html),
 // each rendered inside emr_layout.html.
 var emrPageNames = []string{
-	"emr_login", "emr_password", "emr_home", "emr_patient", "emr_record", "emr_consult", "emr_lab", "emr_error",
+	"emr_login", "emr_password", "emr_home", "emr_patient", "emr_record", "emr_consult", "emr_lab", "emr_form", "emr_error",
 }
 
 // EMR's cookies are scoped to /emr. The session is SameSite=Strict, as
@@ -28,8 +28,10 @@ const (
 // EMR serves the facility EMR's pages under /emr/ for the staff of the
 // facilities a hip node serves: sign-in with facility ID, HPR number and
 // password, finding and registering patients, their visits and records,
-// and forms for an OP consultation and a lab report. Like the other pages
-// they are plain HTML forms, phone first, without JavaScript.
+// and forms for each kind of record: an OP consultation, a prescription,
+// lab and imaging reports, a discharge summary, immunizations, vitals, an
+// uploaded document and a bill. Like the other pages they are plain HTML
+// forms, phone first, without JavaScript.
 type EMR struct {
 	pageSet
 	signedSessions
@@ -72,6 +74,14 @@ func (e *EMR) Register(mux *http.ServeMux) {
 	p("POST /emr/patients/{ref}/consultation", e.consultPost)
 	h("GET /emr/patients/{ref}/lab", e.labGet)
 	p("POST /emr/patients/{ref}/lab", e.labPost)
+	for _, k := range emrKinds {
+		h("GET /emr/patients/{ref}/"+k.path, e.kindGet(k))
+		if k.multipart {
+			mux.Handle("POST /emr/patients/{ref}/"+k.path, secure(e.uploadPost(k)))
+		} else {
+			p("POST /emr/patients/{ref}/"+k.path, e.kindPost(k, nil))
+		}
+	}
 }
 
 // emrView is what every EMR template gets; each page sets its part.
@@ -88,6 +98,7 @@ type emrView struct {
 	Record   *emrRecord
 	Consult  *consultForm
 	Lab      *labForm
+	Form     *kindForm // the other kinds' forms
 	Password *emrSignIn
 }
 

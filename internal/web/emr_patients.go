@@ -38,6 +38,12 @@ type emrNewPatient struct {
 type emrPatient struct {
 	emrPatientRow
 	Visits []emrVisit
+	Forms  []emrFormLink // the forms beyond the consultation and lab report
+}
+
+// emrFormLink is a link to one record kind's form.
+type emrFormLink struct {
+	Path, Label string // URL segment under the patient; message id
 }
 
 // emrVisit is one care context with its records.
@@ -175,6 +181,9 @@ func (e *EMR) patient(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pv := &emrPatient{emrPatientRow: patientRow(p)}
+	for _, k := range emrKinds {
+		pv.Forms = append(pv.Forms, emrFormLink{Path: k.path, Label: k.link})
+	}
 	type dated struct {
 		v    emrVisit
 		when time.Time
