@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,13 +17,23 @@ import (
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/auth"
+	"github.com/arogya-health/arogya/internal/httpx"
 	"github.com/arogya-health/arogya/internal/notify"
 	"github.com/arogya-health/arogya/internal/protocol"
 )
 
 // BridgeConfig is how the HIP bridge reaches the gateway.
 type BridgeConfig struct {
+	// Version is the protocol the bridge speaks to the gateway:
+	// protocol.V05 (the default when empty) or protocol.V3. A v3 bridge
+	// opens its session and sets its callback URL the v3 way (which tells
+	// the gateway to call it in v3), sends every message at its v3 path
+	// with v3 headers (in its v0.5 form only where v3 has none), and links
+	// new visits with v3 link tokens. Either way the node takes the
+	// gateway's callbacks in both versions.
+	Version     string
 	GatewayURL  string // the gateway's v0.5 base, e.g. https://cm.example/gateway
+	V3URL       string // the gateway's v3 base, e.g. https://cm.example/api/hiecm; "" derives it from GatewayURL (V3Base)
 	CMID        string // X-CM-ID
 	CallbackURL string // where the gateway calls this node: <public URL>/hip
 
@@ -37,6 +46,7 @@ type BridgeConfig struct {
 
 	SecretKey []byte // seals the provisioned client secret
 	OTPKey    []byte // keys the HMAC of link OTPs
+	TokenKey  []byte // seals v3 link tokens at rest; nil derives one from SecretKey
 
 	SMS    notify.SMS
 	Logger *slog.Logger
@@ -72,8 +82,17 @@ func NewBridge(svc *Service, cfg BridgeConfig) *Bridge {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Version == "" {
+		cfg.Version = protocol.V05
+	}
+	if cfg.V3URL == "" {
+		cfg.V3URL = V3Base(cfg.GatewayURL)
+	}
+	if cfg.TokenKey == nil {
+		cfg.TokenKey = auth.DeriveKey(cfg.SecretKey, "hip/link-token")
+	}
 	b := &Bridge{svc: svc, cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), kickXfer: make(chan struct{}, 1), registered: make(chan struct{}, 1)}
-	b.certsOnly = newGatewayClient(cfg.GatewayURL, cfg.CMID, "", "", cfg.HTTP, svc.cfg.Now)
+	b.certsOnly = newGatewayClient(cfg.Version, cfg.GatewayURL, cfg.V3URL, cfg.CMID, "", "", cfg.HTTP, svc.cfg.Now)
 	svc.onFacility = func() { signal(b.registered) }
 	svc.newContext = b.linkJob
 	svc.kick = b.Kick
@@ -149,7 +168,7 @@ func (b *Bridge) credentials(ctx context.Context) (*gatewayClient, error) {
 			return nil, errors.New("hip: no bridge credentials: give --hip-client-id and --hip-client-secret")
 		}
 	}
-	gw := newGatewayClient(b.cfg.GatewayURL, b.cfg.CMID, id, secret, b.cfg.HTTP, b.svc.cfg.Now)
+	gw := newGatewayClient(b.cfg.Version, b.cfg.GatewayURL, b.cfg.V3URL, b.cfg.CMID, id, secret, b.cfg.HTTP, b.svc.cfg.Now)
 	gw.certs = b.certsOnly.certs
 	b.mu.Lock()
 	b.gw = gw
@@ -270,7 +289,7 @@ func (b *Bridge) runJob(ctx context.Context, j *Job) {
 	case JobInbound:
 		fx, err = b.handle(ctx, j)
 	case JobSend:
-		err = b.send(ctx, j)
+		fx, err = b.send(ctx, j)
 	case JobTransfer:
 		fx, err = b.transfer(ctx, j)
 	case JobLink:
@@ -310,40 +329,81 @@ func (b *Bridge) runJob(ctx context.Context, j *Job) {
 	}
 }
 
-// send POSTs a message to the gateway. Refusals (400, 404, 409, 422) are
-// not retried.
-func (b *Bridge) send(ctx context.Context, j *Job) error {
+// send POSTs a message to the gateway: a v0.5 one under the v0.5 base, a
+// v3 one (its Path under protocol.V3Base) under the v3 base with v3
+// headers: REQUEST-ID (the job's, so a retry is the same message),
+// TIMESTAMP, X-HIP-ID and, for /hip/v3/link/carecontext, the person's link
+// token in X-LINK-TOKEN. Refusals (400, 404, 409, 422) are not retried. A
+// carecontext refused for its link token (401 or 403 with a fresh session)
+// asks for a new token once (linkTokenRefused), which changes state:
+// hence the effects.
+func (b *Bridge) send(ctx context.Context, j *Job) (*Effects, error) {
 	gw, err := b.credentials(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	st, _, err := gw.call(ctx, http.MethodPost, j.Path, j.Body)
+	url, hdr := gw.base+j.Path, map[string]string(nil)
+	rest, v3 := strings.CutPrefix(j.Path, protocol.V3Base+"/")
+	if v3 {
+		url = gw.base3 + "/" + rest
+		if hdr, err = gw.v3Headers(strings.TrimPrefix(j.ID, "out:")); err != nil {
+			return nil, permanentError{err}
+		}
+		hdr["X-HIP-ID"] = j.FacilityID
+	}
+	carecontext := v3 && "/"+rest == carecontextPath
+	if carecontext {
+		tok, err := b.jobLinkToken(ctx, j)
+		if errors.Is(err, errNoLinkToken) {
+			return b.linkTokenRefused(ctx, j)
+		} else if err != nil {
+			return nil, err
+		}
+		hdr["X-LINK-TOKEN"] = tok
+	}
+	st, _, err := gw.call(ctx, http.MethodPost, url, hdr, j.Body)
 	switch {
 	case err != nil:
-		return err
+		return nil, err
 	case st/100 == 2:
-		return nil
+		return nil, nil
+	case carecontext && (st == http.StatusUnauthorized || st == http.StatusForbidden):
+		// call renewed the session on the first 401: the link token is
+		// what the gateway refuses.
+		return b.linkTokenRefused(ctx, j)
 	case st == http.StatusBadRequest || st == http.StatusNotFound || st == http.StatusConflict || st == http.StatusUnprocessableEntity:
-		return permanentError{fmt.Errorf("the gateway refused %s: HTTP %d", j.Path, st)}
+		return nil, permanentError{fmt.Errorf("the gateway refused %s: HTTP %d", j.Path, st)}
 	}
-	return fmt.Errorf("the gateway answered %s with HTTP %d", j.Path, st)
+	return nil, fmt.Errorf("the gateway answered %s with HTTP %d", j.Path, st)
 }
 
-// message builds a v0.5 message to the gateway as a send job: requestId,
-// timestamp, resp when it answers a request, and payload's fields.
-func (b *Bridge) message(facilityID, path, inResponseTo string, payload map[string]any) *Job {
+// message builds a message to the gateway as a send job, in the version
+// the bridge speaks (v0.5 where the message has no v3 form, as the gateway
+// expects): protocol.Build's envelope (requestId, timestamp, resp in a
+// v0.5 body; response in a v3 body, its REQUEST-ID and TIMESTAMP made from
+// the job when it is sent) around payload's fields.
+func (b *Bridge) message(facilityID, kind, inResponseTo string, payload map[string]any) *Job {
 	id := uuid.NewString()
-	msg := make(map[string]any, len(payload)+3)
-	for k, v := range payload {
-		msg[k] = v
-	}
 	now := b.svc.now()
-	msg["requestId"], msg["timestamp"] = id, now.Format(protocol.TimestampLayout)
-	if inResponseTo != "" {
-		msg["resp"] = map[string]string{"requestId": inResponseTo}
+	version, path := b.cfg.Version, ""
+	if route, ok := protocol.ByKind(kind); ok {
+		path = protocol.GatewayPath(route, version)
+		if path == "" && version == protocol.V3 {
+			version = protocol.V05
+			path = protocol.GatewayPath(route, version)
+		}
+		if path != "" && version == protocol.V3 {
+			path = protocol.V3Base + path
+		}
 	}
-	body, _ := json.Marshal(msg)
-	return &Job{ID: "out:" + id, Kind: JobSend, FacilityID: facilityID, Path: "/v0.5/" + path, Body: body, NextAt: now, CreatedAt: now}
+	if path == "" {
+		path = "/" + protocol.V05 + "/" + kind // not a message to the gateway: a bug, which the gateway refuses
+	}
+	_, body, err := protocol.Build(version, id, now, inResponseTo, payload)
+	if err != nil {
+		b.log.Error("hip: building a message", "kind", kind, "err", err)
+	}
+	return &Job{ID: "out:" + id, Kind: JobSend, FacilityID: facilityID, Path: path, Body: body, NextAt: now, CreatedAt: now}
 }
 
 // abdmError is a callback's error object: v0.5 codes are numbers.
@@ -370,9 +430,10 @@ const (
 const maxInbound = 1 << 20
 
 // accept checks a callback from the gateway and stores it as a job: the
-// gateway's token, a facility this node serves in X-HIP-ID, the v0.5
-// envelope. A repeated requestId changes nothing.
-func (b *Bridge) accept(ctx context.Context, kind string, h http.Header, body []byte) error {
+// gateway's token, a facility this node serves in X-HIP-ID, the envelope
+// of the version it came in. path is the job's Path: the kind for v0.5,
+// the v3 bridge path for v3. A repeated requestId changes nothing.
+func (b *Bridge) accept(ctx context.Context, path, version string, h http.Header, body []byte) error {
 	tok := bearer(h.Get("Authorization"))
 	if tok == "" {
 		return arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1002", "Authorization: Bearer <gateway token> is required")
@@ -383,7 +444,7 @@ func (b *Bridge) accept(ctx context.Context, kind string, h http.Header, body []
 		}
 		return err
 	}
-	hipID := normalFacility(h.Get("X-HIP-ID"))
+	hipID := normalFacility(httpx.Header(&http.Request{Header: h}, "X-HIP-ID"))
 	if hipID == "" {
 		return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "X-HIP-ID is required")
 	}
@@ -393,12 +454,12 @@ func (b *Bridge) accept(ctx context.Context, kind string, h http.Header, body []
 		}
 		return err
 	}
-	env, err := protocol.ReadEnvelope(protocol.V05, h, body)
+	env, err := protocol.ReadEnvelope(version, h, body)
 	if err != nil {
 		return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", arogya.ErrorMessage(err))
 	}
 	now := b.svc.now()
-	j := &Job{ID: "in:" + env.RequestID, Kind: JobInbound, FacilityID: hipID, Path: kind, Body: bytes.Clone(body), NextAt: now, CreatedAt: now}
+	j := &Job{ID: "in:" + env.RequestID, Kind: JobInbound, FacilityID: hipID, Path: path, Body: bytes.Clone(body), NextAt: now, CreatedAt: now}
 	if _, err := b.svc.store.AddHIPJobs(ctx, j); err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -25,8 +26,8 @@ const (
 	otpMaxTries = 5
 )
 
-// inboundKinds are the callbacks the bridge takes, by their path under
-// /v0.5/.
+// inboundKinds are the callbacks the bridge takes, by kind (their path
+// under /v0.5/; v3-only ones by their name in protocol's table).
 var inboundKinds = []string{
 	"care-contexts/discover",
 	"links/link/init",
@@ -38,16 +39,42 @@ var inboundKinds = []string{
 	"links/link/on-add-contexts",
 	"links/context/on-notify",
 	"patients/profile/share",
+	"v3/hip/token/on-generate-token",
+}
+
+// inboundEnvelope reads a stored callback's kind and envelope. A v0.5 job's
+// Path is its kind and its envelope is in the body; a v3 job's Path is the
+// v3 bridge path it came to, its REQUEST-ID is the job's ID (TIMESTAMP, not
+// kept, is the job's time) and response.requestId is in the body.
+func inboundEnvelope(j *Job) (kind string, env protocol.Envelope, err error) {
+	if !strings.HasPrefix(j.Path, "/") {
+		env, err = protocol.ReadEnvelope(protocol.V05, nil, j.Body)
+		return j.Path, env, err
+	}
+	route, ok := protocol.ByV3Bridge(j.Path)
+	if !ok {
+		return "", env, arogya.Errorf(arogya.EINVALID, "unknown callback")
+	}
+	h, _, err := protocol.Build(protocol.V3, strings.TrimPrefix(j.ID, "in:"), j.CreatedAt, "", nil)
+	if err != nil {
+		return "", env, arogya.Errorf(arogya.EINVALID, "the stored callback's request ID is not a UUID")
+	}
+	hdr := http.Header{}
+	for k, v := range h {
+		hdr.Set(k, v)
+	}
+	env, err = protocol.ReadEnvelope(protocol.V3, hdr, j.Body)
+	return route.Kind, env, err
 }
 
 // handle does an inbound callback's work and returns what it changes,
 // its answer among the jobs.
 func (b *Bridge) handle(ctx context.Context, j *Job) (*Effects, error) {
-	env, err := protocol.ReadEnvelope(protocol.V05, nil, j.Body)
+	kind, env, err := inboundEnvelope(j)
 	if err != nil {
 		return nil, permanentError{err}
 	}
-	switch j.Path {
+	switch kind {
 	case "care-contexts/discover":
 		return b.discover(ctx, j.FacilityID, env.RequestID, j.Body)
 	case "links/link/init":
@@ -60,8 +87,8 @@ func (b *Bridge) handle(ctx context.Context, j *Job) (*Effects, error) {
 		return b.hiRequest(ctx, j.FacilityID, env.RequestID, j.Body)
 	case "patients/profile/share":
 		return b.profileShare(ctx, j.FacilityID, env.RequestID, j.Body)
-	case "users/auth/on-init", "users/auth/on-confirm", "links/link/on-add-contexts", "links/context/on-notify":
-		return b.linkAnswer(ctx, j.Path, env.InResponseTo, j.Body)
+	case "users/auth/on-init", "users/auth/on-confirm", "links/link/on-add-contexts", "links/context/on-notify", "v3/hip/token/on-generate-token":
+		return b.linkAnswer(ctx, kind, env.InResponseTo, j.Body)
 	}
 	return nil, permanentError{arogya.Errorf(arogya.EINVALID, "unknown callback")}
 }

@@ -12,15 +12,20 @@ import (
 	"sync"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/auth"
+	"github.com/arogya-health/arogya/internal/protocol"
 )
 
-// gatewayClient is the HIP bridge's side of the ABDM v0.5 gateway: its
-// session, its registration, the messages it sends and the checks of the
-// gateway's own calls and signatures.
+// gatewayClient is the HIP bridge's side of the ABDM gateway, in v0.5 or
+// v3: its session, its registration, the messages it sends and the checks
+// of the gateway's own calls and signatures.
 type gatewayClient struct {
 	base     string // the v0.5 base, e.g. http://host/gateway
+	base3    string // the v3 base, e.g. http://host/api/hiecm
+	version  string // protocol.V05 or protocol.V3: how the session, the registration and the certs are reached
 	cmID     string
 	hc       *http.Client
 	now      func() time.Time
@@ -33,20 +38,47 @@ type gatewayClient struct {
 	renewAt time.Time
 }
 
-func newGatewayClient(base, cmID, clientID, secret string, hc *http.Client, now func() time.Time) *gatewayClient {
-	base = strings.TrimRight(base, "/")
-	return &gatewayClient{base: base, cmID: cmID, hc: hc, now: now, clientID: clientID, secret: secret,
-		certs: &auth.RemoteJWKS{URL: base + "/v0.5/certs", HTTP: hc, Now: now}}
+func newGatewayClient(version, base, base3, cmID, clientID, secret string, hc *http.Client, now func() time.Time) *gatewayClient {
+	base, base3 = strings.TrimRight(base, "/"), strings.TrimRight(base3, "/")
+	certs := base + "/v0.5/certs"
+	if version == protocol.V3 {
+		certs = base3 + "/gateway/v3/certs"
+	}
+	return &gatewayClient{base: base, base3: base3, version: version, cmID: cmID, hc: hc, now: now, clientID: clientID, secret: secret,
+		certs: &auth.RemoteJWKS{URL: certs, HTTP: hc, Now: now}}
+}
+
+// V3Base derives the gateway's v3 base from its v0.5 base: ABDM serves
+// both on one host, v0.5 under /gateway and v3 under /api/hiecm
+// (abdm-protocol.md §1), and so does Arogya's gateway.
+func V3Base(gatewayURL string) string {
+	u := strings.TrimRight(gatewayURL, "/")
+	u = strings.TrimSuffix(u, "/gateway")
+	return u + protocol.V3Base
+}
+
+// v3Headers are the envelope headers of a v3 call made now: REQUEST-ID
+// and TIMESTAMP, by protocol.Build's rules, and X-CM-ID.
+func (g *gatewayClient) v3Headers(requestID string) (map[string]string, error) {
+	h, _, err := protocol.Build(protocol.V3, requestID, g.now(), "", nil)
+	if err != nil {
+		return nil, err
+	}
+	h["X-CM-ID"] = g.cmID
+	return h, nil
 }
 
 // do makes one request to the gateway and returns its status and body.
-func (g *gatewayClient) do(ctx context.Context, method, url, token string, body []byte) (int, []byte, error) {
+func (g *gatewayClient) do(ctx context.Context, method, url, token string, hdr map[string]string, body []byte) (int, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, method, url, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-CM-ID", g.cmID)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -68,7 +100,15 @@ func (g *gatewayClient) accessToken(ctx context.Context) (string, error) {
 		return g.token, nil
 	}
 	body, _ := json.Marshal(map[string]string{"clientId": g.clientID, "clientSecret": g.secret, "grantType": "client_credentials"})
-	st, out, err := g.do(ctx, http.MethodPost, g.base+"/v0.5/sessions", "", body)
+	url, hdr := g.base+"/v0.5/sessions", map[string]string(nil)
+	if g.version == protocol.V3 {
+		url = g.base3 + "/gateway/v3/sessions"
+		var err error
+		if hdr, err = g.v3Headers(uuid.NewString()); err != nil {
+			return "", err
+		}
+	}
+	st, out, err := g.do(ctx, http.MethodPost, url, "", hdr, body)
 	if err != nil {
 		return "", fmt.Errorf("hip: gateway session: %w", err)
 	}
@@ -94,15 +134,15 @@ func (g *gatewayClient) forget() {
 	g.mu.Unlock()
 }
 
-// call sends body to the gateway path with the session token; a 401
-// renews the session once.
-func (g *gatewayClient) call(ctx context.Context, method, path string, body []byte) (int, []byte, error) {
+// call sends body to the gateway's url with the session token and the
+// headers; a 401 renews the session once. hdr may be nil.
+func (g *gatewayClient) call(ctx context.Context, method, url string, hdr map[string]string, body []byte) (int, []byte, error) {
 	for try := 0; ; try++ {
 		tok, err := g.accessToken(ctx)
 		if err != nil {
 			return 0, nil, err
 		}
-		st, out, err := g.do(ctx, method, g.base+path, tok, body)
+		st, out, err := g.do(ctx, method, url, tok, hdr, body)
 		if err == nil && st == http.StatusUnauthorized && try == 0 {
 			g.forget()
 			continue
@@ -112,10 +152,22 @@ func (g *gatewayClient) call(ctx context.Context, method, path string, body []by
 }
 
 // register sets the bridge's callback URL and declares the facilities as
-// its HIP services.
+// its HIP services: v0.5's PATCH /v1/bridges and addUpdateServices, or
+// v3's gateway/v3/bridge/url and bridge-services (with v3 headers), which
+// also tells the gateway to call this bridge in v3.
 func (g *gatewayClient) register(ctx context.Context, callbackURL string, fs []*Facility) error {
+	setURL, services := g.base+"/v1/bridges", g.base+"/v1/bridges/addUpdateServices"
+	headers := func() (map[string]string, error) { return nil, nil }
+	if g.version == protocol.V3 {
+		setURL, services = g.base3+"/gateway/v3/bridge/url", g.base3+"/gateway/v3/bridge-services"
+		headers = func() (map[string]string, error) { return g.v3Headers(uuid.NewString()) }
+	}
+	hdr, err := headers()
+	if err != nil {
+		return err
+	}
 	b, _ := json.Marshal(map[string]string{"url": callbackURL})
-	st, _, err := g.call(ctx, http.MethodPatch, "/v1/bridges", b)
+	st, _, err := g.call(ctx, http.MethodPatch, setURL, hdr, b)
 	if err != nil {
 		return fmt.Errorf("hip: setting the bridge's callback URL: %w", err)
 	} else if st/100 != 2 {
@@ -124,12 +176,15 @@ func (g *gatewayClient) register(ctx context.Context, callbackURL string, fs []*
 	if len(fs) == 0 {
 		return nil
 	}
-	services := make([]map[string]any, len(fs))
+	list := make([]map[string]any, len(fs))
 	for i, f := range fs {
-		services[i] = map[string]any{"id": f.ID, "name": f.Name, "type": "HIP", "active": true}
+		list[i] = map[string]any{"id": f.ID, "name": f.Name, "type": "HIP", "active": true}
 	}
-	b, _ = json.Marshal(services)
-	st, _, err = g.call(ctx, http.MethodPost, "/v1/bridges/addUpdateServices", b)
+	if hdr, err = headers(); err != nil {
+		return err
+	}
+	b, _ = json.Marshal(list)
+	st, _, err = g.call(ctx, http.MethodPost, services, hdr, b)
 	if err != nil {
 		return fmt.Errorf("hip: registering HIP services: %w", err)
 	} else if st/100 != 2 {

@@ -19,7 +19,8 @@ import (
 // the patient's demographics, links/link/add-contexts with the access
 // token, then links/context/notify. Each step is a message whose answer
 // comes back as a callback; a refusal leaves the care context unlinked,
-// its failed step visible in HIPLinkSteps.
+// its failed step visible in HIPLinkSteps. A v3 bridge links with link
+// tokens instead (hiplink_v3.go).
 
 // linkJob is what a link job carries.
 type linkJob struct {
@@ -69,6 +70,9 @@ func (b *Bridge) link(ctx context.Context, j *Job) (*Effects, error) {
 	} else if busy {
 		return nil, waitError{after: 3 * time.Second}
 	}
+	if b.cfg.Version == protocol.V3 {
+		return b.linkV3(ctx, j.FacilityID, l)
+	}
 	m, s := b.step(j.FacilityID, "users/auth/init", map[string]any{"query": map[string]any{
 		"id": l.ABHAAddress, "purpose": "LINK", "authMode": "DEMOGRAPHICS",
 		"requester": map[string]string{"type": "HIP", "id": j.FacilityID}}}, l.ContextRef, l.ABHAAddress)
@@ -77,8 +81,14 @@ func (b *Bridge) link(ctx context.Context, j *Job) (*Effects, error) {
 
 // LinkAnswer is the body of the callbacks answering HIP-initiated
 // linking's messages: users/auth/on-init, on-confirm,
-// links/link/on-add-contexts, links/context/on-notify.
+// links/link/on-add-contexts, links/context/on-notify, and v3's
+// on-generate-token ({abhaAddress, linkToken}) and on_carecontext
+// ({abhaAddress, status}).
 type LinkAnswer struct {
+	ABHAAddress string `json:"abhaAddress"`
+	LinkToken   string `json:"linkToken"`
+	Status      string `json:"status"`
+
 	Auth *struct {
 		TransactionID string `json:"transactionId"`
 		AccessToken   string `json:"accessToken"`
@@ -97,6 +107,9 @@ func ParseLinkAnswer(body []byte) (*LinkAnswer, error) {
 	}
 	if a.Auth != nil && (len(a.Auth.TransactionID) > 100 || len(a.Auth.AccessToken) > 8192) {
 		return nil, arogya.Errorf(arogya.EINVALID, "auth's fields are too long")
+	}
+	if len(a.LinkToken) > maxLinkToken || len(a.ABHAAddress) > 100 || len(a.Status) > 200 {
+		return nil, arogya.Errorf(arogya.EINVALID, "linkToken, abhaAddress or status is too long")
 	}
 	return &a, nil
 }
@@ -157,8 +170,19 @@ func (b *Bridge) linkAnswer(ctx context.Context, kind, inResponseTo string, body
 		}
 		path, next = "links/link/add-contexts", map[string]any{"link": map[string]any{"accessToken": a.Auth.AccessToken,
 			"patient": map[string]any{"referenceNumber": p.Ref, "display": p.Name, "careContexts": contexts}}}
+	case kindOnGenerateToken:
+		gfx, ok, err := b.onGenerateToken(ctx, s, a, p, cc)
+		if err != nil {
+			return nil, err
+		} else if !ok {
+			return failed("no link token")
+		}
+		return gfx, nil
 	case "links/link/on-add-contexts":
-		if s.Step != "links/link/add-contexts" || a.Acknowledgement == nil || a.Acknowledgement.Status != "SUCCESS" {
+		// v0.5 acknowledges SUCCESS; v3's on_carecontext has a status
+		// ("Successfully Linked care context") and no acknowledgement.
+		acked := a.Acknowledgement != nil && a.Acknowledgement.Status == "SUCCESS" || a.Acknowledgement == nil && a.Status != ""
+		if s.Step != "links/link/add-contexts" || !acked {
 			return failed("not acknowledged")
 		}
 		refs, err := b.addedContexts(ctx, s, cc.Ref)
@@ -260,21 +284,34 @@ func (b *Bridge) addedContexts(ctx context.Context, s *LinkStep, ref string) ([]
 	} else if err != nil {
 		return nil, err
 	}
+	type contexts struct {
+		CareContexts []struct {
+			ReferenceNumber string `json:"referenceNumber"`
+		} `json:"careContexts"`
+	}
+	// v0.5: link.patient.careContexts; v3: patient[].careContexts.
 	var m struct {
 		Link struct {
-			Patient struct {
-				CareContexts []struct {
-					ReferenceNumber string `json:"referenceNumber"`
-				} `json:"careContexts"`
-			} `json:"patient"`
+			Patient contexts `json:"patient"`
 		} `json:"link"`
+		Patient json.RawMessage `json:"patient"`
 	}
-	if err := json.Unmarshal(j.Body, &m); err != nil || len(m.Link.Patient.CareContexts) == 0 {
+	if err := json.Unmarshal(j.Body, &m); err != nil {
 		return []string{ref}, nil
 	}
-	refs := make([]string, 0, len(m.Link.Patient.CareContexts))
-	for _, c := range m.Link.Patient.CareContexts {
-		refs = append(refs, c.ReferenceNumber)
+	groups := []contexts{m.Link.Patient}
+	var v3 []contexts
+	if json.Unmarshal(m.Patient, &v3) == nil {
+		groups = append(groups, v3...)
+	}
+	var refs []string
+	for _, g := range groups {
+		for _, c := range g.CareContexts {
+			refs = append(refs, c.ReferenceNumber)
+		}
+	}
+	if len(refs) == 0 {
+		return []string{ref}, nil
 	}
 	return refs, nil
 }

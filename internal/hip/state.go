@@ -43,13 +43,13 @@ type Job struct {
 	// kind), or its v3 path on the bridge ("/api/v3/…"); for a send job the
 	// gateway path: "/v0.5/…" under the v0.5 base, or protocol.V3Base+"/…"
 	// for a v3 message, under the v3 base.
-	Path       string
-	Body       []byte
-	Status     string
-	Attempts   int
-	NextAt     time.Time
-	LastError  string
-	CreatedAt  time.Time
+	Path      string
+	Body      []byte
+	Status    string
+	Attempts  int
+	NextAt    time.Time
+	LastError string
+	CreatedAt time.Time
 }
 
 // Discovery is what a care-contexts/discover matched, kept by its
