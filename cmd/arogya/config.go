@@ -48,6 +48,7 @@ type Config struct {
 	OutboxLease   string // how long a node holds a claimed outbound message before another may retry it
 
 	HIPGatewayURL   string // hip: the gateway's v0.5 base the HIP bridge talks to
+	HIPVersion      string // hip: the protocol the HIP bridge speaks to the gateway: v0.5 or v3
 	HIPClientID     string // hip: the bridge's credentials at a remote gateway
 	HIPClientSecret string
 }
@@ -94,6 +95,7 @@ func addServeFlags(fs *flag.FlagSet, cfg *Config, getenv func(string) string) *s
 	str(&cfg.HIPGatewayURL, "hip-gateway-url", "", "hip: the ABDM gateway's v0.5 base URL the HIP bridge uses (default: this node's public URL + /gateway)")
 	str(&cfg.HIPClientID, "hip-client-id", "", "hip: the HIP bridge's client ID at a remote gateway (default: a bridge the local cm role creates)")
 	str(&cfg.HIPClientSecret, "hip-client-secret", "", "hip: the HIP bridge's client secret at a remote gateway")
+	str(&cfg.HIPVersion, "hip-version", "v0.5", "hip: the ABDM protocol the HIP bridge speaks to the gateway, v0.5 or v3 (v3: sessions, callback URL and messages under the gateway's /api/hiecm, its v3 base beside --hip-gateway-url's /gateway; links new visits with v3 link tokens)")
 	roles := new(string)
 	str(roles, "roles", strings.Join(defaultRoles, ","), "comma-separated roles to serve: "+strings.Join(knownRoles, ", "))
 	return roles
@@ -140,6 +142,13 @@ func (c *Config) finish(roles string) error {
 	}
 	if (c.HIPClientID == "") != (c.HIPClientSecret == "") {
 		return fmt.Errorf("give both --hip-client-id and --hip-client-secret, or neither")
+	}
+	switch c.HIPVersion {
+	case "":
+		c.HIPVersion = "v0.5"
+	case "v0.5", "v3":
+	default:
+		return fmt.Errorf("--hip-version must be v0.5 or v3")
 	}
 	if c.has("hip") && !c.has("cm") && (c.HIPClientID == "" || c.HIPGatewayURL == "") {
 		return fmt.Errorf("--roles hip without cm needs the remote gateway: --hip-gateway-url, --hip-client-id and --hip-client-secret")

@@ -24,7 +24,14 @@ import (
 // consultations of 2025, and the HIU gets exactly that record, encrypted
 // for it alone; after revocation nothing more is sent. Then a new visit
 // of the person is linked by the HIP on its own and shows in their links.
+// TestHIPV3EndToEnd (hipv3_test.go) runs the same with the bridge in v3.
 func TestHIPEndToEnd(t *testing.T) {
+	hipEndToEnd(t, "v0.5")
+}
+
+// hipEndToEnd is TestHIPEndToEnd with the HIP bridge speaking version; it
+// returns the node.
+func hipEndToEnd(t *testing.T, version string) *node {
 	if testing.Short() {
 		t.Skip("end-to-end; skipped with -short")
 	}
@@ -32,6 +39,7 @@ func TestHIPEndToEnd(t *testing.T) {
 	n, base, sms := testNode(t, func(c *Config) {
 		c.Roles = []string{"abha", "registry", "cm", "hip"}
 		c.AdminToken = adminToken
+		c.HIPVersion = version
 	})
 	op := map[string]string{"Authorization": "Bearer " + adminToken}
 	p := enrolPerson(t, base, sms)
@@ -44,11 +52,12 @@ func TestHIPEndToEnd(t *testing.T) {
 	// The HIP made its bridge and registered the facility, by itself.
 	waitFor(t, "the HIP's bridge registers", func() string {
 		var bridges struct {
-			Items []struct{ ID, URL string } `json:"items"`
+			Items []struct{ ID, URL, Version string } `json:"items"`
 		}
 		jsonCall(t, "GET", base+"/api/v1/admin/bridges", op, nil, 200, &bridges)
 		for _, b := range bridges.Items {
-			if strings.HasPrefix(b.ID, "arogya-hip-") && b.URL == base+"/hip" {
+			// The bridge set its URL in the version it speaks.
+			if strings.HasPrefix(b.ID, "arogya-hip-") && b.URL == base+"/hip" && b.Version == version {
 				st, _ := jsonDo(t, "GET", base+"/api/v1/facilities/"+hipID, nil, nil)
 				if st == 200 && hipServiceActive(t, base, op, hipID) {
 					return ""
@@ -263,6 +272,7 @@ func TestHIPEndToEnd(t *testing.T) {
 	}
 	// The last answers (the context notice's) may still be on their way.
 	waitFor(t, "the HIP's work all done", func() string { return hipJobsPending(t, n) })
+	return n
 }
 
 // hipServiceActive reports whether the facility is a registered HIP service.

@@ -236,10 +236,12 @@ func (n *node) wireHIP(master []byte, opt nodeOptions) {
 	n.hip.EnableStaff(hip.StaffConfig{Store: n.db, Professionals: reg, TokenKey: auth.DeriveKey(master, "hip/staff-token"), Argon: opt.Argon})
 	n.emrSecret = auth.DeriveKey(master, "hip/emr-session")
 	bc := hip.BridgeConfig{
+		Version:    cfg.HIPVersion,
 		GatewayURL: cmp.Or(cfg.HIPGatewayURL, public+"/gateway"), CMID: cfg.CMID, CallbackURL: public + "/hip",
 		ClientID: cfg.HIPClientID, ClientSecret: cfg.HIPClientSecret,
 		SecretKey: auth.DeriveKey(master, "hip/bridge-secret"), OTPKey: auth.DeriveKey(master, "hip/link-otp"),
-		SMS: n.sms, Logger: n.log,
+		TokenKey: auth.DeriveKey(master, "hip/link-token"),
+		SMS:      n.sms, Logger: n.log,
 	}
 	if cfg.HIPClientID == "" && cfg.has("cm") {
 		id := "arogya-hip-" + auth.KeyedHash(auth.DeriveKey(master, "hip/node-id"), "hip")[:8]
