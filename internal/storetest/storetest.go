@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 	tests = append(tests, linkTests...)
 	tests = append(tests, hipTests...)
 	tests = append(tests, subscriptionTests...)
+	tests = append(tests, hiuTests...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.fn(t, open(t))

@@ -1,0 +1,414 @@
+package hiu
+
+import (
+	"bytes"
+	"context"
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/auth"
+	"github.com/arogya-health/arogya/internal/fhir"
+	"github.com/arogya-health/arogya/internal/fidelius"
+	"github.com/arogya-health/arogya/internal/protocol"
+)
+
+// The data push (abdm-protocol.md §3.6 step 3): the HIP POSTs each page of
+// a transfer to the dataPushUrl, encrypted for the key this node sent.
+// The push carries no credential (the spec names none): it is taken
+// because it names a transaction this node asked for and decrypts with
+// that transaction's key. Pages may come before on-request tells the
+// transaction ID: such a page is matched to the request whose key opens it.
+
+// MaxPage bounds a pushed page; a larger one is refused with 413.
+const MaxPage = 64 << 20
+
+// Bounds of a page's shape.
+const (
+	maxPageCount = 100000
+	maxEntries   = 1000
+)
+
+// PushPath is the data push's path on the node: the dataPushUrl is the
+// node's public URL followed by it.
+const PushPath = "/hiu/v0.5/health-information/transfer"
+
+// PushURL is the dataPushUrl this bridge sends.
+func (b *Bridge) PushURL() string {
+	return strings.TrimSuffix(strings.TrimRight(b.cfg.CallbackURL, "/"), "/hiu") + PushPath
+}
+
+// Page is one data push.
+type Page struct {
+	PageNumber    int                   `json:"pageNumber"`
+	PageCount     int                   `json:"pageCount"`
+	TransactionID string                `json:"transactionId"`
+	Entries       []Entry               `json:"entries"`
+	KeyMaterial   *fidelius.KeyMaterial `json:"keyMaterial"`
+
+	hipKey   *fidelius.PublicKey
+	hipNonce []byte
+}
+
+// Entry is one entry of a page: a FHIR bundle, encrypted.
+type Entry struct {
+	Content              string `json:"content"`
+	Link                 string `json:"link"`
+	Media                string `json:"media"`
+	Checksum             string `json:"checksum"`
+	CareContextReference string `json:"careContextReference"`
+}
+
+// ParsePage reads and checks a data push: its shape and the HIP's key
+// material. It decrypts nothing.
+func ParsePage(body []byte) (*Page, error) {
+	var p Page
+	if err := json.Unmarshal(body, &p); err != nil {
+		return nil, arogya.Errorf(arogya.EINVALID, "the body is not a data push")
+	}
+	switch {
+	case !protocol.IsUUID(p.TransactionID):
+		return nil, arogya.Errorf(arogya.EINVALID, "transactionId must be a UUID")
+	case p.PageCount < 1 || p.PageCount > maxPageCount || p.PageNumber < 1 || p.PageNumber > p.PageCount:
+		return nil, arogya.Errorf(arogya.EINVALID, "pageNumber and pageCount must be 1 ≤ pageNumber ≤ pageCount")
+	case len(p.Entries) > maxEntries:
+		return nil, arogya.Errorf(arogya.EINVALID, "a page has at most 1000 entries")
+	case p.KeyMaterial == nil:
+		return nil, arogya.Errorf(arogya.EINVALID, "keyMaterial is required: the entries are encrypted with it")
+	}
+	for _, e := range p.Entries {
+		if len(e.CareContextReference) > 200 || len(e.Checksum) > 200 || len(e.Media) > 100 || len(e.Link) > 2000 {
+			return nil, arogya.Errorf(arogya.EINVALID, "an entry has a field too long")
+		}
+	}
+	var err error
+	if p.hipKey, p.hipNonce, err = p.KeyMaterial.Parse(); err != nil {
+		return nil, arogya.Errorf(arogya.EINVALID, "keyMaterial is not ECDH Curve25519 key material")
+	}
+	return &p, nil
+}
+
+// session is a transfer's Fidelius session: one shared secret for every
+// page the HIP encrypts with the same key.
+type session struct {
+	transferID string
+	consentID  string
+	hipKey     []byte
+	s          *fidelius.Session
+	nonce      []byte
+	expires    time.Time
+}
+
+// sessionFor returns the transfer's session for the HIP's key, opening
+// its sealed private key if needed. b.pushMu is held.
+func (b *Bridge) sessionFor(ctx context.Context, t *Transfer, hipKey *fidelius.PublicKey) (*session, error) {
+	raw := hipKey.Bytes()
+	if s := b.sessions[t.ID]; s != nil && bytes.Equal(s.hipKey, raw) {
+		return s, nil
+	}
+	key, err := b.svc.facilityKey(ctx, t.FacilityID)
+	if err != nil {
+		return nil, err
+	}
+	pk, err := auth.OpenAD(key, t.PrivateKey, keyAD(t.FacilityID, t.ID))
+	if err != nil {
+		return nil, arogya.Errorf(arogya.EINTERNAL, "a transfer's key does not open")
+	}
+	priv, err := fidelius.NewPrivateKey(pk)
+	clear(pk)
+	if err != nil {
+		return nil, arogya.Errorf(arogya.EINTERNAL, "a transfer's key is not a Fidelius key")
+	}
+	fs, err := fidelius.NewSession(priv, hipKey)
+	if err != nil {
+		return nil, arogya.Errorf(arogya.EINVALID, "keyMaterial's key is not usable")
+	}
+	nonce, err := base64.StdEncoding.DecodeString(t.Nonce)
+	if err != nil {
+		fs.Close()
+		return nil, arogya.Errorf(arogya.EINTERNAL, "a transfer's nonce does not decode")
+	}
+	if old := b.sessions[t.ID]; old != nil {
+		old.s.Close()
+	}
+	s := &session{transferID: t.ID, consentID: t.ConsentID, hipKey: raw, s: fs, nonce: nonce, expires: t.KeyExpiresAt}
+	b.sessions[t.ID] = s
+	return s, nil
+}
+
+// dropSession forgets a transfer's session. b.pushMu is held.
+func (b *Bridge) dropSession(id string) {
+	if s := b.sessions[id]; s != nil {
+		s.s.Close()
+		delete(b.sessions, id)
+	}
+}
+
+// decrypt opens one entry's content.
+func (s *session) decrypt(p *Page, e Entry) ([]byte, error) {
+	ct, err := base64.StdEncoding.DecodeString(e.Content)
+	if err != nil {
+		return nil, arogya.Errorf(arogya.EINVALID, "the content is not base64")
+	}
+	plain, err := s.s.Decrypt(s.nonce, p.hipNonce, ct)
+	if err != nil {
+		return nil, errUndecryptable
+	}
+	return plain, nil
+}
+
+// Receive takes one pushed page: ENOTFOUND for a transaction this node
+// did not ask for or that is over, EINVALID for a page that is malformed
+// or whose entries none decrypt. Entries that do not decrypt, check or
+// validate are not stored and are reported ERRORED in the notify sent
+// once every page has come.
+func (b *Bridge) Receive(ctx context.Context, body []byte) error {
+	p, err := ParsePage(body)
+	if err != nil {
+		return err
+	}
+	b.pushMu.Lock()
+	defer b.pushMu.Unlock()
+	now := b.svc.now()
+	t, err := b.svc.store.HIUTransfer(ctx, p.TransactionID)
+	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
+		t, err = b.bindPage(ctx, p)
+	}
+	if err != nil {
+		return err
+	}
+	if t.TransactionID != p.TransactionID || len(t.PrivateKey) == 0 || !now.Before(t.KeyExpiresAt) ||
+		(t.Status != TransferRequested && t.Status != TransferAccepted) {
+		return errNoTransfer
+	}
+	if slices.Contains(t.Pages, p.PageNumber) {
+		return nil // a page sent again
+	}
+	a, err := b.svc.store.HIUArtefact(ctx, t.ConsentID)
+	if err != nil || a.Status != "GRANTED" {
+		return errNoTransfer
+	}
+	s, err := b.sessionFor(ctx, t, p.hipKey)
+	if err != nil {
+		return err
+	}
+	key, err := b.svc.facilityKey(ctx, t.FacilityID)
+	if err != nil {
+		return err
+	}
+	if t.Results == nil {
+		t.Results = map[string]string{}
+	}
+	type kept struct {
+		ref string
+		r   *Record
+		err error
+	}
+	var out []kept
+	undecryptable := 0
+	for _, e := range p.Entries {
+		r, err := b.entry(s, p, e, t, a)
+		if err == errUndecryptable {
+			undecryptable++
+		}
+		out = append(out, kept{e.CareContextReference, r, err})
+	}
+	if undecryptable > 0 && undecryptable == len(p.Entries) {
+		// Not this transaction's key: nothing of the page is taken.
+		return arogya.Errorf(arogya.EINVALID, "no entry of the page decrypts with this transaction's key")
+	}
+	var recs []*Record
+	for _, k := range out {
+		ref, r, err := k.ref, k.r, k.err
+		if err != nil {
+			t.Results[ref] = "ERRORED"
+			b.log.Info("hiu: a pushed entry was not kept", "transaction", t.TransactionID, "page", p.PageNumber, "why", arogya.ErrorMessage(err))
+			continue
+		}
+		if t.Results[ref] == "" {
+			t.Results[ref] = "OK"
+		}
+		if r.Sealed, err = auth.SealAD(key, r.Sealed, recordAD(r.FacilityID, r.ID)); err != nil {
+			return err
+		}
+		recs = append(recs, r)
+	}
+	t.Pages = append(t.Pages, p.PageNumber)
+	slices.Sort(t.Pages)
+	t.PageCount, t.Records, t.UpdatedAt = p.PageCount, t.Records+len(recs), now
+	if t.Status == TransferRequested {
+		t.Status = TransferAccepted
+	}
+	fx := &Effects{Transfer: t, Records: recs}
+	if len(t.Pages) >= t.PageCount {
+		fx.Jobs = append(fx.Jobs, b.notice(t))
+		t.Status, t.PrivateKey = TransferDone, nil
+		for _, st := range t.Results {
+			if st != "OK" {
+				t.Status = TransferFailed
+			}
+		}
+		b.dropSession(t.ID)
+	}
+	if err := b.svc.store.ApplyHIU(ctx, fx); err != nil {
+		return err
+	}
+	b.Kick()
+	b.svc.auditEvent(ctx, "hip:"+t.HIPID, "hiu.data.receive", t.FacilityID, "ok",
+		"consent "+t.ConsentID+" transaction "+t.TransactionID+" page "+strconv.Itoa(p.PageNumber)+"/"+strconv.Itoa(p.PageCount)+" records "+strconv.Itoa(len(recs)))
+	return nil
+}
+
+var errUndecryptable = arogya.Errorf(arogya.EINVALID, "the content does not decrypt with this transaction's key")
+
+var errNoTransfer = arogya.Errorf(arogya.ENOTFOUND, "no transfer in progress with that transactionId")
+
+// bindPage finds the request a page answers before on-request named its
+// transaction: a recent one with no transaction yet whose key opens the
+// page's first entry. b.pushMu is held.
+func (b *Bridge) bindPage(ctx context.Context, p *Page) (*Transfer, error) {
+	i := slices.IndexFunc(p.Entries, func(e Entry) bool { return e.Content != "" })
+	if i < 0 {
+		return nil, errNoTransfer
+	}
+	ts, err := b.svc.store.HIUUnboundTransfers(ctx, b.svc.now().Add(-transferKeyLife), 32)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		if len(t.PrivateKey) == 0 {
+			continue
+		}
+		s, err := b.sessionFor(ctx, t, p.hipKey)
+		if err != nil {
+			continue
+		}
+		plain, err := s.decrypt(p, p.Entries[i])
+		if err != nil {
+			continue
+		}
+		clear(plain)
+		t.TransactionID = p.TransactionID
+		return t, nil
+	}
+	return nil, errNoTransfer
+}
+
+// entry decrypts, checks and validates one entry, and returns the record
+// to keep (its Sealed holding the plain bundle, for the caller to seal).
+func (b *Bridge) entry(s *session, p *Page, e Entry, t *Transfer, a *Artefact) (*Record, error) {
+	switch {
+	case e.Content == "" && e.Link != "":
+		return nil, arogya.Errorf(arogya.EUNPROCESSABLE, "link entries are not fetched")
+	case e.Media != "" && e.Media != "application/fhir+json" && e.Media != "application/json":
+		return nil, arogya.Errorf(arogya.EUNPROCESSABLE, "the entry's media is not FHIR JSON")
+	case len(a.Contexts) > 0 && !slices.ContainsFunc(a.Contexts, func(c Context) bool { return c.ContextRef == e.CareContextReference }):
+		return nil, arogya.Errorf(arogya.EFORBIDDEN, "the entry's care context is not in the consent")
+	}
+	plain, err := s.decrypt(p, e)
+	if err != nil {
+		return nil, err
+	}
+	if e.Checksum != "" {
+		sum := md5.Sum(plain)
+		if !strings.EqualFold(e.Checksum, hex.EncodeToString(sum[:])) && e.Checksum != base64.StdEncoding.EncodeToString(sum[:]) {
+			clear(plain)
+			return nil, arogya.Errorf(arogya.EINVALID, "the entry's checksum is not the MD5 of its content")
+		}
+	}
+	info, err := checkBundle(plain)
+	if err != nil {
+		clear(plain)
+		return nil, err
+	}
+	switch {
+	case !slices.Contains(a.HITypes, info.HIType):
+		err = arogya.Errorf(arogya.EFORBIDDEN, "the record's HI type is not in the consent")
+	case info.Date.Before(t.From) || info.Date.After(t.To.Add(time.Millisecond)):
+		err = arogya.Errorf(arogya.EFORBIDDEN, "the record's date is outside the range asked for")
+	}
+	if err != nil {
+		clear(plain)
+		return nil, err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(plain)
+	now := b.svc.now()
+	return &Record{ID: id.String(), FacilityID: t.FacilityID, ConsentID: t.ConsentID, TransactionID: t.TransactionID, Patient: a.Patient,
+		HIPID: a.HIPID, HIPName: a.HIPName, ContextRef: e.CareContextReference, HIType: info.HIType, Title: info.Title,
+		Date: info.Date.UTC().Truncate(time.Millisecond), SHA256: hex.EncodeToString(sum[:]), Sealed: plain, EraseAt: a.EraseAt, CreatedAt: now}, nil
+}
+
+// bundleInfo is what the HIU reads of a received bundle.
+type bundleInfo struct {
+	HIType string
+	Title  string
+	Date   time.Time
+}
+
+// checkBundle parses and validates a FHIR document bundle against the
+// NRCeS profiles (internal/fhir) and reads its kind and date.
+func checkBundle(data []byte) (*bundleInfo, error) {
+	bd, err := fhir.Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := fhir.Validate(bd); err != nil {
+		return nil, err
+	}
+	var info bundleInfo
+	if info.HIType, err = bd.HIType(); err != nil {
+		return nil, err
+	}
+	c, err := bd.Composition()
+	if err != nil {
+		return nil, err
+	}
+	if info.Date, _, err = fhir.ParseDateTime(c.Date); err != nil {
+		return nil, arogya.Errorf(arogya.EINVALID, "the bundle's Composition.date is not a FHIR dateTime")
+	}
+	info.Title = c.Title
+	if info.Title == "" {
+		info.Title = info.HIType
+	}
+	if len(info.Title) > 300 {
+		info.Title = info.Title[:300]
+	}
+	return &info, nil
+}
+
+// notice is the HIU's health-information/notify once every page of a
+// transfer has come (§3.6 step 5): per care context OK or ERRORED.
+func (b *Bridge) notice(t *Transfer) *Job {
+	refs := make([]string, 0, len(t.Results))
+	for ref := range t.Results {
+		refs = append(refs, ref)
+	}
+	slices.Sort(refs)
+	status := "TRANSFERRED"
+	responses := make([]map[string]string, 0, len(refs))
+	for _, ref := range refs {
+		st, desc := t.Results[ref], "received and validated"
+		if st != "OK" {
+			st, desc, status = "ERRORED", "not kept: did not decrypt, check or validate", "FAILED"
+		}
+		responses = append(responses, map[string]string{"careContextReference": ref, "hiStatus": st, "description": desc})
+	}
+	return b.message(t.FacilityID, "health-information/notify", "", "", map[string]any{"notification": map[string]any{
+		"consentId": t.ConsentID, "transactionId": t.TransactionID, "doneAt": protocol.FormatTimestamp(b.svc.now()),
+		"notifier":           map[string]string{"type": "HIU", "id": t.FacilityID},
+		"statusNotification": map[string]any{"sessionStatus": status, "hipId": t.HIPID, "statusResponses": responses},
+	}})
+}
