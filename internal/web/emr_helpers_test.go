@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -27,6 +28,8 @@ type emrEnv struct {
 	svc      *hip.Service
 	facility string
 	hpr      string
+	nurse    string // a verified professional of the facility without an account
+	outsider string // a verified professional of no facility here
 	oneTime  string // the password the operator handed over
 	password string // the doctor's own, set with it
 }
@@ -63,6 +66,21 @@ func newEMREnv(t testing.TB) *emrEnv {
 	if _, err := rsvc.DecideProfessional(op, p.ID, registry.Decision{Status: registry.StatusVerified}); err != nil {
 		t.Fatal(err)
 	}
+	var others []string
+	for i, works := range [][]string{{f.ID}, nil} {
+		n, err := rsvc.SubmitProfessional(ctx, &registry.Professional{Handle: fmt.Sprintf("nurse.asha.%d", i), Name: "Asha Kumari", Gender: "F", Category: "nurse",
+			System: "modern", Council: "Andhra Pradesh Nursing Council", RegistrationNumber: fmt.Sprintf("APNC/%d", 100+i),
+			Qualifications: []registry.Qualification{{Degree: "BSc Nursing", University: "Andhra University", Year: 2015}},
+			Languages:      []string{"te"}, Facilities: works,
+			Address: registry.Address{City: "Visakhapatnam", StateCode: "28", DistrictCode: "520", PIN: "530002"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rsvc.DecideProfessional(op, n.ID, registry.Decision{Status: registry.StatusVerified}); err != nil {
+			t.Fatal(err)
+		}
+		others = append(others, n.ID)
+	}
 	rmux := http.NewServeMux()
 	registry.NewHandler(rsvc, "").Register(rmux)
 	reg := httptest.NewServer(rmux)
@@ -84,7 +102,7 @@ func newEMREnv(t testing.TB) *emrEnv {
 	}
 	mux := http.NewServeMux()
 	NewEMR(svc, Options{Secret: []byte("test secret")}).Register(mux)
-	e := &emrEnv{srv: httptest.NewServer(mux), svc: svc, facility: f.ID, hpr: p.ID, oneTime: pw, password: own}
+	e := &emrEnv{srv: httptest.NewServer(mux), svc: svc, facility: f.ID, hpr: p.ID, nurse: others[0], outsider: others[1], oneTime: pw, password: own}
 	t.Cleanup(e.srv.Close)
 	return e
 }

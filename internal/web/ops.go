@@ -6,12 +6,14 @@ import (
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/gateway"
+	"github.com/arogya-health/arogya/internal/hip"
 )
 
 // opsPageNames are the consent manager operator's templates
 // (templates/ops_*.html), each rendered inside ops_layout.html.
 var opsPageNames = []string{
 	"ops_login", "ops_home", "ops_bridges", "ops_traffic", "ops_dead", "ops_consents", "ops_error",
+	"ops_facilities", "ops_staff", "ops_staff_added", "ops_staff_disable",
 }
 
 // Ops serves the consent manager operator's pages under /cm/ops/: the
@@ -25,7 +27,8 @@ type Ops struct {
 	pageSet
 	signedSessions
 	ops   *gateway.Ops
-	token string // the operator token; empty refuses every sign-in
+	token string       // the operator token; empty refuses every sign-in
+	hip   *hip.Service // the facilities' staff pages (WithStaff); nil without them
 }
 
 // NewOps returns the operator's pages over ops, signing in with token.
@@ -52,6 +55,7 @@ func (o *Ops) Register(mux *http.ServeMux) {
 	h("GET /cm/ops/dead", o.dead)
 	mux.Handle("POST /cm/ops/dead/{id}/replay", secure(o.post(o.replay)))
 	h("GET /cm/ops/consents", o.consents)
+	o.registerStaff(mux)
 }
 
 // opsView is what every operator template gets; each page sets its part.
@@ -61,12 +65,15 @@ type opsView struct {
 	Error    string // a failed step's message
 	Notice   string // message id of a one-line confirmation
 	SignedIn bool
+	HasStaff bool // the staff pages are served: the nav links them
 
-	Home     *opsHome
-	Bridges  []opsBridge
-	Traffic  *opsTraffic
-	Dead     *opsDead
-	Consents *opsConsents
+	Home       *opsHome
+	Bridges    []opsBridge
+	Traffic    *opsTraffic
+	Dead       *opsDead
+	Consents   *opsConsents
+	Facilities []opsFacility
+	Staff      *opsStaff
 }
 
 // render writes page name with v and status.
@@ -103,7 +110,7 @@ func (o *Ops) notFound(w http.ResponseWriter, r *http.Request) {
 // view starts the view of a GET page: whether the operator is signed in,
 // and then the CSRF token of the sign-out (and any replay) button.
 func (o *Ops) view(w http.ResponseWriter, r *http.Request) *opsView {
-	v := &opsView{Notice: noticeID(o.cat, r.URL.Query().Get("notice"))}
+	v := &opsView{Notice: noticeID(o.cat, r.URL.Query().Get("notice")), HasStaff: o.hip != nil}
 	if o.signedIn(r) {
 		v.SignedIn = true
 		v.CSRF = o.csrfToken(w, r)
