@@ -16,7 +16,9 @@ import (
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/audit"
+	"github.com/arogya-health/arogya/internal/consent"
 	"github.com/arogya-health/arogya/internal/notify"
+	"github.com/arogya-health/arogya/internal/protocol"
 )
 
 // HIP-initiated linking (abdm-protocol.md §3.3). A HIP (or HIU) that has
@@ -555,7 +557,21 @@ func (s *Service) contextNotify(ctx context.Context, m *message) (Effects, error
 	if err != nil {
 		return Effects{}, err
 	}
-	return s.withDataEvent(ctx, Effects{Outbound: []*Outbound{out}}, linked, strings.ToLower(strings.TrimSpace(n.Patient.ID)), hipID,
+	eff := Effects{Outbound: []*Outbound{out}}
+	if linked {
+		// The PHR shows the visit with what it holds and when it was last
+		// added to: HI types of the known kinds only, at most all of them.
+		var types []string
+		for _, t := range n.HITypes {
+			if slices.Contains(consent.HITypes, t) && !slices.Contains(types, t) {
+				types = append(types, t)
+			}
+		}
+		dataAt, _ := protocol.ParseTimestamp(n.Date) // an unreadable date is left unknown
+		eff.DataNotes = []DataNote{{Patient: strings.ToLower(strings.TrimSpace(n.Patient.ID)), HIPID: hipID,
+			CareContextRef: n.CareContext.CareContextReference, HITypes: types, DataAt: dataAt, NotedAt: s.now()}}
+	}
+	return s.withDataEvent(ctx, eff, linked, strings.ToLower(strings.TrimSpace(n.Patient.ID)), hipID,
 		n.CareContext.PatientReference, n.CareContext.CareContextReference, n.HITypes)
 }
 

@@ -103,6 +103,20 @@ type Link struct {
 	CareContextRef     string
 	CareContextDisplay string
 	LinkedAt           time.Time
+	// What the HIP's last links/context/notify said the care context
+	// holds: HI types, the date of its latest record, and when the notice
+	// came (zero if none came).
+	HITypes []string
+	DataAt  time.Time
+	NotedAt time.Time
+}
+
+// DataNote records a HIP's links/context/notify on the care context it
+// names, if that is linked to the person.
+type DataNote struct {
+	Patient, HIPID, CareContextRef string
+	HITypes                        []string
+	DataAt, NotedAt                time.Time
 }
 
 // LinkStore keeps link transactions and the link index.

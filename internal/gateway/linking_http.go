@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/httpx"
@@ -136,11 +137,28 @@ func (h *Handler) links(w http.ResponseWriter, r *http.Request, patient string) 
 	if err != nil {
 		return err
 	}
+	// A care context as ndhm-phr-app.yml lists it, with what the HIP's
+	// last context notify said of it (Arogya's additions; absent before
+	// any notice): its HI types, the date of its latest record and when
+	// the notice came, which the PHR shows as new.
+	type linkedContext struct {
+		ReferenceNumber string   `json:"referenceNumber"`
+		Display         string   `json:"display"`
+		HITypes         []string `json:"hiTypes,omitempty"`
+		Date            string   `json:"date,omitempty"`
+		NotifiedAt      string   `json:"notifiedAt,omitempty"`
+	}
 	type hipLinks struct {
 		HIP             map[string]string `json:"hip"`
 		ReferenceNumber string            `json:"referenceNumber"`
 		Display         string            `json:"display"`
-		CareContexts    []CareContext     `json:"careContexts"`
+		CareContexts    []linkedContext   `json:"careContexts"`
+	}
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format(protocol.TimestampLayout)
 	}
 	out := []*hipLinks{}
 	for _, l := range ls {
@@ -149,7 +167,8 @@ func (h *Handler) links(w http.ResponseWriter, r *http.Request, patient string) 
 				ReferenceNumber: l.PatientRef, Display: l.PatientDisplay})
 		}
 		last := out[len(out)-1]
-		last.CareContexts = append(last.CareContexts, CareContext{ReferenceNumber: l.CareContextRef, Display: l.CareContextDisplay})
+		last.CareContexts = append(last.CareContexts, linkedContext{ReferenceNumber: l.CareContextRef, Display: l.CareContextDisplay,
+			HITypes: l.HITypes, Date: ts(l.DataAt), NotifiedAt: ts(l.NotedAt)})
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"patient": map[string]any{"id": patient, "links": out}})
 	return nil

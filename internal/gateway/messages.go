@@ -59,6 +59,7 @@ type Effects struct {
 	NewLinkTxns     []*LinkTxn   // authentications started (users/auth/init)
 	LinkResults     []LinkResult // answers to the person's discovery and linking
 	Links           []*Link      // care contexts newly linked to a person
+	DataNotes       []DataNote   // what linked care contexts hold (links/context/notify)
 
 	// Subscriptions are new subscription requests
 	// (subscription-requests/cm/init).

@@ -284,9 +284,39 @@ func TestSubscriptions(t *testing.T) {
 				t.Fatalf("data event: %+v", ev)
 			}
 			notify("OP-404", "Prescription") // not linked: no event
-			notify("OP-9", "WellnessRecord") // not a type granted: no event
+			notify("OP-9", "WellnessRecord", "Horoscope") // not a type granted: no event
 			if len(events()) != 2 {
 				t.Fatalf("%d events, want still 2", len(events()))
+			}
+			// The person's links show what the last notice said OP-9 holds
+			// (known HI types only), for the PHR's timeline.
+			var links struct {
+				Patient struct {
+					Links []struct {
+						CareContexts []struct {
+							ReferenceNumber, Date, NotifiedAt string
+							HITypes                           []string
+						}
+					}
+				}
+			}
+			if st := e.call("GET", "/cm/patients/links", asha, nil, &links); st != 200 || len(links.Patient.Links) != 1 {
+				t.Fatalf("links: %d %+v", st, links)
+			}
+			seen := false
+			for _, c := range links.Patient.Links[0].CareContexts {
+				switch {
+				case c.ReferenceNumber == "OP-9":
+					seen = true
+					if strings.Join(c.HITypes, ",") != "WellnessRecord" || c.Date != "2026-11-29T10:00:00.000Z" || c.NotifiedAt == "" {
+						t.Fatalf("OP-9 in the links: %+v", c)
+					}
+				case len(c.HITypes) != 0 || c.Date != "" || c.NotifiedAt != "":
+					t.Fatalf("%s, of which no notice came: %+v", c.ReferenceNumber, c)
+				}
+			}
+			if !seen {
+				t.Fatalf("OP-9 is not in the links: %+v", links)
 			}
 
 			// With a consent for OP-9, the HIU is told which care context.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/arogya-health/arogya"
@@ -113,6 +114,12 @@ func applyLinking(ctx context.Context, tx *sql.Tx, eff *gateway.Effects) error {
 			return fmt.Errorf("link index: %w", err)
 		}
 	}
+	for _, n := range eff.DataNotes {
+		if _, err := tx.ExecContext(ctx, "UPDATE link_index SET hi_types = $1, data_at = $2, noted_at = $3 WHERE patient = $4 AND hip_id = $5 AND care_context_ref = $6",
+			strings.Join(n.HITypes, ","), millis(utcMillis(n.DataAt)), millis(orNow(n.NotedAt)), n.Patient, n.HIPID, n.CareContextRef); err != nil {
+			return fmt.Errorf("link index data: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -122,7 +129,7 @@ const maxLinks = 5000
 
 // Links lists the person's link index entries.
 func (db *DB) Links(ctx context.Context, patient string) ([]*gateway.Link, error) {
-	st, err := db.prepared(ctx, "SELECT patient, hip_id, patient_ref, patient_display, care_context_ref, care_context_display, linked_at FROM link_index"+
+	st, err := db.prepared(ctx, "SELECT patient, hip_id, patient_ref, patient_display, care_context_ref, care_context_display, linked_at, hi_types, data_at, noted_at FROM link_index"+
 		" WHERE patient = $1 ORDER BY hip_id, patient_ref, care_context_ref LIMIT $2")
 	if err != nil {
 		return nil, fmt.Errorf("sqldb: links: %w", err)
@@ -135,13 +142,18 @@ func (db *DB) Links(ctx context.Context, patient string) ([]*gateway.Link, error
 	var out []*gateway.Link
 	for rows.Next() {
 		var (
-			l  gateway.Link
-			at int64
+			l                   gateway.Link
+			at, dataAt, notedAt int64
+			types               string
 		)
-		if err := rows.Scan(&l.Patient, &l.HIPID, &l.PatientRef, &l.PatientDisplay, &l.CareContextRef, &l.CareContextDisplay, &at); err != nil {
+		if err := rows.Scan(&l.Patient, &l.HIPID, &l.PatientRef, &l.PatientDisplay, &l.CareContextRef, &l.CareContextDisplay, &at, &types, &dataAt, &notedAt); err != nil {
 			return nil, fmt.Errorf("sqldb: links: %w", err)
 		}
 		l.LinkedAt = fromMillis(at)
+		if types != "" {
+			l.HITypes = strings.Split(types, ",")
+		}
+		l.DataAt, l.NotedAt = fromMillis(dataAt), fromMillis(notedAt)
 		out = append(out, &l)
 	}
 	if err := rows.Err(); err != nil {
