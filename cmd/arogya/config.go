@@ -21,7 +21,7 @@ var (
 )
 
 // Roles this binary can serve.
-var knownRoles = []string{"abha", "registry", "cm", "hip"}
+var knownRoles = []string{"abha", "registry", "cm", "hip", "hiu"}
 
 // defaultRoles are served when --roles is not given: the national stack.
 // A node serves facilities as HIP only when asked (--roles …,hip).
@@ -51,6 +51,10 @@ type Config struct {
 	HIPVersion      string // hip: the protocol the HIP bridge speaks to the gateway: v0.5 or v3
 	HIPClientID     string // hip: the bridge's credentials at a remote gateway
 	HIPClientSecret string
+
+	HIUGatewayURL   string // hiu: the gateway's v0.5 base the HIU bridge talks to (default: --hip-gateway-url's)
+	HIUClientID     string // hiu: the bridge's credentials at a remote gateway
+	HIUClientSecret string
 }
 
 // newFlagSet returns a flag set whose defaults come from the environment.
@@ -96,6 +100,9 @@ func addServeFlags(fs *flag.FlagSet, cfg *Config, getenv func(string) string) *s
 	str(&cfg.HIPClientID, "hip-client-id", "", "hip: the HIP bridge's client ID at a remote gateway (default: a bridge the local cm role creates)")
 	str(&cfg.HIPClientSecret, "hip-client-secret", "", "hip: the HIP bridge's client secret at a remote gateway")
 	str(&cfg.HIPVersion, "hip-version", "v0.5", "hip: the ABDM protocol the HIP bridge speaks to the gateway, v0.5 or v3 (v3: sessions, callback URL and messages under the gateway's /api/hiecm, its v3 base beside --hip-gateway-url's /gateway; links new visits with v3 link tokens)")
+	str(&cfg.HIUGatewayURL, "hiu-gateway-url", "", "hiu: the ABDM gateway's v0.5 base URL the HIU bridge uses (default: --hip-gateway-url, else this node's public URL + /gateway)")
+	str(&cfg.HIUClientID, "hiu-client-id", "", "hiu: the HIU bridge's client ID at a remote gateway (default: a bridge the local cm role creates)")
+	str(&cfg.HIUClientSecret, "hiu-client-secret", "", "hiu: the HIU bridge's client secret at a remote gateway")
 	roles := new(string)
 	str(roles, "roles", strings.Join(defaultRoles, ","), "comma-separated roles to serve: "+strings.Join(knownRoles, ", "))
 	return roles
@@ -149,6 +156,12 @@ func (c *Config) finish(roles string) error {
 	case "v0.5", "v3":
 	default:
 		return fmt.Errorf("--hip-version must be v0.5 or v3")
+	}
+	if (c.HIUClientID == "") != (c.HIUClientSecret == "") {
+		return fmt.Errorf("give both --hiu-client-id and --hiu-client-secret, or neither")
+	}
+	if c.has("hiu") && !c.has("cm") && (c.HIUClientID == "" || (c.HIUGatewayURL == "" && c.HIPGatewayURL == "")) {
+		return fmt.Errorf("--roles hiu without cm needs the remote gateway: --hiu-gateway-url (or --hip-gateway-url), --hiu-client-id and --hiu-client-secret")
 	}
 	if c.has("hip") && !c.has("cm") && (c.HIPClientID == "" || c.HIPGatewayURL == "") {
 		return fmt.Errorf("--roles hip without cm needs the remote gateway: --hip-gateway-url, --hip-client-id and --hip-client-secret")

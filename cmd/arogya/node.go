@@ -25,6 +25,7 @@ import (
 	"github.com/arogya-health/arogya/internal/auth"
 	"github.com/arogya-health/arogya/internal/gateway"
 	"github.com/arogya-health/arogya/internal/hip"
+	"github.com/arogya-health/arogya/internal/hiu"
 	"github.com/arogya-health/arogya/internal/httpx"
 	"github.com/arogya-health/arogya/internal/notify"
 	"github.com/arogya-health/arogya/internal/registry"
@@ -53,6 +54,8 @@ type node struct {
 	outbox    *gateway.Outbox
 	hip       *hip.Service
 	hipBridge *hip.Bridge
+	hiu       *hiu.Service
+	hiuBridge *hiu.Bridge
 	bg        context.Context    // lives until Close: background work runs under it
 	stop      context.CancelFunc // ends background work (the registry's index follower)
 	webSecret []byte             // signs the registry's verifier sessions; derived from the master key, so shared by nodes
@@ -169,6 +172,9 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 	if cfg.has("hip") {
 		n.wireHIP(master, opt)
 	}
+	if cfg.has("hiu") {
+		n.wireHIU(master, opt)
+	}
 	n.handler = n.routes()
 	return n, nil
 }
@@ -216,6 +222,10 @@ func (n *node) routes() http.Handler {
 		hip.NewHandler(n.hip, n.admin).Register(mux, n.requireAdmin)
 		n.hipBridge.Register(mux)
 		web.NewEMR(n.hip, web.Options{Secret: n.emrSecret}).Register(mux)
+	}
+	if n.cfg.has("hiu") {
+		hiu.NewHandler(n.hiu).Register(mux, n.requireAdmin)
+		n.hiuBridge.Register(mux)
 	}
 	if n.cfg.has("registry") {
 		registry.NewHandler(n.registry, n.admin).Register(mux)

@@ -36,7 +36,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return errUsage
 	}
 	if demo && *roles == strings.Join(defaultRoles, ",") {
-		*roles += ",hip" // the demo shows facilities' records too
+		*roles += ",hip,hiu" // the demo shows facilities' records, and clinicians fetching them, too
 	}
 	if err := cfg.finish(*roles); err != nil {
 		return err
