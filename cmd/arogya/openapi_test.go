@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/arogya-health/arogya/internal/hip"
+	"github.com/arogya-health/arogya/internal/hiu"
 	"github.com/arogya-health/arogya/internal/registry"
 )
 
@@ -71,6 +72,34 @@ var hipRoutes = []string{
 
 // hipPrefixes are the paths the HIP role owns.
 var hipPrefixes = []string{"/api/v1/hip/", "/api/v1/admin/hip/"}
+
+// hiuRoutes are the method and pattern of every route that
+// hiu.Handler.Register adds (internal/hiu/http.go): the clinicians' API.
+// The ABDM callbacks under /hiu/v0.5/… and the data push (hiu.Bridge) are
+// ABDM's protocol and are not documented here.
+var hiuRoutes = []string{
+	"POST /api/v1/admin/hiu/facilities",
+	"GET /api/v1/admin/hiu/facilities",
+	"POST /api/v1/admin/hiu/facilities/{id}/staff",
+	"GET /api/v1/admin/hiu/facilities/{id}/staff",
+	"DELETE /api/v1/admin/hiu/facilities/{id}/staff/{hprId}",
+	"POST /api/v1/hiu/{hiuId}/staff/sign-in",
+	"POST /api/v1/hiu/{hiuId}/staff/password",
+	"POST /api/v1/hiu/{hiuId}/patients/find",
+	"GET /api/v1/hiu/{hiuId}/patients/find/{id}",
+	"POST /api/v1/hiu/{hiuId}/consent-requests",
+	"GET /api/v1/hiu/{hiuId}/consent-requests",
+	"GET /api/v1/hiu/{hiuId}/consent-requests/{id}",
+	"GET /api/v1/hiu/{hiuId}/artefacts",
+	"GET /api/v1/hiu/{hiuId}/artefacts/{id}",
+	"POST /api/v1/hiu/{hiuId}/artefacts/{id}/data-requests",
+	"GET /api/v1/hiu/{hiuId}/data-requests/{id}",
+	"GET /api/v1/hiu/{hiuId}/records",
+	"GET /api/v1/hiu/{hiuId}/records/{id}",
+}
+
+// hiuPrefixes are the paths the HIU role owns.
+var hiuPrefixes = []string{"/api/v1/hiu/", "/api/v1/admin/hiu/"}
 
 var openAPIMethods = []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
@@ -228,6 +257,13 @@ func TestOpenAPIHIPRoutes(t *testing.T) {
 	mux := http.NewServeMux()
 	hip.NewHandler(nil, "operator-token").Register(mux, func(h http.Handler) http.Handler { return h })
 	checkRoleRoutes(t, "hip", mux, hipRoutes, hipPrefixes)
+}
+
+func TestOpenAPIHIURoutes(t *testing.T) {
+	// As for the HIP: Register only builds the routes.
+	mux := http.NewServeMux()
+	hiu.NewHandler(nil).Register(mux, func(h http.Handler) http.Handler { return h })
+	checkRoleRoutes(t, "hiu", mux, hiuRoutes, hiuPrefixes)
 }
 
 // checkRoleRoutes holds a role's routes (the table; mux, as the role's
