@@ -1,0 +1,13 @@
+package sqlite_test
+
+import (
+	"testing"
+
+	"github.com/arogya-health/arogya/internal/sqldb"
+	"github.com/arogya-health/arogya/internal/sqlite"
+	"github.com/arogya-health/arogya/internal/storetest"
+)
+
+func TestPHRConformance(t *testing.T) {
+	storetest.RunPHR(t, func(t *testing.T) *sqldb.DB { return sqlite.OpenTest(t) })
+}
