@@ -20,6 +20,9 @@ func TestHIPConfig(t *testing.T) {
 			c.HIPClientID, c.HIPClientSecret, c.HIPGatewayURL = "id", "secret", "https://dev.abdm.gov.in/gateway"
 		}, ""},
 		{"an ID without a secret", "cm,hip", func(c *Config) { c.HIPClientID = "id" }, "both"},
+		{"the bridge in v3", "cm,hip", func(c *Config) { c.HIPVersion = "v3" }, ""},
+		{"the bridge in v0.5", "cm,hip", func(c *Config) { c.HIPVersion = "v0.5" }, ""},
+		{"no such version", "cm,hip", func(c *Config) { c.HIPVersion = "v2" }, "--hip-version"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Config{Data: t.TempDir()}
@@ -31,6 +34,11 @@ func TestHIPConfig(t *testing.T) {
 				t.Fatalf("finish(%q) = %v, want an error containing %q", tc.roles, err, tc.err)
 			}
 		})
+	}
+	// The bridge speaks v0.5 unless told otherwise.
+	c := Config{Data: t.TempDir()}
+	if err := c.finish("cm,hip"); err != nil || c.HIPVersion != "v0.5" {
+		t.Errorf("default HIP version %q, %v; want v0.5", c.HIPVersion, err)
 	}
 	if slices.Contains(defaultRoles, "hip") || !slices.Contains(knownRoles, "hip") {
 		t.Error("hip must be a known role served only when asked for")

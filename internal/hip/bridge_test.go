@@ -25,6 +25,7 @@ import (
 	"github.com/arogya-health/arogya/internal/fidelius"
 	"github.com/arogya-health/arogya/internal/hip"
 	"github.com/arogya-health/arogya/internal/notify"
+	"github.com/arogya-health/arogya/internal/protocol"
 	"github.com/arogya-health/arogya/internal/sqldb"
 	"github.com/arogya-health/arogya/internal/sqlite"
 )
@@ -244,15 +245,35 @@ func (e *env) gatewayToken() string {
 // requestId.
 func (e *env) call(kind, hipID, token string, payload map[string]any) (int, string) {
 	e.t.Helper()
+	return e.callIn(protocol.V05, kind, hipID, token, payload)
+}
+
+// callIn is call in a version: v3 at the kind's v3 bridge path, with
+// REQUEST-ID (payload's requestId, if set) and TIMESTAMP in headers, the
+// v3 YAML's underscore spelling.
+func (e *env) callIn(version, kind, hipID, token string, payload map[string]any) (int, string) {
+	e.t.Helper()
 	id, _ := payload["requestId"].(string)
 	if id == "" {
 		id = uuid.NewString()
 		payload["requestId"] = id
 	}
-	payload["timestamp"] = time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	ts := time.Now().UTC().Format("2006-01-02T15:04:05.000Z")
+	payload["timestamp"] = ts
+	path := "/hip/v0.5/" + kind
+	if version == protocol.V3 {
+		route, _ := protocol.ByKind(kind)
+		path = "/hip" + protocol.BridgePath(route, protocol.V3)
+		delete(payload, "requestId")
+		delete(payload, "timestamp")
+	}
 	b, _ := json.Marshal(payload)
-	req, _ := http.NewRequest("POST", e.hip.URL+"/hip/v0.5/"+kind, strings.NewReader(string(b)))
+	req, _ := http.NewRequest("POST", e.hip.URL+path, strings.NewReader(string(b)))
 	req.Header.Set("Content-Type", "application/json")
+	if version == protocol.V3 {
+		req.Header.Set("REQUEST_ID", id)
+		req.Header.Set("TIMESTAMP", ts)
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -300,7 +321,16 @@ func TestBridgeRegistersItsFacilities(t *testing.T) {
 	})
 }
 
+// TestCallbackChecks: a callback is taken only with the gateway's token,
+// for a facility this HIP serves, with a sound envelope, at its v0.5 path
+// and at its v3 path alike.
 func TestCallbackChecks(t *testing.T) {
+	for _, version := range []string{protocol.V05, protocol.V3} {
+		t.Run(version, func(t *testing.T) { testCallbackChecks(t, version) })
+	}
+}
+
+func testCallbackChecks(t *testing.T, version string) {
 	e := newEnv(t, false)
 	discover := func() map[string]any {
 		return map[string]any{"transactionId": uuid.NewString(), "patient": map[string]any{}}
@@ -323,15 +353,19 @@ func TestCallbackChecks(t *testing.T) {
 		{"no X-HIP-ID", "", e.gatewayToken(), 400},
 		{"accepted", facility, e.gatewayToken(), 202},
 	} {
-		if st, _ := e.call("care-contexts/discover", tc.hipID, tc.token, discover()); st != tc.want {
+		if st, _ := e.callIn(version, "care-contexts/discover", tc.hipID, tc.token, discover()); st != tc.want {
 			t.Errorf("%s: HTTP %d, want %d", tc.name, st, tc.want)
 		}
 	}
-	if st, _ := e.call("care-contexts/discover", facility, e.gatewayToken(), map[string]any{"requestId": "not-a-uuid"}); st != 400 {
+	if st, _ := e.callIn(version, "care-contexts/discover", facility, e.gatewayToken(), map[string]any{"requestId": "not-a-uuid"}); st != 400 {
 		t.Errorf("a bad requestId: HTTP %d, want 400", st)
 	}
 	// Refusals are ABDM errors.
-	req, _ := http.NewRequest("POST", e.hip.URL+"/hip/v0.5/care-contexts/discover", strings.NewReader("{}"))
+	path := "/hip/v0.5/care-contexts/discover"
+	if version == protocol.V3 {
+		path = "/hip/api/v3/hip/patient/care-context/discover"
+	}
+	req, _ := http.NewRequest("POST", e.hip.URL+path, strings.NewReader("{}"))
 	req.Header.Set("X-HIP-ID", facility)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -343,6 +377,21 @@ func TestCallbackChecks(t *testing.T) {
 	}
 	if json.NewDecoder(resp.Body).Decode(&body); resp.StatusCode != 401 || body.Error.Code != "ABDM-1002" {
 		t.Errorf("no token: HTTP %d %+v, want 401 ABDM-1002", resp.StatusCode, body)
+	}
+}
+
+// TestV3CallbackAnswered: a callback taken at its v3 path is done like a
+// v0.5 one, and its answer names its REQUEST-ID as the request it answers.
+func TestV3CallbackAnswered(t *testing.T) {
+	e := newEnv(t, true)
+	st, id := e.callIn(protocol.V3, "care-contexts/discover", facility, e.gatewayToken(), map[string]any{"transactionId": uuid.NewString(),
+		"patient": map[string]any{"id": "nobody@sbx", "name": "No One", "gender": "M", "yearOfBirth": 1990,
+			"verifiedIdentifiers": []map[string]string{{"type": "MOBILE", "value": "9000000001"}}}})
+	if st != http.StatusAccepted {
+		t.Fatalf("v3 discover: HTTP %d", st)
+	}
+	if a := e.gw.answer(t, "care-contexts/on-discover", id); errCode(a) == nil {
+		t.Fatalf("on-discover for nobody: %v", a)
 	}
 }
 

@@ -3,6 +3,9 @@ package hip
 import (
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/arogya-health/arogya/internal/protocol"
 )
 
 // The parsers of the gateway's callbacks take outside input: they must
@@ -72,8 +75,51 @@ func FuzzParseHIRequest(f *testing.F) {
 func FuzzParseLinkAnswer(f *testing.F) {
 	f.Add([]byte(`{"auth":{"transactionId":"t","accessToken":"a.b.c"},"resp":{"requestId":"x"}}`))
 	f.Add([]byte(`{"acknowledgement":{"status":"SUCCESS"},"error":null}`))
+	f.Add([]byte(`{"abhaAddress":"asha@sbx","linkToken":"eyJ.eyJ.sig","response":{"requestId":"5f7a535d-a3fd-416b-b069-c97d021fbacd"}}`))
+	f.Add([]byte(`{"abhaAddress":"asha@sbx","status":"Successfully Linked care context"}`))
+	f.Add([]byte(`{"error":{"code":"ABDM-1027","message":"blocked"},"response":{"requestId":"x"}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _ = ParseLinkAnswer(b)
+		a, err := ParseLinkAnswer(b)
+		if err == nil && (len(a.LinkToken) > maxLinkToken || len(a.Status) > 200 || len(a.ABHAAddress) > 100) {
+			t.Fatalf("accepted %+v", a)
+		}
+	})
+}
+
+// FuzzTokenExpiry: a link token's expiry, read from what the gateway sent,
+// is never later than six months from now.
+func FuzzTokenExpiry(f *testing.F) {
+	f.Add("eyJhbGciOiJSUzI1NiJ9.eyJleHAiOjE3OTk5OTk5OTl9.c2ln")
+	f.Add("a.eyJleHAiOi0xfQ.b")
+	f.Add("a.eyJleHAiOjFlMzAwfQ.b")
+	f.Add("not a token")
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, tok string) {
+		if exp := tokenExpiry(tok, now); exp.After(now.Add(linkTokenLife)) {
+			t.Fatalf("expiry %v beyond six months", exp)
+		}
+	})
+}
+
+// FuzzInboundEnvelope: a stored callback of either version reads back its
+// kind and envelope, or is refused; a v3 one's request ID is the job's.
+func FuzzInboundEnvelope(f *testing.F) {
+	f.Add("/api/v3/hip/token/on-generate-token", "5f7a535d-a3fd-416b-b069-c97d021fbacd", []byte(`{"linkToken":"x","response":{"requestId":"6f0b4665-a915-4c92-aa36-65afb4a2cd71"}}`))
+	f.Add("care-contexts/discover", "x", []byte(`{"requestId":"5f7a535d-a3fd-416b-b069-c97d021fbacd","timestamp":"2025-01-01T00:00:00.000Z"}`))
+	f.Add("/api/v3/nothing", "5f7a535d-a3fd-416b-b069-c97d021fbacd", []byte(`{}`))
+	f.Add("/api/v3/link/on_carecontext", "not-a-uuid", []byte(`{"resp":{"requestId":"6f0b4665-a915-4c92-aa36-65afb4a2cd71"},"response":{"requestId":"7f0b4665-a915-4c92-aa36-65afb4a2cd71"}}`))
+	f.Fuzz(func(t *testing.T, path, id string, body []byte) {
+		j := &Job{ID: "in:" + id, Path: path, Body: body, CreatedAt: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+		kind, env, err := inboundEnvelope(j)
+		if err != nil {
+			return
+		}
+		if _, ok := protocol.ByKind(kind); strings.HasPrefix(path, "/") && (!ok || env.RequestID != id || env.Version != protocol.V3) {
+			t.Fatalf("%q %q: kind %q, envelope %+v", path, id, kind, env)
+		}
+		if env.InResponseTo != "" && !protocol.IsUUID(env.InResponseTo) {
+			t.Fatalf("answers %q", env.InResponseTo)
+		}
 	})
 }
 
