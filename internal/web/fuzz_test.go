@@ -1,11 +1,17 @@
 package web
 
 import (
+	"bytes"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/fhir"
 )
 
 // FuzzPost sends arbitrary form values to every form handler. Whatever
@@ -75,6 +81,90 @@ func FuzzRegistrySearch(f *testing.F) {
 		}
 		if strings.Contains(w.Body.String(), "<zz") {
 			t.Fatalf("%s?%s reflects a tag unescaped", path, raw)
+		}
+	})
+}
+
+// FuzzReadUpload reads arbitrary multipart bodies as the document upload
+// does, with a small file cap. It never panics; what it keeps is within
+// its limits: a file no larger than the cap (none when it was too big) and
+// fields no larger than maxUploadField.
+func FuzzReadUpload(f *testing.F) {
+	seed := func(fields [][2]string, file []byte) []byte {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		mw.SetBoundary("BOUNDARY")
+		for _, kv := range fields {
+			mw.WriteField(kv[0], kv[1])
+		}
+		if file != nil {
+			fw, _ := mw.CreateFormFile("file", "x.pdf")
+			fw.Write(file)
+		}
+		mw.Close()
+		return b.Bytes()
+	}
+	f.Add(seed([][2]string{{"csrf", "tok"}, {"title", "Old report"}}, []byte("%PDF-1.4 small")))
+	f.Add(seed([][2]string{{"title", "x"}}, bytes.Repeat([]byte("A"), 100)))
+	f.Add(seed(nil, nil))
+	f.Add(seed([][2]string{{"", "no name"}, {"file", "a field named file"}}, []byte{0xff, 0xd8, 0xff}))
+	f.Add([]byte("--BOUNDARY\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nunterminated"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		const maxFile = 64
+		vals, up, err := readUpload(bytes.NewReader(body), "BOUNDARY", maxFile)
+		if err != nil {
+			return
+		}
+		if up == nil {
+			t.Fatal("no upload and no error")
+		}
+		if len(up.data) > maxFile || (up.tooBig && up.data != nil) {
+			t.Fatalf("kept %d bytes (tooBig %v) with a cap of %d", len(up.data), up.tooBig, maxFile)
+		}
+		n := 0
+		for _, vs := range vals {
+			for _, v := range vs {
+				n++
+				if len(v) > maxUploadField {
+					t.Fatalf("a field of %d bytes kept", len(v))
+				}
+			}
+		}
+		if n > maxUploadParts {
+			t.Fatalf("%d fields kept", n)
+		}
+	})
+}
+
+// FuzzKindForms fills every field of every described form with what the
+// fuzzer gives. Building never panics, and what a form accepts the FHIR
+// builder takes or refuses as invalid input, never otherwise.
+func FuzzKindForms(f *testing.F) {
+	f.Add(uint8(0), "Amoxicillin", "5", "2026-03-01", "12.5")
+	f.Add(uint8(2), "Appendicitis", "2026-03-05", "2026-03-01", "")
+	f.Add(uint8(3), "Covishield", "2", "2025-08-14", "x")
+	f.Add(uint8(4), "[degF]", "98.4", "160", "1e308")
+	f.Add(uint8(6), "Consultation", "-0", "NaN", "0.005")
+	f.Fuzz(func(t *testing.T, which uint8, a, b, c, d string) {
+		k := emrKinds[int(which)%len(emrKinds)]
+		vals := []string{a, b, c, d}
+		i := 0
+		get := func(name string) string {
+			i++
+			return strings.TrimSpace(vals[i%len(vals)])
+		}
+		up := &upload{data: []byte(a)}
+		content, p := k.build(&formInput{get: get, upload: up, now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)})
+		if p != nil {
+			if p.status < 400 || p.status > 499 || messagesEN[p.id] == "" {
+				t.Fatalf("%s: problem %+v", k.path, p)
+			}
+			return
+		}
+		_, err := fhir.Build(fhir.Header{Patient: fhir.Person{Name: "P"}, Author: fhir.Clinician{Name: "A", HPRID: "71234567890123"},
+			Facility: fhir.Facility{Name: "F", HFRID: "IN2810000001"}, Date: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}, content)
+		if err != nil && arogya.ErrorCode(err) != arogya.EINVALID {
+			t.Fatalf("%s: the builder fails with %v", k.path, err)
 		}
 	})
 }
