@@ -179,6 +179,9 @@ func printBanner(w io.Writer, n *node, s *seedResult, demo bool) {
 		fmt.Fprintf(w, "  Facility EMR API:    %s/api/v1/hip/{facilityId}/…  (facilities: POST %s/api/v1/admin/hip/facilities)\n", u, u)
 		fmt.Fprintf(w, "  Facility EMR pages:  %s/emr/  (staff sign in with facility ID, HPR number and password)\n", u)
 	}
+	if n.hiu != nil {
+		fmt.Fprintf(w, "  Clinicians' HIU API: %s/api/v1/hiu/{facilityId}/…  (facilities: POST %s/api/v1/admin/hiu/facilities; data pushed to %s/hiu/v0.5/health-information/transfer)\n", u, u, u)
+	}
 	fmt.Fprintf(w, "  Operator token in:   %s\n", filepath.Join(n.cfg.Data, "admin-token"))
 	if s != nil && s.HIP != nil && s.HIP.Staff != nil {
 		st := s.HIP.Staff

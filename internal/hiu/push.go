@@ -327,8 +327,10 @@ func (b *Bridge) entry(s *session, p *Page, e Entry, t *Transfer, a *Artefact) (
 	}
 	info, err := checkBundle(plain)
 	if err != nil {
+		// internal/fhir's own message may quote the document: it is not
+		// carried further, so that nothing of a record reaches a log.
 		clear(plain)
-		return nil, err
+		return nil, arogya.Errorf(arogya.EINVALID, "the entry is not a valid FHIR document of the NRCeS profiles")
 	}
 	switch {
 	case !slices.Contains(a.HITypes, info.HIType):
