@@ -47,13 +47,17 @@ const (
 	testHIP      = "IN2810000007"
 )
 
-func newPushEnv(t *testing.T) *pushEnv {
+func newPushEnv(t *testing.T) *pushEnv { return newPushEnvClock(t, time.Now, 0) }
+
+// newPushEnvClock is newPushEnv with the service's clock and the bridge's
+// erasure interval given.
+func newPushEnvClock(t *testing.T, now func() time.Time, eraseEvery time.Duration) *pushEnv {
 	t.Helper()
 	ctx := context.Background()
 	db := sqlite.OpenTest(t)
 	wrap := bytes.Repeat([]byte{7}, 32)
-	svc := hiu.NewService(db, nil, audit.NewLog(db, time.Now), hiu.Config{WrapKey: wrap, TokenKey: bytes.Repeat([]byte{9}, 32)})
-	b := hiu.NewBridge(svc, hiu.BridgeConfig{GatewayURL: "http://127.0.0.1:9/gateway", CMID: "sbx", CallbackURL: "http://hiu.test/hiu"})
+	svc := hiu.NewService(db, nil, audit.NewLog(db, time.Now), hiu.Config{WrapKey: wrap, TokenKey: bytes.Repeat([]byte{9}, 32), Now: now})
+	b := hiu.NewBridge(svc, hiu.BridgeConfig{GatewayURL: "http://127.0.0.1:9/gateway", CMID: "sbx", CallbackURL: "http://hiu.test/hiu", EraseEvery: eraseEvery})
 	dk := make([]byte, 32)
 	rand.Read(dk)
 	sealed, err := auth.Seal(wrap, dk)
