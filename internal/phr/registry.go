@@ -65,3 +65,29 @@ func (g *Registry) Facilities(ctx context.Context, q string) ([]FacilityHit, err
 	}
 	return out.Items, nil
 }
+
+// FacilityName returns the name the registry has for facility id.
+func (g *Registry) FacilityName(ctx context.Context, id string) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", g.base+"/api/v1/facilities/"+url.PathEscape(id), nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Accept", "application/json")
+	res, err := g.hc.Do(req)
+	if err != nil {
+		return "", &arogya.Error{Code: arogya.EUNAVAILABLE, Message: "the facility registry cannot be reached now"}
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if err != nil {
+		return "", &arogya.Error{Code: arogya.EUNAVAILABLE, Message: "the facility registry's answer broke off"}
+	}
+	if res.StatusCode != http.StatusOK {
+		return "", DecodeError(res.StatusCode, raw)
+	}
+	var f FacilityHit
+	if err := json.Unmarshal(raw, &f); err != nil {
+		return "", &arogya.Error{Code: arogya.EUNAVAILABLE, Message: "the facility registry's answer is not understood"}
+	}
+	return f.Name, nil
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"cmp"
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -98,12 +99,37 @@ func (p *PHR) labels(types []string) []string {
 	return out
 }
 
-func (p *PHR) requestView(q phr.Request) requestView {
-	v := requestView{ID: q.ID, HIU: cmp.Or(q.HIU.Name, q.HIU.ID), Purpose: p.purposeLabel(q.Purpose), Requester: q.Requester.Name,
+// names finds the names of facilities the CM named by ID only, from the
+// registry, once each per page.
+type names struct {
+	p   *PHR
+	ctx context.Context
+	m   map[string]string
+}
+
+func (p *PHR) names(ctx context.Context) *names {
+	return &names{p: p, ctx: ctx, m: map[string]string{}}
+}
+
+// of returns ref's name, or its ID when no one knows it.
+func (n *names) of(ref phr.Ref) string {
+	if ref.Name != "" || ref.ID == "" || n.p.reg == nil {
+		return cmp.Or(ref.Name, ref.ID)
+	}
+	name, ok := n.m[ref.ID]
+	if !ok {
+		name, _ = n.p.reg.FacilityName(n.ctx, ref.ID)
+		n.m[ref.ID] = name
+	}
+	return cmp.Or(name, ref.ID)
+}
+
+func (p *PHR) requestView(q phr.Request, nm *names) requestView {
+	v := requestView{ID: q.ID, HIU: nm.of(q.HIU), Purpose: p.purposeLabel(q.Purpose), Requester: q.Requester.Name,
 		Types: p.labels(q.HITypes), From: day(q.Permission.DateRange.From.Time), To: day(q.Permission.DateRange.To.Time),
 		Expiry: day(q.Permission.DataEraseAt.Time), Created: day(q.CreatedAt.Time), Status: p.statusID(q.Status)}
 	if q.HIP != nil {
-		v.HIP = cmp.Or(q.HIP.Name, q.HIP.ID)
+		v.HIP = nm.of(*q.HIP)
 	}
 	return v
 }
@@ -121,9 +147,9 @@ func visitNames(links []phr.Facility) (visits, facilities map[string]string) {
 	return visits, facilities
 }
 
-func (p *PHR) artefactView(a phr.Artefact, visits, facilities map[string]string) artefactView {
+func (p *PHR) artefactView(a phr.Artefact, visits, facilities map[string]string, nm *names) artefactView {
 	d := a.Detail
-	v := artefactView{ID: d.ConsentID, HIU: cmp.Or(d.HIU.Name, d.HIU.ID), HIP: cmp.Or(d.HIP.Name, facilities[d.HIP.ID], d.HIP.ID),
+	v := artefactView{ID: d.ConsentID, HIU: nm.of(d.HIU), HIP: cmp.Or(d.HIP.Name, facilities[d.HIP.ID], nm.of(d.HIP)),
 		Purpose: p.purposeLabel(d.Purpose), Requester: d.Requester.Name, Types: p.labels(d.HITypes),
 		From: day(d.Permission.DateRange.From.Time), To: day(d.Permission.DateRange.To.Time), Expiry: day(d.Permission.DataEraseAt.Time),
 		Created: day(d.CreatedAt.Time), Status: p.statusID(a.Status)}
@@ -153,19 +179,20 @@ func (p *PHR) showConsents(w http.ResponseWriter, r *http.Request, who *person, 
 		return
 	}
 	visits, facilities := visitNames(links)
+	nm := p.names(who.ctx)
 	cv := &consentsView{}
 	for _, q := range reqs {
 		if q.Status == "REQUESTED" {
-			cv.Pending = append(cv.Pending, p.requestView(q))
+			cv.Pending = append(cv.Pending, p.requestView(q, nm))
 		} else if q.Status != "GRANTED" {
-			cv.Past = append(cv.Past, p.requestView(q))
+			cv.Past = append(cv.Past, p.requestView(q, nm))
 		}
 	}
 	for _, a := range arts {
 		if a.Status == "GRANTED" {
-			cv.Active = append(cv.Active, p.artefactView(a, visits, facilities))
+			cv.Active = append(cv.Active, p.artefactView(a, visits, facilities, nm))
 		} else {
-			cv.Ended = append(cv.Ended, p.artefactView(a, visits, facilities))
+			cv.Ended = append(cv.Ended, p.artefactView(a, visits, facilities, nm))
 		}
 	}
 	v.Consents = cv
@@ -269,7 +296,7 @@ func (p *PHR) review(w http.ResponseWriter, r *http.Request, who *person, v *phr
 		chosenType[t] = true
 	}
 	again := len(r.PostForm["hitype"]) > 0 || len(chosen) > 0
-	cv := &consentView{Request: p.requestView(*q),
+	cv := &consentView{Request: p.requestView(*q, p.names(who.ctx)),
 		From: isoDay(q.Permission.DateRange.From.Time), To: isoDay(q.Permission.DateRange.To.Time), Expiry: isoDay(q.Permission.DataEraseAt.Time)}
 	cv.Min, cv.Max = cv.From, cv.To
 	if again {

@@ -28,6 +28,7 @@ func (p *PHR) access(w http.ResponseWriter, r *http.Request, who *person, v *phr
 		p.fail(w, r, "phr_access", v, err, nil)
 		return
 	}
+	nm := p.names(who.ctx)
 	for _, a := range log {
 		at := ""
 		if !a.RequestedAt.IsZero() {
@@ -37,7 +38,7 @@ func (p *PHR) access(w http.ResponseWriter, r *http.Request, who *person, v *phr
 		if _, ok := p.cat["phr.flow."+a.Status]; ok {
 			st = "phr.flow." + a.Status
 		}
-		v.Access = append(v.Access, accessView{HIU: cmp.Or(a.HIU.Name, a.HIU.ID), HIP: cmp.Or(a.HIP.Name, a.HIP.ID),
+		v.Access = append(v.Access, accessView{HIU: nm.of(a.HIU), HIP: nm.of(a.HIP),
 			Purpose: p.purposeLabel(phr.Purpose{Code: a.Purpose}), Types: p.labels(a.HITypes),
 			From: day(a.DateRange.From.Time), To: day(a.DateRange.To.Time), At: at, Status: st})
 	}

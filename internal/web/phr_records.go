@@ -10,7 +10,7 @@ import (
 )
 
 // seenCookie keeps when the person last looked at the timeline (Unix
-// seconds), in their browser only: visits the facilities told of since are
+// milliseconds), in their browser only: visits the facilities told of since are
 // marked new.
 const seenCookie = "phr_seen"
 
@@ -74,8 +74,8 @@ func (p *PHR) records(w http.ResponseWriter, r *http.Request, who *person, v *ph
 	var seen time.Time
 	haveSeen := false
 	if c, err := r.Cookie(seenCookie); err == nil {
-		if s, err := strconv.ParseInt(c.Value, 10, 64); err == nil && s > 0 {
-			seen, haveSeen = time.Unix(s, 0), true
+		if ms, err := strconv.ParseInt(c.Value, 10, 64); err == nil && ms > 0 {
+			seen, haveSeen = time.UnixMilli(ms), true
 		}
 	}
 	rv := &recordsView{}
@@ -141,11 +141,12 @@ func (p *PHR) records(w http.ResponseWriter, r *http.Request, who *person, v *ph
 	// Notifications: new consent requests. A failure here leaves the
 	// timeline standing.
 	if reqs, err := p.cm.Requests(who.ctx, who.token, "REQUESTED"); err == nil {
+		nm := p.names(who.ctx)
 		for _, q := range reqs {
-			rv.Requests = append(rv.Requests, p.requestView(q))
+			rv.Requests = append(rv.Requests, p.requestView(q, nm))
 		}
 	}
-	http.SetCookie(w, p.cookie(r, seenCookie, strconv.FormatInt(p.now().Unix(), 10), 365*24*3600))
+	http.SetCookie(w, p.cookie(r, seenCookie, strconv.FormatInt(p.now().UnixMilli(), 10), 365*24*3600))
 	v.Records = rv
 	p.render(w, r, http.StatusOK, "phr_records", v)
 }
@@ -165,4 +166,3 @@ func parseDay(s string) (time.Time, bool) {
 	}
 	return t, true
 }
-
