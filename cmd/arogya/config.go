@@ -21,11 +21,11 @@ var (
 )
 
 // Roles this binary can serve.
-var knownRoles = []string{"abha", "registry", "cm", "hip", "hiu"}
+var knownRoles = []string{"abha", "registry", "cm", "hip", "hiu", "phr"}
 
 // defaultRoles are served when --roles is not given: the national stack.
 // A node serves facilities as HIP only when asked (--roles …,hip).
-var defaultRoles = []string{"abha", "registry", "cm"}
+var defaultRoles = []string{"abha", "registry", "cm", "phr"}
 
 // Config is the node's configuration: flags with AROGYA_* fallbacks.
 type Config struct {
@@ -46,6 +46,7 @@ type Config struct {
 	ABHAURL       string // where the cm role fetches the ABHA service's keys to check people's tokens
 	GatewayURL    string // where the abha role fetches the gateway's keys to check systems' tokens (/v1/auth/…)
 	OutboxLease   string // how long a node holds a claimed outbound message before another may retry it
+	CMURL         string // phr: the consent manager whose person API (/cm/…) the PHR pages use (default: this node's)
 
 	HIPGatewayURL   string // hip: the gateway's v0.5 base the HIP bridge talks to
 	HIPVersion      string // hip: the protocol the HIP bridge speaks to the gateway: v0.5 or v3
@@ -92,6 +93,7 @@ func addServeFlags(fs *flag.FlagSet, cfg *Config, getenv func(string) string) *s
 	str(&cfg.AdminToken, "admin-token", "", "operator bearer token for /api/v1/admin/… (default: generated into DATA/admin-token)")
 	str(&cfg.KYCFixtures, "kyc-fixtures", "", "JSON file of Aadhaar identities to use instead of the sandbox KYC")
 	str(&cfg.RegistryURL, "registry-url", "", "the facility registry the cm role checks services against (default: this node's public URL)")
+	str(&cfg.CMURL, "cm-url", "", "phr: the consent manager whose person API (/cm/…) the PHR pages use (default: this node's public URL, with the cm role)")
 	str(&cfg.GatewayURL, "gateway-url", "", "abha: the HIE-CM gateway whose tokens systems call /v1/auth/… and /v1/search/… with (default: this node's public URL)")
 	str(&cfg.ABHAURL, "abha-url", "", "cm: the ABHA service whose tokens people sign in with (default: this node's public URL)")
 	str(&cfg.OutboxLease, "outbox-lease", "30s", "cm: how long a claimed callback is held before it is tried again (after a crash, the longest wait for redelivery)")
@@ -162,6 +164,12 @@ func (c *Config) finish(roles string) error {
 	}
 	if c.has("hiu") && !c.has("cm") && (c.HIUClientID == "" || (c.HIUGatewayURL == "" && c.HIPGatewayURL == "")) {
 		return fmt.Errorf("--roles hiu without cm needs the remote gateway: --hiu-gateway-url (or --hip-gateway-url), --hiu-client-id and --hiu-client-secret")
+	}
+	if c.has("phr") && !c.has("abha") {
+		return fmt.Errorf("--roles phr needs the abha role on the same node: the PHR's pages use the ABHA login")
+	}
+	if c.has("phr") && !c.has("cm") && c.CMURL == "" {
+		return fmt.Errorf("--roles phr without cm needs --cm-url, the consent manager whose person API (/cm/…) the PHR uses")
 	}
 	if c.has("hip") && !c.has("cm") && (c.HIPClientID == "" || c.HIPGatewayURL == "") {
 		return fmt.Errorf("--roles hip without cm needs the remote gateway: --hip-gateway-url, --hip-client-id and --hip-client-secret")

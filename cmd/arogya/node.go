@@ -56,6 +56,7 @@ type node struct {
 	hipBridge *hip.Bridge
 	hiu       *hiu.Service
 	hiuBridge *hiu.Bridge
+	phrPages  *web.PHR           // the person's app, under /abha/
 	bg        context.Context    // lives until Close: background work runs under it
 	stop      context.CancelFunc // ends background work (the registry's index follower)
 	webSecret []byte             // signs the registry's verifier sessions; derived from the master key, so shared by nodes
@@ -175,6 +176,11 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 	if cfg.has("hiu") {
 		n.wireHIU(master, opt)
 	}
+	if cfg.has("phr") {
+		if err := n.wirePHR(master, opt); err != nil {
+			return nil, err
+		}
+	}
 	n.handler = n.routes()
 	return n, nil
 }
@@ -213,6 +219,9 @@ func (n *node) routes() http.Handler {
 	if n.cfg.has("abha") {
 		abha.NewHandler(n.abha, n.keys).Register(mux, n.requireAdmin)
 		web.NewABHA(n.abha, web.Options{CMID: n.cfg.CMID}).Register(mux)
+	}
+	if n.phrPages != nil {
+		n.phrPages.Register(mux)
 	}
 	if n.cfg.has("cm") {
 		gateway.NewHandler(n.gateway, n.db, n.outbox, n.cfg.PublicURL).Register(mux, n.requireAdmin)

@@ -159,6 +159,9 @@ func printBanner(w io.Writer, n *node, s *seedResult, demo bool) {
 	fmt.Fprintf(w, "\nArogya is running at %s  (Ctrl-C to stop)\n\n", u)
 	fmt.Fprintf(w, "  Enrol for an ABHA:   %s/abha/enrol\n", u)
 	fmt.Fprintf(w, "  Log in:              %s/abha/login\n", u)
+	if n.phrPages != nil {
+		fmt.Fprintf(w, "  My records (PHR):    %s/abha/records  (after logging in)\n", u)
+	}
 	fmt.Fprintf(w, "  ABHA v3 API:         %s/v3/enrollment/request/otp  (public key: %s/v3/profile/public/certificate)\n", u, u)
 	fmt.Fprintf(w, "  Our API (OpenAPI):   %s/openapi.json\n", u)
 	fmt.Fprintf(w, "  Keys (JWKS):         %s/.well-known/jwks.json\n", u)
