@@ -235,3 +235,80 @@ func TestHIPV3LinksWithLinkToken(t *testing.T) {
 	}
 	waitFor(t, "the HIP's work all done", func() string { return hipJobsPending(t, n) })
 }
+
+// TestHIPV3ScanAndShare: a person shares their profile at the desk of a v3
+// HIP; the share comes in v3's shape at its v3 path, the HIP registers
+// them and answers a queue token in v3's shape; the link token that came
+// with the share is kept (sealed), so the visit the hospital then records
+// is linked with it, with no generate-token at all.
+func TestHIPV3ScanAndShare(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end; skipped with -short")
+	}
+	const admin = "hip-v3-share-operator-token"
+	n, base, sms := testNode(t, func(c *Config) {
+		c.Roles = []string{"abha", "registry", "cm", "hip"}
+		c.AdminToken = admin
+		c.HIPVersion = "v3"
+	})
+	op := map[string]string{"Authorization": "Bearer " + admin}
+	p := enrolPerson(t, base, sms)
+	person := map[string]string{"Authorization": "Bearer " + p.token}
+	hipID := verifiedFacility(t, base, op, "V3 Desk Hospital")
+	jsonCall(t, "POST", base+"/api/v1/admin/hip/facilities", op, map[string]string{"facilityId": hipID}, 201, nil)
+	var out struct{ Status, HealthID, TokenNumber string }
+	waitFor(t, "a profile share", func() string {
+		st, body := jsonDo(t, "POST", base+"/cm/patients/profile/share", person, map[string]any{"hipDetails": map[string]string{"id": hipID, "customCode": "OPD-3"}})
+		if st != 200 {
+			return string(body) // the HIP's registration may still be under way
+		}
+		if err := jsonUnmarshal(body, &out); err != nil {
+			return err.Error()
+		}
+		return ""
+	})
+	if !strings.EqualFold(out.Status, "SUCCESS") || out.TokenNumber != "1" || out.HealthID != p.address {
+		t.Fatalf("share: %+v, want SUCCESS, token 1, the person's address", out)
+	}
+	if kinds := hipGatewayMessages(t, n); kinds["v3 patients/profile/on-share"] != 1 {
+		t.Fatalf("the HIP's on-share did not come in v3: %v", kinds)
+	}
+	ps, err := n.db.HIPPatientsByIdentifier(t.Context(), hipID, p.number, p.address, "", 5)
+	if err != nil || len(ps) != 1 || ps[0].Name != p.name {
+		t.Fatalf("the HIP's patients after the share: %d, %v", len(ps), err)
+	}
+	if _, err := n.db.HIPLinkToken(t.Context(), hipID, p.address); err != nil {
+		t.Fatalf("the share's link token was not kept: %v", err)
+	}
+	var key struct{ Key string }
+	jsonCall(t, "POST", base+"/api/v1/admin/hip/facilities/"+hipID+"/keys", op, map[string]string{"name": "HMIS"}, 201, &key)
+	at := time.Date(2025, 7, 1, 9, 0, 0, 0, time.UTC)
+	bundle, err := fhir.Build(fhir.Header{
+		Patient:  fhir.Person{Name: p.name, Gender: map[string]string{"M": "male", "F": "female"}[p.gender], BirthDate: p.dateOfBirth, ABHANumber: p.number, ABHAAddress: p.address},
+		Author:   fhir.Clinician{Name: "Dr. Ravi Kumar", HPRID: "71-4455-6677-8899"},
+		Facility: fhir.Facility{Name: "V3 Desk Hospital", HFRID: hipID},
+		Visit:    fhir.Visit{ID: "DESK-1", Start: at},
+		Date:     at,
+	}, fhir.Consultation{ChiefComplaints: []fhir.Concept{fhir.Text("Fever")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := fhir.Marshal(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jsonCall(t, "POST", base+"/api/v1/hip/"+hipID+"/bundles", map[string]string{"Authorization": "Bearer " + key.Key},
+		map[string]any{"patient": map[string]string{"abhaAddress": p.address}, "careContext": map[string]string{"referenceNumber": "DESK-1", "display": "OP visit"},
+			"bundle": jsonRaw(data)}, 201, nil)
+	waitFor(t, "the visit linked", func() string {
+		var st struct{ State string }
+		jsonCall(t, "GET", base+"/api/v1/hip/"+hipID+"/care-contexts/DESK-1", op, nil, 200, &st)
+		if st.State != hip.LinkStateLinked {
+			return st.State
+		}
+		return ""
+	})
+	if kinds := hipGatewayMessages(t, n); kinds["v3 v3/token/generate-token"] != 0 || kinds["v3 links/link/add-contexts"] != 1 {
+		t.Fatalf("linking after a share: %v, want no generate-token and one carecontext", kinds)
+	}
+}

@@ -126,9 +126,11 @@ func FuzzInboundEnvelope(f *testing.F) {
 func FuzzParseShare(f *testing.F) {
 	f.Add([]byte(`{"requestId":"5f7a535d-a3fd-416b-b069-c97d021fbacd","intent":{"type":"PROFILE_SHARE"},"profile":{"hipCode":"OPD-1","patient":{"healthId":"asha.devi@sbx","healthIdNumber":"91-1234-5678-9012","name":"Asha Devi","gender":"F","yearOfBirth":1990,"monthOfBirth":4,"dayOfBirth":1,"identifiers":[{"type":"MOBILE","value":"+91-9876543210"}]}}}`))
 	f.Add([]byte(`{"profile":{"patient":{"healthId":"","name":"x","yearOfBirth":"1990"}}}`))
+	f.Add([]byte(`{"abhaAddress":"asha.devi@sbx","abhaNumber":"91-1234-5678-9012","name":"Asha Devi","gender":"F","yearOfBirth":1990,"monthOfBirth":"4","dayOfBirth":1,"phoneNumber":"9876543210","intent":{"context":"OPD-1","linkToken":"eyJ.eyJ.sig"},"metaData":{"hipId":"IN2810000001","context":"OPD-1"}}`))
+	f.Add([]byte(`{"abhaAddress":"a@sbx","name":"x","yearOfBirth":1e99,"intent":{"linkToken":null}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := ParseShare(b)
-		if err == nil && (r.Profile.Patient.HealthID == "" || r.Profile.Patient.Name == "" || len(r.Profile.HIPCode) > 50) {
+		if err == nil && (r.Profile.Patient.HealthID == "" || r.Profile.Patient.Name == "" || len(r.Profile.HIPCode) > 50 || len(r.LinkToken) > maxLinkToken) {
 			t.Fatalf("accepted %+v", r)
 		}
 	})

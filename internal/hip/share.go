@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/protocol"
 )
 
 // Scan and share (abdm-protocol.md §3.4): at the registration desk a
@@ -20,8 +21,14 @@ import (
 // (patients/profile/on-share). The desk sees them among the facility's
 // patients, registered from the profile.
 
-// ShareRequest is the body of patients/profile/share (v0.5).
+// ShareRequest is the body of patients/profile/share in v0.5; ParseShare
+// reads the v3 body into it too (V3 set).
 type ShareRequest struct {
+	// V3 tells a v3 share, which is answered in v3's shape; LinkToken is
+	// its intent.linkToken, a link token for the person, if it came.
+	V3        bool   `json:"-"`
+	LinkToken string `json:"-"`
+
 	Intent struct {
 		Type string `json:"type"`
 	} `json:"intent"`
@@ -40,11 +47,59 @@ type ShareRequest struct {
 	} `json:"profile"`
 }
 
-// ParseShare reads and checks a patients/profile/share body.
+// shareV3 is the v3 body of patients/profile/share (its §3.8 form, as
+// HIE_CM_Profile_Share.yml has it): the profile at the top level, the
+// counter's code in intent.context and metaData.context.
+type shareV3 struct {
+	ABHAAddress  string          `json:"abhaAddress"`
+	ABHANumber   json.RawMessage `json:"abhaNumber"`
+	Name         string          `json:"name"`
+	Gender       string          `json:"gender"`
+	YearOfBirth  json.Number     `json:"yearOfBirth"`
+	MonthOfBirth json.Number     `json:"monthOfBirth"`
+	DayOfBirth   json.Number     `json:"dayOfBirth"`
+	PhoneNumber  string          `json:"phoneNumber"`
+	Intent       struct {
+		Context   string `json:"context"`
+		LinkToken string `json:"linkToken"`
+	} `json:"intent"`
+	MetaData struct {
+		Context string `json:"context"`
+	} `json:"metaData"`
+}
+
+// number reads a JSON number field sent as a number or a string; 0 if it
+// is neither.
+func number(n json.Number) int {
+	v, err := strconv.Atoi(strings.Trim(string(n), `"`))
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
+// ParseShare reads and checks a patients/profile/share body, v0.5's
+// ({intent, profile:{hipCode, patient}}) or v3's (the profile at the top).
 func ParseShare(body []byte) (*ShareRequest, error) {
 	var r ShareRequest
 	if err := json.Unmarshal(body, &r); err != nil {
 		return nil, arogya.Errorf(arogya.EINVALID, "the body is not a profile share")
+	}
+	if r.Profile.Patient.HealthID == "" && r.Profile.Patient.Name == "" {
+		var v shareV3
+		if err := json.Unmarshal(body, &v); err == nil && v.ABHAAddress != "" {
+			r.V3, r.LinkToken = true, v.Intent.LinkToken
+			r.Profile.HIPCode = cmp.Or(v.Intent.Context, v.MetaData.Context)
+			p := &r.Profile.Patient
+			p.HealthID, p.HealthIDNumber, p.Name, p.Gender = v.ABHAAddress, strings.Trim(string(v.ABHANumber), `"`), v.Name, v.Gender
+			p.YearOfBirth, p.MonthOfBirth, p.DayOfBirth = number(v.YearOfBirth), number(v.MonthOfBirth), number(v.DayOfBirth)
+			if v.PhoneNumber != "" {
+				p.Identifiers = []Identifier{{Type: "MOBILE", Value: v.PhoneNumber}}
+			}
+			if len(r.LinkToken) > maxLinkToken {
+				return nil, arogya.Errorf(arogya.EINVALID, "intent.linkToken is too long")
+			}
+		}
 	}
 	p := &r.Profile.Patient
 	p.HealthID = strings.ToLower(strings.TrimSpace(p.HealthID))
@@ -129,6 +184,20 @@ func (b *Bridge) profileShare(ctx context.Context, facilityID, requestID string,
 		return nil, err
 	}
 	b.svc.auditEvent(ctx, "hip.profile.share", facilityID, "ok", "token "+strconv.Itoa(token))
-	return reply(map[string]any{"acknowledgement": map[string]any{
-		"status": "SUCCESS", "healthId": address, "tokenNumber": strconv.Itoa(token)}}), nil
+	if !r.V3 {
+		return reply(map[string]any{"acknowledgement": map[string]any{
+			"status": "SUCCESS", "healthId": address, "tokenNumber": strconv.Itoa(token)}}), nil
+	}
+	// v3 answers {abhaAddress, status, profile:{context, tokenNumber,
+	// expiry}}; a link token that came with the share is kept for the
+	// person's visits, as generate-token's would be.
+	fx := reply(map[string]any{"acknowledgement": map[string]any{"status": "SUCCESS", "abhaAddress": address,
+		"profile": map[string]any{"context": r.Profile.HIPCode, "tokenNumber": strconv.Itoa(token),
+			"expiry": now.Add(30 * time.Minute).Format(protocol.TimestampLayout)}}})
+	if r.LinkToken != "" && address != "" {
+		if fx.LinkToken, err = b.sealLinkToken(facilityID, address, r.LinkToken); err != nil {
+			return nil, err
+		}
+	}
+	return fx, nil
 }
