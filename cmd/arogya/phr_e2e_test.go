@@ -286,7 +286,7 @@ func TestPHRPages(t *testing.T) {
 		} {
 			if _, page := b.get("/abha/records?" + tc.query); !slices.Equal(timelineVisits(page), tc.want) {
 				_, raw := jsonDo(t, "GET", base+"/cm/patients/links", person, nil)
-			t.Errorf("%s: %v, want %v; %s", tc.query, timelineVisits(page), tc.want, raw)
+				t.Errorf("%s: %v, want %v; %s", tc.query, timelineVisits(page), tc.want, raw)
 			}
 		}
 	})
