@@ -32,6 +32,8 @@ type Ops struct {
 }
 
 // NewOps returns the operator's pages over ops, signing in with token.
+// On a node that is not a consent manager ops is nil, and only the staff
+// pages (WithStaff) are served.
 // Sessions are signed with a key made from opts.Secret and the token, so
 // a new operator token ends every session. It panics if the embedded
 // templates do not parse, which is a build defect caught by any test.
@@ -45,27 +47,36 @@ func NewOps(ops *gateway.Ops, token string, opts Options) *Ops {
 func (o *Ops) Register(mux *http.ServeMux) {
 	h := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, secure(fn)) }
 	serveStatic(mux, "/cm/ops/static/")
-	h("GET /cm/ops/{$}", o.home)
+	if o.ops == nil { // not a consent manager: the staff pages alone
+		h("GET /cm/ops/{$}", func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "/cm/ops/facilities", http.StatusSeeOther)
+		})
+	} else {
+		h("GET /cm/ops/{$}", o.home)
+	}
 	h("GET /cm/ops/", o.notFound)
 	h("GET /cm/ops/login", o.loginGet)
 	mux.Handle("POST /cm/ops/login", secure(o.post(o.loginPost)))
 	mux.Handle("POST /cm/ops/logout", secure(o.post(o.logout)))
-	h("GET /cm/ops/bridges", o.bridges)
-	h("GET /cm/ops/traffic", o.traffic)
-	h("GET /cm/ops/dead", o.dead)
-	mux.Handle("POST /cm/ops/dead/{id}/replay", secure(o.post(o.replay)))
-	h("GET /cm/ops/consents", o.consents)
+	if o.ops != nil {
+		h("GET /cm/ops/bridges", o.bridges)
+		h("GET /cm/ops/traffic", o.traffic)
+		h("GET /cm/ops/dead", o.dead)
+		mux.Handle("POST /cm/ops/dead/{id}/replay", secure(o.post(o.replay)))
+		h("GET /cm/ops/consents", o.consents)
+	}
 	o.registerStaff(mux)
 }
 
 // opsView is what every operator template gets; each page sets its part.
 type opsView struct {
-	Page     string // template name; its title is the message "title.<Page>"
-	CSRF     string // for the sign-in form, the sign-out and replay buttons
-	Error    string // a failed step's message
-	Notice   string // message id of a one-line confirmation
-	SignedIn bool
-	HasStaff bool // the staff pages are served: the nav links them
+	Page       string // template name; its title is the message "title.<Page>"
+	CSRF       string // for the sign-in form, the sign-out and replay buttons
+	Error      string // a failed step's message
+	Notice     string // message id of a one-line confirmation
+	SignedIn   bool
+	HasStaff   bool // the staff pages are served: the nav links them
+	HasGateway bool // the consent manager's pages are served
 
 	Home       *opsHome
 	Bridges    []opsBridge
@@ -110,7 +121,7 @@ func (o *Ops) notFound(w http.ResponseWriter, r *http.Request) {
 // view starts the view of a GET page: whether the operator is signed in,
 // and then the CSRF token of the sign-out (and any replay) button.
 func (o *Ops) view(w http.ResponseWriter, r *http.Request) *opsView {
-	v := &opsView{Notice: noticeID(o.cat, r.URL.Query().Get("notice")), HasStaff: o.hip != nil}
+	v := &opsView{Notice: noticeID(o.cat, r.URL.Query().Get("notice")), HasStaff: o.hip != nil, HasGateway: o.ops != nil}
 	if o.signedIn(r) {
 		v.SignedIn = true
 		v.CSRF = o.csrfToken(w, r)
