@@ -138,11 +138,158 @@ func TestBrowserEMRConsultation(t *testing.T) {
 		screenshot(t, tab, "emr-lab.png")
 	}
 
+	// The prescription: days typed in words come back with the rows kept;
+	// fixed, both medicines are saved and read back.
+	must(t, chromedp.Do(tab,
+		chromedp.Click(chromedp.ID("back-patient")),
+		chromedp.WaitVisible(chromedp.ID("new-prescription")),
+		chromedp.Click(chromedp.ID("new-prescription")),
+		chromedp.WaitVisible(chromedp.ID("drug1")),
+	))
+	narrow("the prescription form")
+	if ref := run(t, tab, chromedp.Value(chromedp.ID("visit_ref"))); !strings.HasPrefix(ref, "RX-") {
+		t.Errorf("suggested visit reference %q", ref)
+	}
+	must(t, chromedp.Do(tab,
+		chromedp.SendKeys(chromedp.ID("drug1"), "Amoxicillin 500 mg capsule"),
+		chromedp.SendKeys(chromedp.ID("dose1"), "1 capsule"),
+		chromedp.SendKeys(chromedp.ID("frequency1"), "1-1-1"),
+		chromedp.SendKeys(chromedp.ID("days1"), "five"),
+		chromedp.SendKeys(chromedp.ID("instructions1"), "after food"),
+		chromedp.SendKeys(chromedp.ID("drug2"), "Cetirizine 10 mg tablet"),
+		chromedp.SendKeys(chromedp.ID("frequency2"), "0-0-1"),
+		chromedp.SendKeys(chromedp.ID("notes"), "Complete the course"),
+		chromedp.Click(chromedp.ID("save")),
+		chromedp.WaitVisible(chromedp.ID("form-error")),
+	))
+	if got := text("#form-error"); !strings.Contains(got, "Medicine 1: days") {
+		t.Errorf("bad days: %q", got)
+	}
+	if got := run(t, tab, chromedp.Value(chromedp.ID("drug2"))); got != "Cetirizine 10 mg tablet" {
+		t.Errorf("the second medicine kept as %q", got)
+	}
+	narrow("the refused prescription")
+	must(t, chromedp.Do(tab,
+		chromedp.Clear(chromedp.ID("days1")),
+		chromedp.SendKeys(chromedp.ID("days1"), "5"),
+		chromedp.Click(chromedp.ID("save")),
+		chromedp.WaitVisible(chromedp.ID("visits")),
+		chromedp.Click(chromedp.CSS(`#visits a.record-link[href*="/visits/RX-"]`)),
+		chromedp.WaitVisible(chromedp.CSS("article.fhir-record")),
+	))
+	if rec := text("article.fhir-record"); !strings.Contains(rec, "Amoxicillin 500 mg capsule") || !strings.Contains(rec, "Cetirizine 10 mg tablet") {
+		t.Errorf("the prescription shows %q", rec)
+	}
+	if shots {
+		screenshot(t, tab, "emr-prescription.png")
+	}
+
 	// Signed out, the record is gone from the browser.
 	must(t, chromedp.Do(tab,
 		chromedp.Click(chromedp.ID("nav-signout")),
 		chromedp.WaitVisible(chromedp.ID("facility")),
 		chromedp.NavigateBack(),
+		chromedp.WaitVisible(chromedp.ID("facility")),
+	))
+}
+
+// TestBrowserEMRStaff: in Chromium, on a phone-sized screen, the operator
+// adds a nurse from the facility's staff page and reads the one-time
+// password off it; the nurse sets their own password with it and signs in
+// to the EMR; the operator disables the account, confirming in words, and
+// the nurse's next page is the sign-in.
+func TestBrowserEMRStaff(t *testing.T) {
+	chromiumPath(t)
+	e := newEMREnv(t)
+	ops := e.staffOps(t)
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	tab := newChromium(t, ctx)
+	shots := os.Getenv("AROGYA_SCREENSHOTS") == "1"
+	text := func(sel string) string { return run(t, tab, chromedp.Text(chromedp.CSS(sel))) }
+	narrow := func(what string) {
+		t.Helper()
+		if w := run(t, tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 360 {
+			t.Errorf("%s is %dpx wide at a 360px viewport", what, w)
+		}
+	}
+	must(t, chromedp.Do(tab,
+		chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		chromedp.Navigate(ops.URL+"/cm/ops/facilities"),
+		chromedp.WaitVisible(chromedp.ID("token")), // sent to sign in
+		chromedp.SendKeys(chromedp.ID("token"), opsToken),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("nav-staff")),
+		chromedp.Click(chromedp.ID("nav-staff")),
+		chromedp.WaitVisible(chromedp.ID("facility-"+e.facility)),
+		chromedp.Click(chromedp.ID("facility-"+e.facility)),
+		chromedp.WaitVisible(chromedp.ID("hprId")),
+	))
+	narrow("the staff page")
+	if got := text("#staff-" + e.hpr); !strings.Contains(got, "Meera Rao") || !strings.Contains(got, "Active") {
+		t.Errorf("the doctor is listed as %q", got)
+	}
+	must(t, chromedp.Do(tab,
+		chromedp.SendKeys(chromedp.ID("hprId"), e.nurse),
+		chromedp.Click(chromedp.ID("add-staff")),
+		chromedp.WaitVisible(chromedp.ID("one-time-password")),
+	))
+	narrow("the added account")
+	oneTime := strings.TrimSpace(text("#one-time-password"))
+	if len(oneTime) < 10 {
+		t.Fatalf("one-time password %q", oneTime)
+	}
+	if u := run(t, tab, chromedp.Evaluate[string](`location.href`)); strings.Contains(u, oneTime) {
+		t.Error("the password is in the URL")
+	}
+	if shots {
+		screenshot(t, tab, "ops-staff-added.png")
+	}
+
+	// The nurse sets their own password with it, then signs in.
+	const own = "nurse's own password"
+	must(t, chromedp.Do(tab,
+		chromedp.Navigate(e.srv.URL+"/emr/password"),
+		chromedp.WaitVisible(chromedp.ID("new")),
+		chromedp.SendKeys(chromedp.ID("facility"), e.facility),
+		chromedp.SendKeys(chromedp.ID("hpr"), e.nurse),
+		chromedp.SendKeys(chromedp.ID("password"), oneTime),
+		chromedp.SendKeys(chromedp.ID("new"), own),
+		chromedp.SendKeys(chromedp.ID("confirm"), own),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+		chromedp.Navigate(e.srv.URL+"/emr/sign-in"),
+		chromedp.WaitVisible(chromedp.ID("facility")),
+		chromedp.SendKeys(chromedp.ID("facility"), e.facility),
+		chromedp.SendKeys(chromedp.ID("hpr"), e.nurse),
+		chromedp.SendKeys(chromedp.ID("password"), own),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("register")),
+	))
+
+	// The operator disables the account; the nurse's next page is the sign-in.
+	must(t, chromedp.Do(tab,
+		chromedp.Navigate(ops.URL+staffURL(e.facility)),
+		chromedp.WaitVisible(chromedp.ID("disable-"+e.nurse)),
+		chromedp.Click(chromedp.ID("disable-"+e.nurse)),
+		chromedp.WaitVisible(chromedp.ID("confirm-disable")),
+	))
+	narrow("the confirmation")
+	if q := text("#disable-question"); !strings.Contains(q, "Asha Kumari") || !strings.Contains(q, e.nurse) {
+		t.Errorf("the confirmation asks %q", q)
+	}
+	must(t, chromedp.Do(tab,
+		chromedp.Click(chromedp.ID("confirm-disable")),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	))
+	if got := text("#staff-" + e.nurse + " .staff-status"); !strings.Contains(got, "Disabled") {
+		t.Errorf("the nurse's account shows %q", got)
+	}
+	if shots {
+		screenshot(t, tab, "ops-staff.png")
+	}
+	must(t, chromedp.Do(tab,
+		chromedp.Navigate(e.srv.URL+"/emr/"),
 		chromedp.WaitVisible(chromedp.ID("facility")),
 	))
 }
