@@ -372,9 +372,25 @@ func (b *Bridge) send(ctx context.Context, j *Job) (*Effects, error) {
 		// what the gateway refuses.
 		return b.linkTokenRefused(ctx, j)
 	case st == http.StatusBadRequest || st == http.StatusNotFound || st == http.StatusConflict || st == http.StatusUnprocessableEntity:
-		return nil, permanentError{fmt.Errorf("the gateway refused %s: HTTP %d", j.Path, st)}
+		return b.refused(ctx, j, st)
 	}
 	return nil, fmt.Errorf("the gateway answered %s with HTTP %d", j.Path, st)
+}
+
+// refused ends a message the gateway refused outright. A step of the
+// HIP's own linking is marked FAILED, so that its care context shows
+// LINK_FAILED rather than waiting for an answer that will not come; any
+// other message's job dies.
+func (b *Bridge) refused(ctx context.Context, j *Job, status int) (*Effects, error) {
+	err := permanentError{fmt.Errorf("the gateway refused %s: HTTP %d", j.Path, status)}
+	s, lerr := b.svc.store.HIPLinkStep(ctx, strings.TrimPrefix(j.ID, "out:"))
+	if lerr != nil || s.Status != "SENT" {
+		return nil, err
+	}
+	s.Status = "FAILED"
+	b.log.Warn("hip: the gateway refused a linking message", "step", s.Step, "status", status)
+	b.svc.auditEvent(ctx, "hip.link.by-hip", s.FacilityID, "failed", s.Step+": refused by the gateway")
+	return &Effects{LinkSteps: []*LinkStep{s}}, nil
 }
 
 // message builds a message to the gateway as a send job, in the version

@@ -33,9 +33,10 @@ import (
 // fakeGateway is an ABDM v0.5 gateway as the bridge sees it: sessions,
 // certs, bridge self-service, and the messages the bridge sends.
 type fakeGateway struct {
-	srv  *httptest.Server
-	key  *rsa.PrivateKey
-	down atomic.Bool // answer 503 to messages
+	srv    *httptest.Server
+	key    *rsa.PrivateKey
+	down   atomic.Bool // answer 503 to messages
+	refuse atomic.Bool // answer 400 to messages
 
 	mu       sync.Mutex
 	url      string
@@ -87,6 +88,8 @@ func (g *fakeGateway) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 	case g.down.Load():
 		w.WriteHeader(http.StatusServiceUnavailable)
+	case g.refuse.Load():
+		w.WriteHeader(http.StatusBadRequest)
 	default:
 		var m map[string]any
 		json.Unmarshal(body, &m)
@@ -709,6 +712,12 @@ func TestHIPInitiatedLinking(t *testing.T) {
 	if links, _ := e.db.HIPLinks(t.Context(), facility, "OP-2"); len(links) != 0 {
 		t.Fatalf("OP-2 linked after a refusal: %v", links)
 	}
+
+	// The gateway refuses the message itself (HTTP 400): the step fails at
+	// once, and the care context says so.
+	e.gw.refuse.Store(true)
+	push("OP-3")
+	eventually(t, "LINK_FAILED after a refused message", func() bool { return state("OP-3") == hip.LinkStateFailed })
 }
 
 // TestLinkOTPToTheFacilitysNumber: the OTP goes to the mobile the facility
