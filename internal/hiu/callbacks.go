@@ -3,6 +3,7 @@ package hiu
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -31,7 +32,7 @@ func (b *Bridge) handle(ctx context.Context, j *Job) (*Effects, error) {
 	case "consent-requests/on-init":
 		return b.onInit(ctx, j.FacilityID, env.InResponseTo, j.Body)
 	case "consents/hiu/notify":
-		return b.consentNotify(ctx, j.FacilityID, env.RequestID, j.Body)
+		return b.consentNotify(ctx, j.FacilityID, env.RequestID, j.Body, j.CreatedAt)
 	case "consents/on-fetch":
 		return b.onFetch(ctx, j.FacilityID, j.Body)
 	case "health-information/hiu/on-request":
@@ -109,6 +110,10 @@ func (b *Bridge) onInit(ctx context.Context, facilityID, inResponseTo string, bo
 	return &Effects{ConsentRequest: r}, nil
 }
 
+// notifyPatience is how long a consent notice naming an unknown consent
+// request is retried before it is acknowledged UNKNOWN.
+const notifyPatience = time.Minute
+
 // Notice is the body of consents/hiu/notify.
 type Notice struct {
 	Notification struct {
@@ -153,7 +158,7 @@ func ParseNotice(body []byte) (*Notice, error) {
 // named (consents/fetch); a denial marks the request; a revocation or
 // expiry erases what was received under the artefacts. Every notice is
 // acknowledged (consents/hiu/on-notify, one acknowledgement per artefact).
-func (b *Bridge) consentNotify(ctx context.Context, facilityID, requestID string, body []byte) (*Effects, error) {
+func (b *Bridge) consentNotify(ctx context.Context, facilityID, requestID string, body []byte, received time.Time) (*Effects, error) {
 	n, err := ParseNotice(body)
 	if err != nil {
 		return &Effects{Jobs: []*Job{b.message(facilityID, "consents/hiu/on-notify", "", requestID, map[string]any{
@@ -170,6 +175,11 @@ func (b *Bridge) consentNotify(ctx context.Context, facilityID, requestID string
 			return nil, err
 		}
 		known := err == nil && r.FacilityID == facilityID
+		if err != nil && b.svc.now().Sub(received) < notifyPatience {
+			// An auto-approved request's notice may be taken before its
+			// on-init, which names the CM's ID: wait for it a little.
+			return nil, errors.New("hiu: a consent notice for a request whose on-init has not been handled yet")
+		}
 		for _, a := range c.ConsentArtefacts {
 			st := "OK"
 			if !known {
