@@ -32,10 +32,11 @@ func (s *Service) eraseConsent(ctx context.Context, a *Artefact, status string) 
 	return nil
 }
 
-// EraseDue erases, now, every record and artefact copy whose dataEraseAt
-// has passed and every transfer key no longer needed, and audits it.
-func (b *Bridge) EraseDue(ctx context.Context) (Erased, error) {
-	now := b.svc.now()
+// EraseDue erases every record and artefact copy whose dataEraseAt has
+// passed at now and every transfer key no longer needed, and audits it.
+// The bridge runs it every minute; a janitor or a test may run it too.
+func (b *Bridge) EraseDue(ctx context.Context, now time.Time) (Erased, error) {
+	now = now.UTC().Truncate(time.Millisecond)
 	n, err := b.svc.store.EraseHIUDue(ctx, now)
 	if err != nil {
 		return n, err
@@ -63,7 +64,7 @@ func (b *Bridge) eraseLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := b.EraseDue(ctx); err != nil && ctx.Err() == nil {
+			if _, err := b.EraseDue(ctx, b.svc.now()); err != nil && ctx.Err() == nil {
 				b.log.Warn("hiu: erasing what is due", "err", err)
 			}
 		}
