@@ -231,7 +231,12 @@ func TestPHRPages(t *testing.T) {
 	b := newPHRBrowser(t, base, p.token)
 
 	t.Run("LinkWithOTP", func(t *testing.T) {
-		st, page, _ := b.post("/abha/link", url.Values{"step": {"discover"}, "hip": {w.hipB}})
+		// The facility is found by name in the registry.
+		st, page, _ := b.post("/abha/link", url.Values{"step": {"search"}, "q": {"Banyan"}})
+		if st != 200 || !strings.Contains(page, `name="hip" value="`+w.hipB+`"`) {
+			t.Fatalf("search: %d, the facility not offered", st)
+		}
+		st, page, _ = b.post("/abha/link", url.Values{"step": {"discover"}, "hip": {w.hipB}})
 		if st != 200 || !strings.Contains(page, "Pharmacy visit") {
 			t.Fatalf("discover: %d %s", st, page)
 		}

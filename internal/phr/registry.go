@@ -40,7 +40,7 @@ type FacilityHit struct {
 
 // Facilities returns up to 20 facilities whose name matches q.
 func (g *Registry) Facilities(ctx context.Context, q string) ([]FacilityHit, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", g.base+"/api/v1/facilities?"+url.Values{"q": {q}, "pageSize": {"20"}}.Encode(), nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", g.base+"/api/v1/facilities?"+url.Values{"q": {q}, "page_size": {"20"}}.Encode(), nil)
 	if err != nil {
 		return nil, err
 	}

@@ -188,6 +188,7 @@ var messagesPHREN = catalogue{
 	"phr.doc.none":      "You have not added any documents.",
 	"phr.doc.download":  "Download",
 	"phr.doc.delete":    "Delete",
+	"phr.doc.size":      "%[1]d KB",
 	"phr.doc.kind.pdf":  "PDF",
 	"phr.doc.kind.png":  "PNG image",
 	"phr.doc.kind.jpeg": "JPEG image",

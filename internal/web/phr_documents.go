@@ -30,7 +30,7 @@ func (p *PHR) showDocuments(w http.ResponseWriter, r *http.Request, who *person,
 	v.Docs = []docView{}
 	for _, d := range docs {
 		v.Docs = append(v.Docs, docView{ID: d.ID, Title: d.Title, Kind: p.cat.text(kindID(d.ContentType)),
-			Size: sizeText(d.Size), Added: day(d.CreatedAt)})
+			Size: p.cat.text("phr.doc.size", (d.Size+1023)/1024), Added: day(d.CreatedAt)})
 	}
 	p.render(w, r, status, "phr_documents", v)
 }
@@ -48,12 +48,6 @@ func kindOf(ct string) string {
 
 // kindID is the message id naming a content type.
 func kindID(ct string) string { return "phr.doc.kind." + kindOf(ct) }
-
-// sizeText shows a size in KB, digits only.
-func sizeText(n int) string {
-	kb := (n + 1023) / 1024
-	return strconv.Itoa(kb) + " KB"
-}
 
 // documentsPost takes an upload: a multipart form, limited to the
 // largest document and a little more, its CSRF token checked like every
