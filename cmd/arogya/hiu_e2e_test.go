@@ -138,16 +138,24 @@ func TestHIUEndToEnd(t *testing.T) {
 
 	// The node serves a third facility as HIU, registered with the
 	// gateway by the bridge alone; a doctor working there gets an account.
+	// (The lakeside hospital, served as HIP by the node's other bridge,
+	// cannot be an HIU service of this one too: the gateway refuses it,
+	// and that holds up no other facility.)
+	jsonCall(t, "POST", base+"/api/v1/admin/hiu/facilities", op, map[string]string{"facilityId": hips[0]}, 201, nil)
 	hiuID := verifiedFacility(t, base, op, "Review Clinic")
 	jsonCall(t, "POST", base+"/api/v1/admin/hiu/facilities", op, map[string]string{"facilityId": hiuID}, 201, nil)
+	jsonCall(t, "POST", base+"/api/v1/admin/hiu/facilities", op, map[string]string{"facilityId": hiuID}, 409, nil)
 	var listed struct {
 		Facilities []struct{ FacilityID string } `json:"facilities"`
 	}
 	jsonCall(t, "GET", base+"/api/v1/admin/hiu/facilities", op, nil, 200, &listed)
-	if len(listed.Facilities) != 1 || listed.Facilities[0].FacilityID != hiuID {
+	if len(listed.Facilities) != 2 {
 		t.Fatalf("HIU facilities: %+v", listed)
 	}
 	waitFor(t, "the HIU bridge registers the facility", func() string { return service(hiuID, "HIU") })
+	if service(hips[0], "HIP") != "" {
+		t.Fatal("the HIU bridge took the HIP's service")
+	}
 	var prof struct{ ID string }
 	jsonCall(t, "POST", base+"/api/v1/professionals", nil, map[string]any{"handle": "dr.anita.das", "name": "Anita Das", "gender": "F", "category": "doctor",
 		"systemOfMedicine": "modern", "council": "Andhra Pradesh Medical Council", "registrationNumber": "APMC/4242",

@@ -187,7 +187,11 @@ func (b *Bridge) register(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return gw.register(ctx, b.cfg.CallbackURL, fs)
+	taken, err := gw.register(ctx, b.cfg.CallbackURL, fs)
+	for _, id := range taken {
+		b.log.Warn("hiu: the gateway has this facility as another bridge's service (is it served as HIP too?); it is not an HIU of this bridge", "facility", id)
+	}
+	return err
 }
 
 // Retry schedule of jobs: doubling from 1 s to 10 min, 16 attempts.

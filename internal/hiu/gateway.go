@@ -121,30 +121,55 @@ func (g *gatewayClient) call(ctx context.Context, method, path string, body []by
 }
 
 // register sets the bridge's callback URL and declares the facilities as
-// its HIU services.
-func (g *gatewayClient) register(ctx context.Context, callbackURL string, fs []*Facility) error {
+// its HIU services. It returns the facilities the gateway would not take
+// because another bridge serves them.
+func (g *gatewayClient) register(ctx context.Context, callbackURL string, fs []*Facility) ([]string, error) {
 	b, _ := json.Marshal(map[string]string{"url": callbackURL})
 	st, _, err := g.call(ctx, http.MethodPatch, "/v1/bridges", b, nil)
 	if err != nil {
-		return fmt.Errorf("hiu: setting the bridge's callback URL: %w", err)
+		return nil, fmt.Errorf("hiu: setting the bridge's callback URL: %w", err)
 	} else if st/100 != 2 {
-		return fmt.Errorf("hiu: setting the bridge's callback URL: HTTP %d", st)
+		return nil, fmt.Errorf("hiu: setting the bridge's callback URL: HTTP %d", st)
 	}
 	if len(fs) == 0 {
-		return nil
+		return nil, nil
 	}
-	services := make([]map[string]any, len(fs))
-	for i, f := range fs {
-		services[i] = map[string]any{"id": f.ID, "name": f.Name, "type": "HIU", "active": true}
-	}
-	b, _ = json.Marshal(services)
+	b, _ = json.Marshal(services(fs))
 	st, _, err = g.call(ctx, http.MethodPost, "/v1/bridges/addUpdateServices", b, nil)
 	if err != nil {
-		return fmt.Errorf("hiu: registering HIU services: %w", err)
-	} else if st/100 != 2 {
-		return fmt.Errorf("hiu: registering HIU services: HTTP %d", st)
+		return nil, fmt.Errorf("hiu: registering HIU services: %w", err)
 	}
-	return nil
+	if st != http.StatusConflict {
+		if st/100 != 2 {
+			return nil, fmt.Errorf("hiu: registering HIU services: HTTP %d", st)
+		}
+		return nil, nil
+	}
+	// The gateway refuses the whole list if one ID is another bridge's
+	// service (a facility this node also serves as HIP, whose bridge is
+	// another): declare them one by one, so the others are not held up.
+	var taken []string
+	for _, f := range fs {
+		b, _ = json.Marshal(services([]*Facility{f}))
+		st, _, err = g.call(ctx, http.MethodPost, "/v1/bridges/addUpdateServices", b, nil)
+		switch {
+		case err != nil:
+			return taken, fmt.Errorf("hiu: registering HIU services: %w", err)
+		case st == http.StatusConflict:
+			taken = append(taken, f.ID)
+		case st/100 != 2:
+			return taken, fmt.Errorf("hiu: registering HIU services: HTTP %d", st)
+		}
+	}
+	return taken, nil
+}
+
+func services(fs []*Facility) []map[string]any {
+	out := make([]map[string]any, len(fs))
+	for i, f := range fs {
+		out[i] = map[string]any{"id": f.ID, "name": f.Name, "type": "HIU", "active": true}
+	}
+	return out
 }
 
 // verify checks a compact RS256 JWS against the gateway's published keys
