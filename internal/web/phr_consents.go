@@ -57,7 +57,9 @@ type consentView struct {
 	Types      []option
 	From, To   string // YYYY-MM-DD, the request's, for the date fields
 	Expiry     string
-	Min, Max   string
+	Min, Max   string // the dates the request asks for
+	Today      string // the earliest expiry
+	ExpiryMax  string // the latest: the request's
 	NoLinks    bool
 }
 
@@ -298,7 +300,7 @@ func (p *PHR) review(w http.ResponseWriter, r *http.Request, who *person, v *phr
 	again := len(r.PostForm["hitype"]) > 0 || len(chosen) > 0
 	cv := &consentView{Request: p.requestView(*q, p.names(who.ctx)),
 		From: isoDay(q.Permission.DateRange.From.Time), To: isoDay(q.Permission.DateRange.To.Time), Expiry: isoDay(q.Permission.DataEraseAt.Time)}
-	cv.Min, cv.Max = cv.From, cv.To
+	cv.Min, cv.Max, cv.Today, cv.ExpiryMax = cv.From, cv.To, isoDay(p.now()), cv.Expiry
 	if again {
 		cv.From, cv.To, cv.Expiry = cmp.Or(r.PostForm.Get("from"), cv.From), cmp.Or(r.PostForm.Get("to"), cv.To), cmp.Or(r.PostForm.Get("expiry"), cv.Expiry)
 	}
