@@ -52,6 +52,7 @@ type Config struct {
 	HIPVersion      string // hip: the protocol the HIP bridge speaks to the gateway: v0.5 or v3
 	HIPClientID     string // hip: the bridge's credentials at a remote gateway
 	HIPClientSecret string
+	HIPPushPrivate  string // hip: auto, yes or no: may data pushes go to private addresses (auto: when this node's public URL is private)
 
 	HIUGatewayURL   string // hiu: the gateway's v0.5 base the HIU bridge talks to (default: --hip-gateway-url's)
 	HIUClientID     string // hiu: the bridge's credentials at a remote gateway
@@ -102,6 +103,7 @@ func addServeFlags(fs *flag.FlagSet, cfg *Config, getenv func(string) string) *s
 	str(&cfg.HIPClientID, "hip-client-id", "", "hip: the HIP bridge's client ID at a remote gateway (default: a bridge the local cm role creates)")
 	str(&cfg.HIPClientSecret, "hip-client-secret", "", "hip: the HIP bridge's client secret at a remote gateway")
 	str(&cfg.HIPVersion, "hip-version", "v0.5", "hip: the ABDM protocol the HIP bridge speaks to the gateway, v0.5 or v3 (v3: sessions, callback URL and messages under the gateway's /api/hiecm, its v3 base beside --hip-gateway-url's /gateway; links new visits with v3 link tokens)")
+	str(&cfg.HIPPushPrivate, "hip-push-private", "auto", "hip: may the HIP push records to an HIU's dataPushUrl on a loopback or private address: yes, no, or auto (yes when this node's own public URL is loopback or private, as in the demo)")
 	str(&cfg.HIUGatewayURL, "hiu-gateway-url", "", "hiu: the ABDM gateway's v0.5 base URL the HIU bridge uses (default: --hip-gateway-url, else this node's public URL + /gateway)")
 	str(&cfg.HIUClientID, "hiu-client-id", "", "hiu: the HIU bridge's client ID at a remote gateway (default: a bridge the local cm role creates)")
 	str(&cfg.HIUClientSecret, "hiu-client-secret", "", "hiu: the HIU bridge's client secret at a remote gateway")
@@ -151,6 +153,13 @@ func (c *Config) finish(roles string) error {
 	}
 	if (c.HIPClientID == "") != (c.HIPClientSecret == "") {
 		return fmt.Errorf("give both --hip-client-id and --hip-client-secret, or neither")
+	}
+	switch c.HIPPushPrivate {
+	case "auto", "yes", "no":
+	case "":
+		c.HIPPushPrivate = "auto"
+	default:
+		return fmt.Errorf("--hip-push-private must be auto, yes or no")
 	}
 	switch c.HIPVersion {
 	case "":

@@ -23,6 +23,7 @@ func TestHIPConfig(t *testing.T) {
 		{"the bridge in v3", "cm,hip", func(c *Config) { c.HIPVersion = "v3" }, ""},
 		{"the bridge in v0.5", "cm,hip", func(c *Config) { c.HIPVersion = "v0.5" }, ""},
 		{"no such version", "cm,hip", func(c *Config) { c.HIPVersion = "v2" }, "--hip-version"},
+		{"no such push policy", "cm,hip", func(c *Config) { c.HIPPushPrivate = "sometimes" }, "--hip-push-private"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Config{Data: t.TempDir()}

@@ -12,6 +12,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -261,6 +263,7 @@ func (n *node) wireHIP(master []byte, opt nodeOptions) {
 		SecretKey: auth.DeriveKey(master, "hip/bridge-secret"), OTPKey: auth.DeriveKey(master, "hip/link-otp"),
 		TokenKey: auth.DeriveKey(master, "hip/link-token"),
 		SMS:      n.sms, Logger: n.log,
+		AllowPrivatePush: cfg.HIPPushPrivate == "yes" || (cfg.HIPPushPrivate != "no" && privateURL(public)), // "" is auto
 	}
 	if cfg.HIPClientID == "" && cfg.has("cm") {
 		id := "arogya-hip-" + auth.KeyedHash(auth.DeriveKey(master, "hip/node-id"), "hip")[:8]
@@ -387,4 +390,24 @@ func (n *node) Close() error {
 		err = errors.Join(err, n.stores.Close())
 	}
 	return err
+}
+
+// privateURL reports whether u names this machine or a private network:
+// localhost, or an IP address that is not public. A node reached that way
+// serves a demo, tests or one private network, whose HIUs are private too.
+func privateURL(u string) bool {
+	p, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	h := p.Hostname()
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	if err != nil {
+		return false // a name: a node others reach on the internet
+	}
+	ip = ip.Unmap()
+	return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsUnspecified()
 }

@@ -48,6 +48,12 @@ type BridgeConfig struct {
 	OTPKey    []byte // keys the HMAC of link OTPs
 	TokenKey  []byte // seals v3 link tokens at rest; nil derives one from SecretKey
 
+	// AllowPrivatePush lets data pushes go to loopback and private
+	// addresses (a demo, tests, a deployment inside one private network).
+	// Without it the bridge pushes only to public addresses: the
+	// dataPushUrl is the HIU's choice (pushguard.go).
+	AllowPrivatePush bool
+
 	SMS    notify.SMS
 	Logger *slog.Logger
 	HTTP   *http.Client // nil: a client with a 15 s timeout
@@ -57,9 +63,10 @@ type BridgeConfig struct {
 // facilities with the gateway, takes the gateway's callbacks and does
 // their work durably, through jobs a worker runs with retries.
 type Bridge struct {
-	svc *Service
-	cfg BridgeConfig
-	log *slog.Logger
+	svc  *Service
+	cfg  BridgeConfig
+	log  *slog.Logger
+	push *http.Client // data pushes to HIUs: public addresses only, unless AllowPrivatePush
 
 	mu sync.Mutex
 	// credMu makes one caller at a time find or make the credentials: the
@@ -91,7 +98,7 @@ func NewBridge(svc *Service, cfg BridgeConfig) *Bridge {
 	if cfg.TokenKey == nil {
 		cfg.TokenKey = auth.DeriveKey(cfg.SecretKey, "hip/link-token")
 	}
-	b := &Bridge{svc: svc, cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), kickXfer: make(chan struct{}, 1), registered: make(chan struct{}, 1)}
+	b := &Bridge{svc: svc, cfg: cfg, log: cfg.Logger, push: pushClient(cfg.HTTP, cfg.AllowPrivatePush), kick: make(chan struct{}, 1), kickXfer: make(chan struct{}, 1), registered: make(chan struct{}, 1)}
 	b.certsOnly = newGatewayClient(cfg.Version, cfg.GatewayURL, cfg.V3URL, cfg.CMID, "", "", cfg.HTTP, svc.cfg.Now)
 	svc.onFacility = func() { signal(b.registered) }
 	svc.newContext = b.linkJob

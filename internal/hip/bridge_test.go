@@ -212,7 +212,8 @@ func newEnv(t *testing.T, run bool) *env {
 	wrap := make([]byte, 32)
 	e.svc = hip.NewService(e.db, verified{}, testBundles{}, audit.NewLog(e.db, nil), hip.Config{WrapKey: wrap})
 	e.cfg = hip.BridgeConfig{GatewayURL: e.gw.srv.URL + "/gateway", CMID: "sbx", CallbackURL: "http://hip.example/hip",
-		ClientID: "hip-client", ClientSecret: "secret", SecretKey: make([]byte, 32), OTPKey: []byte("otp-key-otp-key-otp-key-otp-key!"), SMS: e.sms}
+		ClientID: "hip-client", ClientSecret: "secret", SecretKey: make([]byte, 32), OTPKey: []byte("otp-key-otp-key-otp-key-otp-key!"), SMS: e.sms,
+		AllowPrivatePush: true} // the tests' HIUs listen on loopback (TestPushClientRefusesPrivate covers the refusal)
 	b := hip.NewBridge(e.svc, e.cfg)
 	mux := http.NewServeMux()
 	b.Register(mux)

@@ -129,7 +129,7 @@ func (b *Bridge) transfer(ctx context.Context, j *Job) (*Effects, error) {
 			"keyMaterial": km,
 		})
 		clear(plain)
-		if err := b.push(ctx, t.DataPushURL, body); err != nil {
+		if err := b.pushPage(ctx, t.DataPushURL, body); err != nil {
 			b.log.Warn("hip: data push failed", "transaction", t.TransactionID, "page", i+1, "err", err)
 			status[pg.contextRef] = "ERRORED"
 		}
@@ -156,13 +156,13 @@ func (b *Bridge) transfer(ctx context.Context, j *Job) (*Effects, error) {
 // token some HIPs send (ProjectEKA's) would let every HIU act as this HIP's
 // bridge until it expires. The page is encrypted for the HIU alone and
 // names a transaction only the HIU and the CM know.
-func (b *Bridge) push(ctx context.Context, url string, body []byte) error {
+func (b *Bridge) pushPage(ctx context.Context, url string, body []byte) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	resp, err := b.cfg.HTTP.Do(req)
+	resp, err := b.push.Do(req)
 	if err != nil {
 		return err
 	}
