@@ -72,6 +72,7 @@ func TestBrowserPHRJourney(t *testing.T) {
 		}
 	}
 
+	sent := smsCount(t, w.sms)
 	do("open the login page",
 		chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
 		chromedp.Navigate(base+"/abha/login"),
@@ -80,7 +81,7 @@ func TestBrowserPHRJourney(t *testing.T) {
 		chromedp.Click(chromedp.ID("submit")),
 		chromedp.WaitVisible(chromedp.ID("otp")),
 	)
-	_, otp := lastOTP(t, w.sms)
+	otp := phrOTP(t, w.sms, sent, w.p.mobile)
 	do("log in with the OTP",
 		chromedp.SendKeys(chromedp.ID("otp"), otp),
 		chromedp.Click(chromedp.ID("submit")),
