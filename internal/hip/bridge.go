@@ -120,12 +120,14 @@ func (b *Bridge) Kick() {
 }
 
 // Run registers the bridge and runs the job workers until ctx ends: one
-// for messages, one for transfers, so that a long transfer never holds up
-// the answer to a discovery the person is waiting for.
+// for messages, and transferWorkers for transfers, so that a long transfer
+// never holds up the answer to a discovery the person is waiting for.
 func (b *Bridge) Run(ctx context.Context) {
 	signal(b.registered)
 	go b.registerLoop(ctx)
-	go b.work(ctx, b.kickXfer, true)
+	for range transferWorkers {
+		go b.work(ctx, b.kickXfer, true)
+	}
 	b.work(ctx, b.kick, false)
 }
 
@@ -220,6 +222,11 @@ func (b *Bridge) register(ctx context.Context) error {
 	return gw.register(ctx, b.cfg.CallbackURL, fs)
 }
 
+// transferWorkers is how many transfers a node runs at once: a consent
+// covering several of its facilities is answered by all of them together,
+// and one large transfer does not hold up the others.
+const transferWorkers = 3
+
 // Retry schedule of jobs: doubling from 1 s to 10 min, 16 attempts. A
 // claim holds messages for 2 minutes and a transfer (claimed alone) for
 // 15: after a crash, the longest wait before another node takes them.
@@ -279,6 +286,9 @@ func (b *Bridge) runDue(ctx context.Context, transfers bool) int {
 			b.log.Warn("hip: claiming jobs", "err", err)
 		}
 		return 0
+	}
+	if transfers && len(jobs) > 0 {
+		signal(b.kickXfer) // another worker may take the next transfer meanwhile
 	}
 	for _, j := range jobs {
 		if b.svc.now().After(now.Add(lease - leaseMargin)) {
