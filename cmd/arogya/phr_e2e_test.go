@@ -396,7 +396,8 @@ func TestPHRPages(t *testing.T) {
 			t.Fatalf("health-information request refused: %s", refused)
 		}
 		st, page := b.get("/abha/access")
-		if st != 200 || !strings.Contains(page, `id="access-log"`) || !strings.Contains(page, "Review Clinic") || !strings.Contains(page, "Lotus Hospital") || !strings.Contains(page, "Consultation") {
+		if st != 200 || !strings.Contains(page, `id="access-log"`) || !strings.Contains(page, "Review Clinic") || !strings.Contains(page, "Lotus Hospital") || !strings.Contains(page, "Consultation") ||
+			!strings.Contains(page, "given on "+time.Now().In(time.FixedZone("IST", 19800)).Format("02-01-2006")) {
 			t.Fatalf("access log: %d %s", st, page)
 		}
 	})

@@ -19,6 +19,7 @@ type accessView struct {
 	From, To          string
 	At                string // DD-MM-YYYY HH:MM
 	Status            string // message id
+	Consent           string // the day the consent was given, or its short ID
 }
 
 // access shows who fetched which records, when, under which consent.
@@ -28,8 +29,18 @@ func (p *PHR) access(w http.ResponseWriter, r *http.Request, who *person, v *phr
 		p.fail(w, r, "phr_access", v, err, nil)
 		return
 	}
+	given := map[string]string{}
+	if arts, err := p.cm.Artefacts(who.ctx, who.token, ""); err == nil {
+		for _, a := range arts {
+			given[a.Detail.ConsentID] = day(a.Detail.CreatedAt.Time)
+		}
+	}
 	nm := p.names(who.ctx)
 	for _, a := range log {
+		consent := given[a.ConsentID]
+		if consent == "" && len(a.ConsentID) >= 8 {
+			consent = a.ConsentID[:8]
+		}
 		at := ""
 		if !a.RequestedAt.IsZero() {
 			at = a.RequestedAt.In(ist).Format(dayLayout + " 15:04")
@@ -40,7 +51,7 @@ func (p *PHR) access(w http.ResponseWriter, r *http.Request, who *person, v *phr
 		}
 		v.Access = append(v.Access, accessView{HIU: nm.of(a.HIU), HIP: nm.of(a.HIP),
 			Purpose: p.purposeLabel(phr.Purpose{Code: a.Purpose}), Types: p.labels(a.HITypes),
-			From: day(a.DateRange.From.Time), To: day(a.DateRange.To.Time), At: at, Status: st})
+			From: day(a.DateRange.From.Time), To: day(a.DateRange.To.Time), At: at, Status: st, Consent: consent})
 	}
 	p.render(w, r, http.StatusOK, "phr_access", v)
 }
