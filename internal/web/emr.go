@@ -12,7 +12,7 @@ import (
 // emrPageNames are the facility EMR's templates (templates/emr_*.html),
 // each rendered inside emr_layout.html.
 var emrPageNames = []string{
-	"emr_login", "emr_password", "emr_home", "emr_patient", "emr_record", "emr_consult", "emr_lab", "emr_form", "emr_error",
+	"emr_login", "emr_password", "emr_home", "emr_patient", "emr_record", "emr_consult", "emr_lab", "emr_form", "emr_desk", "emr_error",
 }
 
 // EMR's cookies are scoped to /emr. The session is SameSite=Strict, as
@@ -35,14 +35,15 @@ const (
 type EMR struct {
 	pageSet
 	signedSessions
-	svc *hip.Service
+	svc    *hip.Service
+	phrURL string // Options.PHRURL
 }
 
 // NewEMR returns the EMR pages over svc. Sessions are signed with a key
 // made from opts.Secret. It panics if the embedded templates do not
 // parse, which is a build defect caught by any test.
 func NewEMR(svc *hip.Service, opts Options) *EMR {
-	return &EMR{svc: svc, pageSet: newPageSet(emrPageNames, "templates/emr_layout.html"),
+	return &EMR{svc: svc, phrURL: opts.PHRURL, pageSet: newPageSet(emrPageNames, "templates/emr_layout.html"),
 		signedSessions: signedSessions{
 			cookieScope: cookieScope{path: "/emr", sameSite: http.SameSiteStrictMode, csrf: "emr_csrf", maxForm: maxEMRForm},
 			name:        emrCookie, life: emrSessionFor, maxLen: 512, fields: 2, expiryAt: 2,
@@ -64,6 +65,8 @@ func (e *EMR) Register(mux *http.ServeMux) {
 	p("POST /emr/sign-in", e.signInPost)
 	p("POST /emr/sign-out", e.signOut)
 	h("GET /emr/password", e.passwordGet)
+	h("GET /emr/desk", e.desk)
+	h("GET /emr/desk/qr.png", e.deskQR)
 	p("POST /emr/password", e.passwordPost)
 	p("POST /emr/search", e.search)
 	p("POST /emr/patients", e.register)
@@ -99,6 +102,7 @@ type emrView struct {
 	Consult  *consultForm
 	Lab      *labForm
 	Form     *kindForm // the other kinds' forms
+	Desk     *emrDesk
 	Password *emrSignIn
 }
 

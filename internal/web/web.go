@@ -45,6 +45,10 @@ type Options struct {
 	// one is made, so sessions end when the process does and hold on this
 	// node only.
 	Secret []byte
+	// PHRURL is where people's PHR pages are (…/abha/share), for the
+	// EMR's Scan & Share desk code; the node the browser reached when
+	// empty.
+	PHRURL string
 }
 
 // ABHA serves the ABHA citizen pages under /abha/.
