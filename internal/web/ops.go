@@ -6,7 +6,6 @@ import (
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/gateway"
-	"github.com/arogya-health/arogya/internal/hip"
 )
 
 // opsPageNames are the consent manager operator's templates
@@ -28,12 +27,12 @@ type Ops struct {
 	signedSessions
 	ops   *gateway.Ops
 	token string       // the operator token; empty refuses every sign-in
-	hip   *hip.Service // the facilities' staff pages (WithStaff); nil without them
+	roles []*staffRole // the facilities' staff pages (WithStaff, WithClinicians); none without them
 }
 
 // NewOps returns the operator's pages over ops, signing in with token.
 // On a node that is not a consent manager ops is nil, and only the staff
-// pages (WithStaff) are served.
+// pages (WithStaff, WithClinicians) are served.
 // Sessions are signed with a key made from opts.Secret and the token, so
 // a new operator token ends every session. It panics if the embedded
 // templates do not parse, which is a build defect caught by any test.
@@ -78,13 +77,13 @@ type opsView struct {
 	HasStaff   bool // the staff pages are served: the nav links them
 	HasGateway bool // the consent manager's pages are served
 
-	Home       *opsHome
-	Bridges    []opsBridge
-	Traffic    *opsTraffic
-	Dead       *opsDead
-	Consents   *opsConsents
-	Facilities []opsFacility
-	Staff      *opsStaff
+	Home           *opsHome
+	Bridges        []opsBridge
+	Traffic        *opsTraffic
+	Dead           *opsDead
+	Consents       *opsConsents
+	FacilityGroups []opsFacilityGroup
+	Staff          *opsStaff
 }
 
 // render writes page name with v and status.
@@ -121,7 +120,7 @@ func (o *Ops) notFound(w http.ResponseWriter, r *http.Request) {
 // view starts the view of a GET page: whether the operator is signed in,
 // and then the CSRF token of the sign-out (and any replay) button.
 func (o *Ops) view(w http.ResponseWriter, r *http.Request) *opsView {
-	v := &opsView{Notice: noticeID(o.cat, r.URL.Query().Get("notice")), HasStaff: o.hip != nil, HasGateway: o.ops != nil}
+	v := &opsView{Notice: noticeID(o.cat, r.URL.Query().Get("notice")), HasStaff: len(o.roles) > 0, HasGateway: o.ops != nil}
 	if o.signedIn(r) {
 		v.SignedIn = true
 		v.CSRF = o.csrfToken(w, r)

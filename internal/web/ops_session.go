@@ -39,10 +39,10 @@ func (o *Ops) post(h func(w http.ResponseWriter, r *http.Request, v *opsView)) h
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, status, msg := o.form(w, r)
 		if status != 0 {
-			o.render(w, r, status, "ops_error", &opsView{CSRF: tok, Error: o.cat.text(msg), HasStaff: o.hip != nil, HasGateway: o.ops != nil})
+			o.render(w, r, status, "ops_error", &opsView{CSRF: tok, Error: o.cat.text(msg), HasStaff: len(o.roles) > 0, HasGateway: o.ops != nil})
 			return
 		}
-		h(w, r, &opsView{CSRF: tok, SignedIn: o.signedIn(r), HasStaff: o.hip != nil, HasGateway: o.ops != nil})
+		h(w, r, &opsView{CSRF: tok, SignedIn: o.signedIn(r), HasStaff: len(o.roles) > 0, HasGateway: o.ops != nil})
 	})
 }
 

@@ -1,39 +1,80 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/hip"
+	"github.com/arogya-health/arogya/internal/hiu"
 )
 
-// The operator's staff pages: for each facility this node serves as HIP,
-// who has an EMR account, a form to give a professional of the registry
-// one, and a button to disable one. They live with the other operator
-// pages, under the same sign-in with the node's operator token (the token
-// the /api/v1/admin/hip/… staff endpoints take), rather than in the EMR,
-// whose sign-in is the staff's own: no staff member may make accounts.
+// The operator's staff pages: for each facility this node serves as HIP
+// (its EMR's staff) or as HIU (its clinicians), who has an account, a
+// form to give a professional of the registry one, and a button to
+// disable one. They live with the other operator pages, under the same
+// sign-in with the node's operator token (the token the
+// /api/v1/admin/hip|hiu/… staff endpoints take), rather than in the EMR
+// or HIU pages, whose sign-in is the staff's own: no staff member may
+// make accounts. The role is in the URL: a facility's EMR staff are at
+// /cm/ops/facilities/{id}/staff, its HIU clinicians at
+// /cm/ops/facilities/{id}/clinicians.
 
-// WithStaff adds the staff pages over svc to the operator's pages, for a
-// node that is also a HIP; it returns o.
+// staffAccounts is what the staff pages need of a role's service; the
+// hip and hiu services' accounts differ only in their types, which
+// hipAccounts and hiuAccounts adapt.
+type staffAccounts interface {
+	facilities(ctx context.Context) ([]opsFacility, error)
+	list(ctx context.Context, facilityID string) ([]staffAccount, error)
+	add(ctx context.Context, facilityID, hprID string) (staffAccount, string, error)
+	disable(ctx context.Context, facilityID, hprID string) error
+}
+
+// staffAccount is one account, of either role.
+type staffAccount struct {
+	FacilityID, HPRID, Name string
+	MustChange              bool
+	CreatedAt, DisabledAt   time.Time
+}
+
+// staffRole is one role's staff pages: its URL segment, the suffix of
+// the messages that differ between roles, and its accounts.
+type staffRole struct {
+	seg, suffix string
+	accounts    staffAccounts
+}
+
+// WithStaff adds the staff pages of the facilities svc serves as HIP to
+// the operator's pages, for a node that is also a HIP; it returns o.
 func (o *Ops) WithStaff(svc *hip.Service) *Ops {
-	o.hip = svc
+	o.roles = append(o.roles, &staffRole{seg: "staff", accounts: hipAccounts{svc}})
+	return o
+}
+
+// WithClinicians adds the clinicians' pages of the facilities svc serves
+// as HIU, for a node that is also an HIU; it returns o.
+func (o *Ops) WithClinicians(svc *hiu.Service) *Ops {
+	o.roles = append(o.roles, &staffRole{seg: "clinicians", suffix: ".hiu", accounts: hiuAccounts{svc}})
 	return o
 }
 
 // registerStaff adds the staff pages to mux, if enabled.
 func (o *Ops) registerStaff(mux *http.ServeMux) {
-	if o.hip == nil {
+	if len(o.roles) == 0 {
 		return
 	}
 	h := func(pattern string, fn http.HandlerFunc) { mux.Handle(pattern, secure(fn)) }
 	h("GET /cm/ops/facilities", o.facilities)
-	h("GET /cm/ops/facilities/{id}/staff", o.staffList)
-	mux.Handle("POST /cm/ops/facilities/{id}/staff", secure(o.post(o.staffAdd)))
-	h("GET /cm/ops/facilities/{id}/staff/{hpr}/disable", o.staffDisableGet)
-	mux.Handle("POST /cm/ops/facilities/{id}/staff/{hpr}/disable", secure(o.post(o.staffDisablePost)))
+	for _, role := range o.roles {
+		base := "/cm/ops/facilities/{id}/" + role.seg
+		h("GET "+base, o.staffList(role))
+		mux.Handle("POST "+base, secure(o.post(o.staffAdd(role))))
+		h("GET "+base+"/{hpr}/disable", o.staffDisableGet(role))
+		mux.Handle("POST "+base+"/{hpr}/disable", secure(o.post(o.staffDisablePost(role))))
+	}
 }
 
 // opsFacility is a facility the node serves, with a link to its staff.
@@ -41,8 +82,15 @@ type opsFacility struct {
 	ID, Name, URL string
 }
 
+// opsFacilityGroup is the facilities of one role, on the facilities page.
+type opsFacilityGroup struct {
+	Role, Suffix string // the URL segment, and the suffix of its messages
+	Facilities   []opsFacility
+}
+
 // opsStaff is a facility's staff page.
 type opsStaff struct {
+	Suffix   string // of the messages that differ between roles: "" (EMR) or ".hiu"
 	Facility opsFacility
 	Members  []opsMember
 	HPRID    string // the add form's value as typed
@@ -57,108 +105,119 @@ type opsMember struct {
 	MustChange                               bool
 }
 
-func staffURL(facilityID string) string {
-	return "/cm/ops/facilities/" + url.PathEscape(facilityID) + "/staff"
+// staffURL is the staff page of a facility served as HIP.
+func staffURL(facilityID string) string { return roleStaffURL("staff", facilityID) }
+
+func roleStaffURL(seg, facilityID string) string {
+	return "/cm/ops/facilities/" + url.PathEscape(facilityID) + "/" + seg
 }
 
-func member(st *hip.Staff) opsMember {
+func member(seg string, st staffAccount) opsMember {
 	m := opsMember{HPRID: st.HPRID, Name: st.Name, Added: st.CreatedAt.UTC().Format("2 Jan 2006 15:04 MST"), MustChange: st.MustChange,
-		DisableURL: staffURL(st.FacilityID) + "/" + url.PathEscape(st.HPRID) + "/disable"}
+		DisableURL: roleStaffURL(seg, st.FacilityID) + "/" + url.PathEscape(st.HPRID) + "/disable"}
 	if !st.DisabledAt.IsZero() {
 		m.Disabled = st.DisabledAt.UTC().Format("2 Jan 2006 15:04 MST")
 	}
 	return m
 }
 
-// facilities lists the facilities this node serves as HIP.
+// facilities lists the facilities this node serves, by role.
 func (o *Ops) facilities(w http.ResponseWriter, r *http.Request) {
 	ctx, ok := o.requireOperator(w, r)
 	if !ok {
 		return
 	}
 	v := o.view(w, r)
-	fs, err := o.hip.Facilities(ctx)
-	if err != nil {
-		o.failPage(w, r, v, err)
-		return
-	}
-	v.Facilities = []opsFacility{}
-	for _, f := range fs {
-		v.Facilities = append(v.Facilities, opsFacility{ID: f.ID, Name: f.Name, URL: staffURL(f.ID)})
+	for _, role := range o.roles {
+		fs, err := role.accounts.facilities(ctx)
+		if err != nil {
+			o.failPage(w, r, v, err)
+			return
+		}
+		g := opsFacilityGroup{Role: role.seg, Suffix: role.suffix}
+		for _, f := range fs {
+			f.URL = roleStaffURL(role.seg, f.ID)
+			g.Facilities = append(g.Facilities, f)
+		}
+		v.FacilityGroups = append(v.FacilityGroups, g)
 	}
 	o.render(w, r, http.StatusOK, "ops_facilities", v)
 }
 
 // staffPage fills v with the facility's staff page; false if it failed
 // and the error page was shown.
-func (o *Ops) staffPage(w http.ResponseWriter, r *http.Request, v *opsView) bool {
+func (o *Ops) staffPage(w http.ResponseWriter, r *http.Request, v *opsView, role *staffRole) bool {
 	ctx := operatorContext(r.Context())
 	id := r.PathValue("id")
-	list, err := o.hip.Staff(ctx, id)
+	list, err := role.accounts.list(ctx, id)
 	if err != nil {
 		o.failPage(w, r, v, err)
 		return false
 	}
 	name := id
-	if fs, err := o.hip.Facilities(ctx); err == nil {
+	if fs, err := role.accounts.facilities(ctx); err == nil {
 		for _, f := range fs {
 			if strings.EqualFold(f.ID, id) {
 				id, name = f.ID, f.Name
 			}
 		}
 	}
-	v.Staff = &opsStaff{Facility: opsFacility{ID: id, Name: name, URL: staffURL(id)}}
+	v.Staff = &opsStaff{Suffix: role.suffix, Facility: opsFacility{ID: id, Name: name, URL: roleStaffURL(role.seg, id)}}
 	for _, st := range list {
-		v.Staff.Members = append(v.Staff.Members, member(st))
+		v.Staff.Members = append(v.Staff.Members, member(role.seg, st))
 	}
 	return true
 }
 
 // staffList shows a facility's staff and the form to add one.
-func (o *Ops) staffList(w http.ResponseWriter, r *http.Request) {
-	if _, ok := o.requireOperator(w, r); !ok {
-		return
-	}
-	v := o.view(w, r)
-	if o.staffPage(w, r, v) {
-		o.render(w, r, http.StatusOK, "ops_staff", v)
+func (o *Ops) staffList(role *staffRole) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := o.requireOperator(w, r); !ok {
+			return
+		}
+		v := o.view(w, r)
+		if o.staffPage(w, r, v, role) {
+			o.render(w, r, http.StatusOK, "ops_staff", v)
+		}
 	}
 }
 
 // staffAdd gives a professional an account and answers with its one-time
 // password, shown on this page only: never in a URL, a redirect or a log.
-func (o *Ops) staffAdd(w http.ResponseWriter, r *http.Request, v *opsView) {
-	if !v.SignedIn {
-		o.toSignIn(w, r)
-		return
+func (o *Ops) staffAdd(role *staffRole) func(http.ResponseWriter, *http.Request, *opsView) {
+	return func(w http.ResponseWriter, r *http.Request, v *opsView) {
+		if !v.SignedIn {
+			o.toSignIn(w, r)
+			return
+		}
+		if !o.staffPage(w, r, v, role) { // the facility is one this node serves
+			return
+		}
+		hpr := strings.TrimSpace(r.PostForm.Get("hprId"))
+		st, password, err := role.accounts.add(operatorContext(r.Context()), v.Staff.Facility.ID, hpr)
+		var msg string
+		switch arogya.ErrorCode(err) {
+		case "":
+			m := member(role.seg, st)
+			v.Staff.Added, v.Staff.Password = &m, password
+			o.render(w, r, http.StatusCreated, "ops_staff_added", v)
+			return
+		case arogya.EINVALID:
+			msg = "ops.staff.badhpr"
+		case arogya.ENOTFOUND:
+			msg = "ops.staff.unknown"
+		case arogya.EUNPROCESSABLE:
+			msg = "ops.staff.notlisted"
+		case arogya.ECONFLICT:
+			msg = "ops.staff.exists"
+		default:
+			o.failPage(w, r, v, err)
+			return
+		}
+		v.Staff.HPRID = hpr
+		v.Error = o.cat.text(msg)
+		o.render(w, r, errStatus(r, err), "ops_staff", v)
 	}
-	if !o.staffPage(w, r, v) { // the facility is one this node serves
-		return
-	}
-	hpr := strings.TrimSpace(r.PostForm.Get("hprId"))
-	st, password, err := o.hip.AddStaff(operatorContext(r.Context()), v.Staff.Facility.ID, hpr)
-	var msg string
-	switch arogya.ErrorCode(err) {
-	case "":
-		m := member(st)
-		v.Staff.Added, v.Staff.Password = &m, password
-		o.render(w, r, http.StatusCreated, "ops_staff_added", v)
-		return
-	case arogya.EINVALID:
-		msg = "ops.staff.badhpr"
-	case arogya.ENOTFOUND:
-		msg = "ops.staff.unknown"
-	case arogya.EUNPROCESSABLE:
-		msg = "ops.staff.notlisted"
-	case arogya.ECONFLICT:
-		msg = "ops.staff.exists"
-	default:
-		o.failPage(w, r, v, err)
-		return
-	}
-	v.Staff.HPRID = hpr
-	v.Error = o.cat.text(msg)
-	o.render(w, r, errStatus(r, err), "ops_staff", v)
 }
 
 // staffMember finds the account the path names on v's staff page.
@@ -173,34 +232,117 @@ func staffMember(v *opsView, hpr string) *opsMember {
 
 // staffDisableGet asks the operator to confirm, in words, disabling an
 // account.
-func (o *Ops) staffDisableGet(w http.ResponseWriter, r *http.Request) {
-	if _, ok := o.requireOperator(w, r); !ok {
-		return
+func (o *Ops) staffDisableGet(role *staffRole) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := o.requireOperator(w, r); !ok {
+			return
+		}
+		v := o.view(w, r)
+		if !o.staffPage(w, r, v, role) {
+			return
+		}
+		m := staffMember(v, r.PathValue("hpr"))
+		if m == nil {
+			o.failPage(w, r, v, arogya.Errorf(arogya.ENOTFOUND, "no such staff account"))
+			return
+		}
+		v.Staff.Disable = m
+		o.render(w, r, http.StatusOK, "ops_staff_disable", v)
 	}
-	v := o.view(w, r)
-	if !o.staffPage(w, r, v) {
-		return
-	}
-	m := staffMember(v, r.PathValue("hpr"))
-	if m == nil {
-		o.failPage(w, r, v, arogya.Errorf(arogya.ENOTFOUND, "no such staff account"))
-		return
-	}
-	v.Staff.Disable = m
-	o.render(w, r, http.StatusOK, "ops_staff_disable", v)
 }
 
 // staffDisablePost disables the account: it is signed out everywhere at
 // once.
-func (o *Ops) staffDisablePost(w http.ResponseWriter, r *http.Request, v *opsView) {
-	if !v.SignedIn {
-		o.toSignIn(w, r)
-		return
+func (o *Ops) staffDisablePost(role *staffRole) func(http.ResponseWriter, *http.Request, *opsView) {
+	return func(w http.ResponseWriter, r *http.Request, v *opsView) {
+		if !v.SignedIn {
+			o.toSignIn(w, r)
+			return
+		}
+		id := r.PathValue("id")
+		if err := role.accounts.disable(operatorContext(r.Context()), id, r.PathValue("hpr")); err != nil {
+			o.failPage(w, r, v, err)
+			return
+		}
+		redirect(w, r, roleStaffURL(role.seg, id), "ops.staff.disabled")
 	}
-	id := r.PathValue("id")
-	if err := o.hip.DisableStaff(operatorContext(r.Context()), id, r.PathValue("hpr")); err != nil {
-		o.failPage(w, r, v, err)
-		return
-	}
-	redirect(w, r, staffURL(id), "ops.staff.disabled")
 }
+
+// hipAccounts are the EMR staff of the facilities served as HIP.
+type hipAccounts struct{ svc *hip.Service }
+
+func (a hipAccounts) facilities(ctx context.Context) ([]opsFacility, error) {
+	fs, err := a.svc.Facilities(ctx)
+	out := make([]opsFacility, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, opsFacility{ID: f.ID, Name: f.Name})
+	}
+	return out, err
+}
+
+func hipAccount(st *hip.Staff) staffAccount {
+	return staffAccount{FacilityID: st.FacilityID, HPRID: st.HPRID, Name: st.Name, MustChange: st.MustChange, CreatedAt: st.CreatedAt, DisabledAt: st.DisabledAt}
+}
+
+func (a hipAccounts) list(ctx context.Context, facilityID string) ([]staffAccount, error) {
+	list, err := a.svc.Staff(ctx, facilityID)
+	out := make([]staffAccount, 0, len(list))
+	for _, st := range list {
+		out = append(out, hipAccount(st))
+	}
+	return out, err
+}
+
+func (a hipAccounts) add(ctx context.Context, facilityID, hprID string) (staffAccount, string, error) {
+	st, pw, err := a.svc.AddStaff(ctx, facilityID, hprID)
+	if err != nil {
+		return staffAccount{}, "", err
+	}
+	return hipAccount(st), pw, nil
+}
+
+func (a hipAccounts) disable(ctx context.Context, facilityID, hprID string) error {
+	return a.svc.DisableStaff(ctx, facilityID, hprID)
+}
+
+// hiuAccounts are the clinicians of the facilities served as HIU.
+type hiuAccounts struct{ svc *hiu.Service }
+
+func (a hiuAccounts) facilities(ctx context.Context) ([]opsFacility, error) {
+	fs, err := a.svc.Facilities(ctx)
+	out := make([]opsFacility, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, opsFacility{ID: f.ID, Name: f.Name})
+	}
+	return out, err
+}
+
+func hiuAccount(st *hiu.Staff) staffAccount {
+	return staffAccount{FacilityID: st.FacilityID, HPRID: st.HPRID, Name: st.Name, MustChange: st.MustChange, CreatedAt: st.CreatedAt, DisabledAt: st.DisabledAt}
+}
+
+func (a hiuAccounts) list(ctx context.Context, facilityID string) ([]staffAccount, error) {
+	list, err := a.svc.Staff(ctx, facilityID)
+	out := make([]staffAccount, 0, len(list))
+	for _, st := range list {
+		out = append(out, hiuAccount(st))
+	}
+	return out, err
+}
+
+func (a hiuAccounts) add(ctx context.Context, facilityID, hprID string) (staffAccount, string, error) {
+	st, pw, err := a.svc.AddStaff(ctx, facilityID, hprID)
+	if err != nil {
+		return staffAccount{}, "", err
+	}
+	return hiuAccount(st), pw, nil
+}
+
+func (a hiuAccounts) disable(ctx context.Context, facilityID, hprID string) error {
+	return a.svc.DisableStaff(ctx, facilityID, hprID)
+}
+
+var (
+	_ staffAccounts = hipAccounts{}
+	_ staffAccounts = hiuAccounts{}
+)
