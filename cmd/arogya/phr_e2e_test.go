@@ -453,8 +453,13 @@ func TestPHRPages(t *testing.T) {
 	})
 
 	t.Run("ScanAndShare", func(t *testing.T) {
-		var st int
-		var page string
+		// A facility's printed code opens the page filled in; nothing is
+		// shared until the person presses the button.
+		st, page := b.get("/abha/share?" + url.Values{"hip-id": {w.hipA}, "counter-code": {"OPD-7"}}.Encode())
+		if st != 200 || !strings.Contains(page, "Share your profile with Lotus Hospital?") || !strings.Contains(page, ">"+w.hipA+"</textarea>") ||
+			!strings.Contains(page, `value="OPD-7"`) {
+			t.Fatalf("the page a facility's code opens: %d", st)
+		}
 		waitFor(t, "a profile share", func() string {
 			st, page, _ = b.post("/abha/share", url.Values{"code": {"https://phr.example/share-profile?hip-id=" + w.hipA + "&counter-code=OPD-1"}})
 			if st != 200 {

@@ -162,6 +162,7 @@ var messagesPHREN = catalogue{
 
 	"phr.share.heading":    "Share at a facility",
 	"phr.share.lead":       "At a hospital's registration desk, scan its Scan and Share code, or type the facility ID, to give your profile instead of filling a form.",
+	"phr.share.confirm":    "Share your profile with %[1]s?",
 	"phr.share.code":       "Facility code",
 	"phr.share.code.hint":  "Paste what the QR code holds, or type the facility ID.",
 	"phr.share.counter":    "Counter (optional)",

@@ -58,16 +58,27 @@ func (p *PHR) access(w http.ResponseWriter, r *http.Request, who *person, v *phr
 
 // shareView is the Scan & Share page.
 type shareView struct {
-	Code    string // as entered
-	Counter string
-	Token   string // the token number the facility gave
-	Expiry  string
-	Done    bool
+	Code     string // as entered
+	Counter  string
+	Facility string // the facility a scanned code names
+	Token    string // the token number the facility gave
+	Expiry   string
+	Done     bool
 }
 
-// shareGet asks for the facility's code.
+// shareGet asks for the facility's code. A facility's printed QR code
+// opens this page with its hip-id and counter-code in the query: the form
+// comes filled in, naming the facility, and sharing waits for the
+// person's press (a GET changes nothing).
 func (p *PHR) shareGet(w http.ResponseWriter, r *http.Request, who *person, v *phrView) {
-	v.Share = &shareView{}
+	sv := &shareView{}
+	if r.URL.RawQuery != "" {
+		if hip, counter := parseFacilityCode("?" + r.URL.RawQuery); hip != "" {
+			sv.Code, sv.Counter = hip, counter
+			sv.Facility = p.names(who.ctx).of(phr.Ref{ID: hip})
+		}
+	}
+	v.Share = sv
 	p.render(w, r, http.StatusOK, "phr_share", v)
 }
 
