@@ -27,6 +27,7 @@ func (n *node) wireHIU(master []byte, opt nodeOptions) {
 		WrapKey: auth.DeriveKey(master, "hiu/data-keys"), TokenKey: auth.DeriveKey(master, "hiu/staff-token"),
 		AdminToken: n.admin, Professionals: reg, Argon: opt.Argon, Now: opt.Now,
 	})
+	n.hiuSecret = auth.DeriveKey(master, "hiu/web-session")
 	bc := hiu.BridgeConfig{
 		GatewayURL: cmp.Or(cfg.HIUGatewayURL, cfg.HIPGatewayURL, public+"/gateway"), CMID: cfg.CMID, CallbackURL: public + "/hiu",
 		ClientID: cfg.HIUClientID, ClientSecret: cfg.HIUClientSecret,

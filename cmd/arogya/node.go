@@ -65,6 +65,7 @@ type node struct {
 	admin     string             // operator token
 	opsSecret []byte             // signs the cm operator's page sessions; derived from the master key, so shared by nodes
 	emrSecret []byte             // signs the facility staff's EMR page sessions; derived from the master key, so shared by nodes
+	hiuSecret []byte             // signs the clinicians' HIU page sessions; derived from the master key, so shared by nodes
 	handler   http.Handler
 	closeSMS  func() error
 }
@@ -168,10 +169,10 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 		}
 		n.outbox = gateway.NewOutbox(n.db, n.keys, issuer, gateway.OutboxConfig{Logger: logger, Now: opt.Now,
 			Lease: lease, Timeout: min(10*time.Second, lease/3)})
-		n.opsSecret = auth.DeriveKey(master, "cm/ops-session")
 		go n.outbox.Run(n.bg)
 		go n.expireConsents(logger)
 	}
+	n.opsSecret = auth.DeriveKey(master, "cm/ops-session") // the operator's pages: the cm's, or the staff pages alone
 	if cfg.has("hip") {
 		n.wireHIP(master, opt)
 	}
@@ -227,8 +228,8 @@ func (n *node) routes() http.Handler {
 	}
 	if n.cfg.has("cm") {
 		gateway.NewHandler(n.gateway, n.db, n.outbox, n.cfg.PublicURL).Register(mux, n.requireAdmin)
-		web.NewOps(gateway.NewOps(n.gateway, n.db, n.db, n.outbox), n.admin, web.Options{Secret: n.opsSecret}).Register(mux)
 	}
+	n.opsPages().Register(mux)
 	if n.cfg.has("hip") {
 		hip.NewHandler(n.hip, n.admin).Register(mux, n.requireAdmin)
 		n.hipBridge.Register(mux)
@@ -237,6 +238,7 @@ func (n *node) routes() http.Handler {
 	if n.cfg.has("hiu") {
 		hiu.NewHandler(n.hiu).Register(mux, n.requireAdmin)
 		n.hiuBridge.Register(mux)
+		web.NewHIU(n.hiu, web.Options{Secret: n.hiuSecret}).Register(mux)
 	}
 	if n.cfg.has("registry") {
 		registry.NewHandler(n.registry, n.admin).Register(mux)
@@ -244,6 +246,33 @@ func (n *node) routes() http.Handler {
 	}
 	return httpx.Chain(mux, httpx.RequestID, metrics.Observe(n.log), securityHeaders)
 }
+
+// opsPages are the operator's pages under /cm/ops/: the consent
+// manager's, with the staff pages of the facilities served as HIP and HIU;
+// on a node that is not a consent manager, the staff pages alone.
+func (n *node) opsPages() interface{ Register(*http.ServeMux) } {
+	var ops *web.Ops
+	switch {
+	case n.cfg.has("cm"):
+		ops = web.NewOps(gateway.NewOps(n.gateway, n.db, n.db, n.outbox), n.admin, web.Options{Secret: n.opsSecret})
+	case n.hip != nil || n.hiu != nil:
+		ops = web.NewOps(nil, n.admin, web.Options{Secret: n.opsSecret})
+	default:
+		return noPages{}
+	}
+	if n.hip != nil {
+		ops.WithStaff(n.hip)
+	}
+	if n.hiu != nil {
+		ops.WithClinicians(n.hiu)
+	}
+	return ops
+}
+
+// noPages registers nothing.
+type noPages struct{}
+
+func (noPages) Register(*http.ServeMux) {}
 
 // wireHIP makes the hip role: the facilities' records and the HIP bridge,
 // which reaches the gateway (this node's cm role or a remote one) and the

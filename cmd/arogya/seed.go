@@ -24,6 +24,7 @@ type seedResult struct {
 	FreshAadhaar string
 	Registry     *registrySeed // nil without the registry role
 	HIP          *hipSeed      // nil without the hip role
+	HIU          *demoStaff    // the demo clinician; nil without the hiu role
 }
 
 // demoAadhaar returns the i-th synthetic Aadhaar number of a seed: 11 digits

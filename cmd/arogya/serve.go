@@ -120,6 +120,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stdout, "Seeded %d records at %d hospitals for %d people in %s; the HIP links them to their ABHA addresses in the background.\n",
 			seeded.HIP.Records, seeded.HIP.Facilities, seeded.HIP.People, time.Since(start).Round(time.Millisecond))
 	}
+	if seeded != nil && n.hiu != nil && n.registry != nil {
+		if seeded.HIU, err = seedHIUDemo(ctx, n); err != nil {
+			return fmt.Errorf("seeding the HIU's clinician: %w", err)
+		}
+	}
 	printBanner(stdout, n, seeded, demo)
 
 	select {
@@ -184,6 +189,10 @@ func printBanner(w io.Writer, n *node, s *seedResult, demo bool) {
 	}
 	if n.hiu != nil {
 		fmt.Fprintf(w, "  Clinicians' HIU API: %s/api/v1/hiu/{facilityId}/…  (facilities: POST %s/api/v1/admin/hiu/facilities; data pushed to %s/hiu/v0.5/health-information/transfer)\n", u, u, u)
+		fmt.Fprintf(w, "  Clinicians' pages:   %s/hiu/  (clinicians sign in with facility ID, HPR number and password)\n", u)
+	}
+	if n.hip != nil || n.hiu != nil {
+		fmt.Fprintf(w, "  Staff accounts:      %s/cm/ops/facilities  (the operator adds EMR staff and HIU clinicians)\n", u)
 	}
 	fmt.Fprintf(w, "  Operator token in:   %s\n", filepath.Join(n.cfg.Data, "admin-token"))
 	if s != nil && s.HIP != nil && s.HIP.Staff != nil {
@@ -191,6 +200,11 @@ func printBanner(w io.Writer, n *node, s *seedResult, demo bool) {
 		fmt.Fprintf(w, "\nDemo doctor at %s (%s): HPR %s, one-time password %s\n", st.FacilityName, st.Facility, st.HPRID, st.Password)
 		fmt.Fprintf(w, "  first set a password of their own: %s/emr/password (or POST %s/api/v1/hip/%s/staff/password {\"hprId\",\"password\",\"newPassword\"})\n", u, u, st.Facility)
 		fmt.Fprintf(w, "  then sign in: %s/emr/sign-in (or POST %s/api/v1/hip/%s/staff/sign-in {\"hprId\",\"password\"})\n", u, u, st.Facility)
+	}
+	if s != nil && s.HIU != nil {
+		st := s.HIU
+		fmt.Fprintf(w, "\nDemo clinician at %s (%s), served as HIU: HPR %s, one-time password %s\n", st.FacilityName, st.Facility, st.HPRID, st.Password)
+		fmt.Fprintf(w, "  first set a password of their own: %s/hiu/password, then sign in: %s/hiu/sign-in\n", u, u)
 	}
 	if s != nil && s.Registry != nil {
 		fmt.Fprintf(w, "\nDemo verifiers (each sees and decides only their own state's submissions):\n")
