@@ -152,6 +152,28 @@ func hipEndToEnd(t *testing.T, version string) *node {
 	if links, err := n.db.HIPLinks(t.Context(), hipID, "OP-1"); err != nil || len(links) != 1 || links[0].ABHAAddress != p.address || links[0].ByHIP {
 		t.Fatalf("the HIP's links of OP-1: %v %v", links, err)
 	}
+	// The HIP then tells the person's PHR what the visit holds.
+	waitFor(t, "the CM learns what the linked visit holds", func() string {
+		var ls struct {
+			Patient struct {
+				Links []struct {
+					CareContexts []struct {
+						ReferenceNumber, Date string
+						HITypes               []string
+					}
+				}
+			}
+		}
+		jsonCall(t, "GET", base+"/cm/patients/links", person, nil, 200, &ls)
+		for _, l := range ls.Patient.Links {
+			for _, c := range l.CareContexts {
+				if c.ReferenceNumber == "OP-1" && len(c.HITypes) > 0 && c.Date != "" {
+					return ""
+				}
+			}
+		}
+		return fmt.Sprintf("%+v", ls)
+	})
 
 	// The clinic asks for consultations of 2025; the person grants OP-1 only.
 	hiu := newTestHIU(t, base, op, hiuID)

@@ -300,6 +300,10 @@ func ParseLinkConfirm(body []byte) (*LinkConfirmRequest, error) {
 	return &r, nil
 }
 
+// notifyAfterConfirm is how long after on-confirm the context notices of
+// the visits a person linked go.
+const notifyAfterConfirm = 2 * time.Second
+
 // linkConfirm checks the OTP and links the care contexts.
 func (b *Bridge) linkConfirm(ctx context.Context, facilityID, requestID string, body []byte) (*Effects, error) {
 	refuse := func(fx *Effects, code int, msg string) (*Effects, error) {
@@ -348,6 +352,19 @@ func (b *Bridge) linkConfirm(ctx context.Context, facilityID, requestID string, 
 	}
 	fx.Jobs = append(fx.Jobs, b.message(facilityID, "links/link/on-confirm", requestID, map[string]any{
 		"patient": map[string]any{"referenceNumber": p.Ref, "display": p.Name, "careContexts": linked}}))
+	// Then, as after linking a visit itself, the HIP tells the person's
+	// PHR what each visit holds (links/context/notify), so the visits
+	// show with their record types and dates at once. A moment later: the
+	// CM must have taken on-confirm, which puts them in its link index.
+	for _, ref := range lr.ContextRefs {
+		notice, err := b.contextNotice(ctx, facilityID, p.Ref, ref, lr.ABHAAddress)
+		if err != nil {
+			return nil, err
+		}
+		m := b.message(facilityID, "links/context/notify", "", notice)
+		m.NextAt = now.Add(notifyAfterConfirm)
+		fx.Jobs = append(fx.Jobs, m)
+	}
 	b.svc.auditEvent(ctx, "hip.link.confirm", facilityID, "ok", "")
 	return fx, nil
 }
