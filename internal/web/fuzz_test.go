@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -165,6 +166,91 @@ func FuzzKindForms(f *testing.F) {
 			Facility: fhir.Facility{Name: "F", HFRID: "IN2810000001"}, Date: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}, content)
 		if err != nil && arogya.ErrorCode(err) != arogya.EINVALID {
 			t.Fatalf("%s: the builder fails with %v", k.path, err)
+		}
+	})
+}
+
+// FuzzHIUForms sends arbitrary values to the clinicians' forms, signed
+// in: the consent request form (with its date fields), the patient search
+// and the sign-in. Whatever arrives, the answer is a page or a redirect,
+// never a server error, nothing typed is reflected unescaped, and no
+// consent request is stored (the service has no consent manager to send
+// it to).
+func FuzzHIUForms(f *testing.F) {
+	e := newHIUEnv(f)
+	b := e.signIn(f)
+	u, _ := url.Parse(e.srv.URL + "/hiu/")
+	cookies := b.c.Jar.Cookies(u)
+	f.Add(uint8(0), "asha@sbx", "CAREMGT", "Prescription", "2025-01-01", "2025-12-31", "2099-01-01")
+	f.Add(uint8(0), "<b>x@sbx", "BTG", "Horoscope", "2025-02-30", "31/12/2025", "")
+	f.Add(uint8(0), "a@b", "\x00", "", "0000-01-01", "99999-01-01", "2025-1-1")
+	f.Add(uint8(1), "<b>@sbx", "", "", "", "", "")
+	f.Add(uint8(2), "IN<b>", "7144 5566 7788 99", "pw", "", "", "")
+	f.Fuzz(func(t *testing.T, which uint8, a, b, c, d, e2, g string) {
+		path := []string{"/hiu/requests", "/hiu/find", "/hiu/sign-in"}[which%3]
+		form := url.Values{"csrf": {hiuCSRF(cookies)}, "patient": {a}, "purpose": {b}, "hitype": {c, b}, "from": {d}, "to": {e2}, "erase_at": {g},
+			"hip": {a}, "facility": {a}, "hpr": {b}, "password": {c}}
+		req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, k := range cookies {
+			req.AddCookie(k)
+		}
+		w := httptest.NewRecorder()
+		e.srv.Config.Handler.ServeHTTP(w, req)
+		if w.Code == http.StatusInternalServerError {
+			t.Fatalf("%s: status %d\n%s", path, w.Code, w.Body)
+		}
+		body := w.Body.String()
+		for _, v := range []string{a, b, c, d, e2, g} {
+			if strings.Contains(v, "<b") && strings.Contains(body, v) {
+				t.Fatalf("%s reflects %q unescaped", path, v)
+			}
+		}
+	})
+	if list, err := e.svc.ConsentRequests(context.Background(), e.facility, ""); err != nil || len(list) != 0 {
+		f.Fatalf("requests stored: %d, %v", len(list), err)
+	}
+}
+
+// hiuCSRF is the CSRF cookie's value among cookies.
+func hiuCSRF(cookies []*http.Cookie) string {
+	for _, c := range cookies {
+		if c.Name == "hiu_csrf" {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// FuzzHIUDay: a date field is read as one day in India or refused, and a
+// day read shows as what was typed.
+func FuzzHIUDay(f *testing.F) {
+	for _, s := range []string{"2025-01-31", "", "2025-02-30", "0000-01-01", "99999-01-01", "2025-1-1", " 2025-03-11 "} {
+		f.Add(s, false)
+	}
+	f.Fuzz(func(t *testing.T, s string, end bool) {
+		d, ok := hiuDay(s, end)
+		if !ok {
+			return
+		}
+		if d.Year() < 1900 || d.Year() > 2200 || d.In(ist).Format(time.DateOnly) != strings.TrimSpace(s) {
+			t.Fatalf("hiuDay(%q, %v) = %v", s, end, d)
+		}
+	})
+}
+
+// FuzzSafeName: a download's file name keeps only letters, digits and
+// hyphens, and is never empty.
+func FuzzSafeName(f *testing.F) {
+	for _, s := range []string{"3f2a-11", "", `a"b\r\n`, strings.Repeat("x", 100)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := safeName(s)
+		if n == "" || len(n) > 64 || strings.ContainsFunc(n, func(r rune) bool {
+			return !(r == '-' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		}) {
+			t.Fatalf("safeName(%q) = %q", s, n)
 		}
 	})
 }
