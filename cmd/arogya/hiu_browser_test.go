@@ -112,7 +112,7 @@ func TestBrowserHIUJourney(t *testing.T) {
 	if !strings.Contains(rec, "Haemoglobin") && !strings.Contains(rec, "Common cold") {
 		t.Errorf("the record shows %q", rec)
 	}
-	if e := phrEval[string](t, tab, `document.getElementById('record-erase').innerText`); !strings.Contains(e, "Erased from this facility on") {
+	if e := phrEval[string](t, tab, `document.getElementById('record-erase').innerText`); !strings.Contains(e, "erased from this facility on") {
 		t.Errorf("the record's erase line: %q", e)
 	}
 }

@@ -250,7 +250,7 @@ func TestHIUPagesJourney(t *testing.T) {
 	if !slices.Equal(groups, want) {
 		t.Fatalf("groups\n  %v\nwant\n  %v", groups, want)
 	}
-	if n := strings.Count(recs.body, "Erased from this facility on"); n != 4 {
+	if n := strings.Count(recs.body, "erased from this facility on"); n != 4 {
 		t.Errorf("%d erase lines, want one per record", n)
 	}
 
@@ -263,7 +263,7 @@ func TestHIUPagesJourney(t *testing.T) {
 		}
 	}
 	rec := b.get(labURL)
-	rec.must(t, "the lab report", 200, "Haemoglobin", "9.2", "12", "15.5", "flag-abnormal", "Erased from this facility on")
+	rec.must(t, "the lab report", 200, "Haemoglobin", "9.2", "12", "15.5", "flag-abnormal", "erased from this facility on")
 	if !regexp.MustCompile(`class="flag-abnormal">[^<]*(?i:low)`).MatchString(rec.body) {
 		t.Errorf("the low haemoglobin is not flagged low")
 	}

@@ -143,12 +143,12 @@ var messagesHIUEN = catalogue{
 
 	"hiu.records.heading":  "Records received",
 	"hiu.records.none":     "No records are held for this patient.",
-	"hiu.records.erasedat": "Erased from this facility on %[1]s.",
+	"hiu.records.erasedat": "To be erased from this facility on %[1]s.",
 	"hiu.records.fhir":     "Download as FHIR (JSON)",
 	"hiu.erased.REVOKED":   "The records from %[1]s have been erased: the patient revoked the consent.",
 	"hiu.erased.EXPIRED":   "The records from %[1]s have been erased: the consent expired.",
 	"hiu.erased.due":       "Records received under this request have been erased: their erase date has passed.",
-	"hiu.record.from":      "From %[1]s. Erased from this facility on %[2]s.",
+	"hiu.record.from":      "From %[1]s. To be erased from this facility on %[2]s.",
 
 	"hiu.error.notfound":    "Not found, or not of this facility.",
 	"hiu.error.forbidden":   "You may not see this.",
