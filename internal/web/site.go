@@ -20,42 +20,71 @@ import (
 )
 
 // pageSet is a site's templates, each page parsed with the site's layout
-// and parts, and the catalogue they take their words from.
+// and parts once per language, and the English catalogue the handlers make
+// their messages from.
 type pageSet struct {
 	cat   catalogue
-	pages map[string]*template.Template
+	pages map[string]map[string]*template.Template // language → page → template
 }
 
 // newPageSet parses every page in names with frame.html and the site's
-// files in common. It panics if one does not parse: the templates are
-// embedded, so that is a build defect caught by any test.
+// files in common, and clones it for every catalogue, whose words its t
+// takes. It panics if one does not parse: the templates are embedded, so
+// that is a build defect caught by any test.
 func newPageSet(names []string, common ...string) pageSet {
-	cat := catalogues["en"]
-	funcs := template.FuncMap{"t": cat.text}
-	pages := make(map[string]*template.Template, len(names))
+	en := catalogues[defaultLang]
+	pages := make(map[string]map[string]*template.Template, len(catalogues))
+	for tag := range catalogues {
+		pages[tag] = make(map[string]*template.Template, len(names))
+	}
 	for _, name := range names {
 		files := slices.Concat([]string{"templates/frame.html"}, common, []string{"templates/" + name + ".html"})
-		t, err := template.New(name).Funcs(funcs).ParseFS(assets, files...)
+		t, err := template.New(name).Funcs(langFuncs(defaultLang)).ParseFS(assets, files...)
 		if err != nil {
 			panic(fmt.Errorf("web: parse %s: %w", name, err))
 		}
-		pages[name] = t
+		for tag := range catalogues {
+			c, err := t.Clone()
+			if err != nil {
+				panic(fmt.Errorf("web: clone %s: %w", name, err))
+			}
+			pages[tag][name] = c.Funcs(langFuncs(tag))
+		}
 	}
-	return pageSet{cat: cat, pages: pages}
+	return pageSet{cat: en, pages: pages}
 }
 
-// write renders page name's layout with v and status. It renders into a
-// buffer first so a template failure becomes a clean 500.
+// langFuncs are the template functions of pages written in tag: t looks a
+// message up by id, and langs lists the other languages for the switch.
+func langFuncs(tag string) template.FuncMap {
+	cat := catalogues[tag]
+	links := langLinks(tag)
+	return template.FuncMap{
+		"t":     cat.text,
+		"langs": func() []langLink { return links },
+	}
+}
+
+// write renders page name's layout with v and status, in the language r
+// asks for, reading back into it what the handler made from the English
+// catalogue (lang.go). It renders into a buffer first so a template
+// failure becomes a clean 500.
 func (s pageSet) write(w http.ResponseWriter, r *http.Request, status int, name string, v any) {
+	tag := requestLang(r)
 	var buf bytes.Buffer
-	if err := s.pages[name].ExecuteTemplate(&buf, "layout", v); err != nil {
+	if err := s.pages[tag][name].ExecuteTemplate(&buf, "layout", v); err != nil {
 		slog.ErrorContext(r.Context(), "web: render", "page", name, "err", err.Error())
-		http.Error(w, s.cat.text("title.error"), http.StatusInternalServerError)
+		http.Error(w, catalogues[tag].text("title.error"), http.StatusInternalServerError)
 		return
 	}
+	page := keepQuery(buf.Bytes(), r)
+	if tag != defaultLang {
+		page = englishMessages().page(page, catalogues[tag]) // what the handler made in English
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Add("Vary", "Cookie, Accept-Language")
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(page)
 }
 
 // serveStatic serves the embedded CSS and icon under prefix.

@@ -15,7 +15,8 @@
 // site.go.
 //
 // Every string a person reads comes from a message catalogue
-// (messages_en.go), so translations need no template changes.
+// (messages_en.go, messages_hi.go), so translations need no template
+// changes; lang.go picks the catalogue of each request.
 package web
 
 import (
@@ -97,6 +98,9 @@ func secure(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
+		if switchLang(w, r) {
+			return
+		}
 		next.ServeHTTP(w, r)
 	})
 }
