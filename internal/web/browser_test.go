@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -147,6 +148,38 @@ func TestBrowserEnrolToCard(t *testing.T) {
 		chromedp.EvalAwaitPromise))
 	if head != "%PDF-" {
 		t.Errorf("card.pdf starts %q", head)
+	}
+
+	// The switch on the landing page turns it, and the next pages, into
+	// Hindi, which still fits the narrowest phone; and back to English.
+	must(t, chromedp.Do(tab,
+		chromedp.EmulateViewport(360, 740, chromedp.EmulateMobile, chromedp.EmulateScale(2)),
+		chromedp.Navigate(e.srv.URL+"/abha/"),
+		chromedp.Click(chromedp.ID("lang-hi")),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="hi"] #lang-en`)),
+	))
+	if got := run(t, tab, chromedp.Text(chromedp.CSS("h1"))); got != messagesHI["landing.heading"] {
+		t.Errorf("after switching to Hindi the heading is %q", got)
+	}
+	if u := run(t, tab, chromedp.Evaluate[string](`location.pathname + location.search`)); u != "/abha/" {
+		t.Errorf("the switch came back to %q", u)
+	}
+	if shots {
+		screenshot(t, tab, "abha-landing-hi.png")
+	}
+	must(t, chromedp.Do(tab, chromedp.Navigate(e.srv.URL+"/abha/profile"), chromedp.WaitVisible(chromedp.ID("abha-number"))))
+	if got := run(t, tab, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(got, messagesHI["profile.card"]) {
+		t.Errorf("the profile after switching is not in Hindi: %q", got)
+	}
+	if w := run(t, tab, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 360 {
+		t.Errorf("the Hindi profile is %dpx wide at a 360px viewport", w)
+	}
+	must(t, chromedp.Do(tab,
+		chromedp.Click(chromedp.ID("lang-en")),
+		chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #lang-hi`)),
+	))
+	if got := run(t, tab, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(got, "Your ABHA card") {
+		t.Errorf("switching back did not give English: %q", got)
 	}
 }
 
