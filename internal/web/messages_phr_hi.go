@@ -87,7 +87,7 @@ var messagesPHRHI = catalogue{
 	"phr.consents.past":     "पिछले अनुरोध और सहमतियाँ",
 
 	"phr.consent.purpose":        "%[1]s के लिए",
-	"phr.consent.by":             "%[1]s द्वारा माँगी गई",
+	"phr.consent.by":             "%[1]s द्वारा माँगा गया",
 	"phr.consent.types":          "रिकॉर्ड के प्रकार",
 	"phr.consent.dates":          "रिकॉर्ड की तारीखें",
 	"phr.consent.range":          "%[1]s से %[2]s तक",
