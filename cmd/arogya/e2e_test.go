@@ -44,6 +44,9 @@ func testNode(t testing.TB, configure ...func(*Config)) (*node, string, string) 
 		f(&cfg)
 	}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	if os.Getenv("AROGYA_TEST_LOG") != "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	n, err := newNode(context.Background(), cfg, logger, nodeOptions{Argon: auth.ArgonParams{Time: 1, MemoryKiB: 1024, Threads: 1}})
 	if err != nil {
 		t.Fatal(err)

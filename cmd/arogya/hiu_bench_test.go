@@ -127,11 +127,16 @@ func BenchmarkApproveToRecords(b *testing.B) {
 		grants = append(grants, map[string]any{"hip": map[string]string{"id": hipID}, "hiTypes": []string{"OPConsultation"}, "permission": perm, "careContexts": ccs})
 	}
 
+	var state func() string // what a poll that times out reports
 	poll := func(what string, check func() bool) {
 		deadline := time.Now().Add(60 * time.Second)
 		for !check() {
 			if time.Now().After(deadline) {
-				b.Fatalf("%s: not within 60 s", what)
+				s := ""
+				if state != nil {
+					s = state()
+				}
+				b.Fatalf("%s: not within 60 s: %s", what, s)
 			}
 			time.Sleep(2 * time.Millisecond)
 		}
@@ -156,6 +161,15 @@ func BenchmarkApproveToRecords(b *testing.B) {
 		start := time.Now()
 		jsonCall(b, "POST", base+"/cm/consent-requests/"+req.ConsentRequestID+"/approve", approver, map[string]any{"consents": grants}, 200, nil)
 		asking := map[string]string{} // artefact → data request
+		state = func() string {
+			out := fmt.Sprintf("%d artefacts asked;", len(asking))
+			for _, id := range asking {
+				var tr map[string]any
+				jsonCall(b, "GET", api+"/data-requests/"+id, doctor, nil, 200, &tr)
+				out += fmt.Sprintf(" %v/%v/%v/%v", tr["status"], tr["pagesReceived"], tr["pageCount"], tr["records"])
+			}
+			return out
+		}
 		poll("all 50 records at the HIU", func() bool {
 			var arts struct {
 				Artefacts []struct{ ID, Status string }
@@ -189,6 +203,7 @@ func BenchmarkApproveToRecords(b *testing.B) {
 			return true
 		})
 		took = append(took, time.Since(start))
+		state = nil
 	}
 	b.StopTimer()
 	slices.Sort(took)

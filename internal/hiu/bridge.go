@@ -61,6 +61,7 @@ type Bridge struct {
 
 	pushMu   sync.Mutex // one page at a time: a transfer's state is read, changed and written
 	sessions map[string]*session
+	inflight map[string]bool // pages being opened, by transaction ID/page number
 }
 
 // NewBridge returns the bridge over svc; Run starts it.
@@ -75,7 +76,7 @@ func NewBridge(svc *Service, cfg BridgeConfig) *Bridge {
 		cfg.EraseEvery = time.Minute
 	}
 	b := &Bridge{svc: svc, cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), registered: make(chan struct{}, 1),
-		waiters: map[string][]chan struct{}{}, sessions: map[string]*session{}}
+		waiters: map[string][]chan struct{}{}, sessions: map[string]*session{}, inflight: map[string]bool{}}
 	b.certsOnly = newGatewayClient(cfg.GatewayURL, cfg.CMID, "", "", cfg.HTTP, svc.cfg.Now)
 	svc.bridge = b
 	return b

@@ -390,7 +390,14 @@ func (b *Bridge) onRequest(ctx context.Context, facilityID, inResponseTo string,
 	default:
 		return nil, nil
 	}
-	return &Effects{Transfer: t}, nil
+	// Written now, under b.pushMu, not with the job's effects after it is
+	// released: a page taken in between would be overwritten by this
+	// older copy of the transfer, and lost. Done again, this callback
+	// finds the transaction bound and changes nothing.
+	if err := b.svc.store.ApplyHIU(ctx, &Effects{Transfer: t}); err != nil {
+		return nil, err
+	}
+	return nil, nil
 }
 
 // Found is the body of patients/on-find.

@@ -106,6 +106,8 @@ type session struct {
 	s          *fidelius.Session
 	nonce      []byte
 	expires    time.Time
+	users      int  // pages opening with it now, outside b.pushMu
+	dropped    bool // forgotten: closed once its last user is done
 }
 
 // sessionFor returns the transfer's session for the HIP's key, opening
@@ -137,19 +139,29 @@ func (b *Bridge) sessionFor(ctx context.Context, t *Transfer, hipKey *fidelius.P
 		fs.Close()
 		return nil, arogya.Errorf(arogya.EINTERNAL, "a transfer's nonce does not decode")
 	}
-	if old := b.sessions[t.ID]; old != nil {
-		old.s.Close()
-	}
+	b.dropSession(t.ID) // a session for another key of the HIP's
 	s := &session{transferID: t.ID, consentID: t.ConsentID, hipKey: raw, s: fs, nonce: nonce, expires: t.KeyExpiresAt}
 	b.sessions[t.ID] = s
 	return s, nil
 }
 
-// dropSession forgets a transfer's session. b.pushMu is held.
+// dropSession forgets a transfer's session, closing it unless a page is
+// being opened with it (then release closes it). b.pushMu is held.
 func (b *Bridge) dropSession(id string) {
 	if s := b.sessions[id]; s != nil {
-		s.s.Close()
 		delete(b.sessions, id)
+		s.dropped = true
+		if s.users == 0 {
+			s.s.Close()
+		}
+	}
+}
+
+// release ends a page's use of a session. b.pushMu is held.
+func (b *Bridge) release(s *session) {
+	s.users--
+	if s.dropped && s.users == 0 {
+		s.s.Close()
 	}
 }
 
@@ -171,43 +183,28 @@ func (s *session) decrypt(p *Page, e Entry) ([]byte, error) {
 // or whose entries none decrypt. Entries that do not decrypt, check or
 // validate are not stored and are reported ERRORED in the notify sent
 // once every page has come.
+//
+// The page's transfer is read and checked under b.pushMu; its entries are
+// decrypted, validated and sealed outside it, so that pages of several
+// transfers (a consent covering several HIPs) are opened side by side;
+// then, under b.pushMu again, the transfer is read afresh and the page
+// added to it.
 func (b *Bridge) Receive(ctx context.Context, body []byte) error {
 	p, err := ParsePage(body)
 	if err != nil {
 		return err
 	}
 	b.pushMu.Lock()
-	defer b.pushMu.Unlock()
-	now := b.svc.now()
-	t, err := b.svc.store.HIUTransfer(ctx, p.TransactionID)
-	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
-		t, err = b.bindPage(ctx, p)
+	t, a, s, key, err := b.startPage(ctx, p)
+	if err != nil || t == nil {
+		b.pushMu.Unlock()
+		return err // nil: a page sent again
 	}
-	if err != nil {
-		return err
-	}
-	if t.TransactionID != p.TransactionID || len(t.PrivateKey) == 0 || !now.Before(t.KeyExpiresAt) ||
-		(t.Status != TransferRequested && t.Status != TransferAccepted) {
-		return errNoTransfer
-	}
-	if slices.Contains(t.Pages, p.PageNumber) {
-		return nil // a page sent again
-	}
-	a, err := b.svc.store.HIUArtefact(ctx, t.ConsentID)
-	if err != nil || a.Status != "GRANTED" {
-		return errNoTransfer
-	}
-	s, err := b.sessionFor(ctx, t, p.hipKey)
-	if err != nil {
-		return err
-	}
-	key, err := b.svc.facilityKey(ctx, t.FacilityID)
-	if err != nil {
-		return err
-	}
-	if t.Results == nil {
-		t.Results = map[string]string{}
-	}
+	flight := p.TransactionID + "/" + strconv.Itoa(p.PageNumber)
+	b.inflight[flight] = true
+	s.users++
+	b.pushMu.Unlock()
+
 	type kept struct {
 		ref string
 		r   *Record
@@ -220,27 +217,52 @@ func (b *Bridge) Receive(ctx context.Context, body []byte) error {
 		if err == errUndecryptable {
 			undecryptable++
 		}
+		if err == nil {
+			r.Sealed, err = auth.SealAD(key, r.Sealed, recordAD(r.FacilityID, r.ID))
+		}
 		out = append(out, kept{e.CareContextReference, r, err})
 	}
+
+	b.pushMu.Lock()
+	defer b.pushMu.Unlock()
+	delete(b.inflight, flight)
+	b.release(s)
 	if undecryptable > 0 && undecryptable == len(p.Entries) {
 		// Not this transaction's key: nothing of the page is taken.
 		return arogya.Errorf(arogya.EINVALID, "no entry of the page decrypts with this transaction's key")
 	}
+	// Read afresh: other pages may have been added meanwhile, or the
+	// consent ended and the transfer with it.
+	fresh, err := b.svc.store.HIUTransfer(ctx, t.ID)
+	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
+		return errNoTransfer
+	} else if err != nil {
+		return err
+	}
+	if (fresh.TransactionID != "" && fresh.TransactionID != p.TransactionID) || len(fresh.PrivateKey) == 0 ||
+		(fresh.Status != TransferRequested && fresh.Status != TransferAccepted) {
+		return errNoTransfer
+	}
+	if slices.Contains(fresh.Pages, p.PageNumber) {
+		return nil // a page sent again
+	}
+	t = fresh
+	t.TransactionID = p.TransactionID
+	now := b.svc.now()
+	if t.Results == nil {
+		t.Results = map[string]string{}
+	}
 	var recs []*Record
 	for _, k := range out {
-		ref, r, err := k.ref, k.r, k.err
-		if err != nil {
-			t.Results[ref] = "ERRORED"
-			b.log.Info("hiu: a pushed entry was not kept", "transaction", t.TransactionID, "page", p.PageNumber, "why", arogya.ErrorMessage(err))
+		if k.err != nil {
+			t.Results[k.ref] = "ERRORED"
+			b.log.Info("hiu: a pushed entry was not kept", "transaction", t.TransactionID, "page", p.PageNumber, "why", arogya.ErrorMessage(k.err))
 			continue
 		}
-		if t.Results[ref] == "" {
-			t.Results[ref] = "OK"
+		if t.Results[k.ref] == "" {
+			t.Results[k.ref] = "OK"
 		}
-		if r.Sealed, err = auth.SealAD(key, r.Sealed, recordAD(r.FacilityID, r.ID)); err != nil {
-			return err
-		}
-		recs = append(recs, r)
+		recs = append(recs, k.r)
 	}
 	t.Pages = append(t.Pages, p.PageNumber)
 	slices.Sort(t.Pages)
@@ -266,6 +288,41 @@ func (b *Bridge) Receive(ctx context.Context, body []byte) error {
 	b.svc.auditEvent(ctx, "hip:"+t.HIPID, "hiu.data.receive", t.FacilityID, "ok",
 		"consent "+t.ConsentID+" transaction "+t.TransactionID+" page "+strconv.Itoa(p.PageNumber)+"/"+strconv.Itoa(p.PageCount)+" records "+strconv.Itoa(len(recs)))
 	return nil
+}
+
+// startPage finds and checks the transfer a page belongs to and what
+// opening it needs: the artefact, the transfer's Fidelius session and the
+// facility's data key. A nil transfer and error mean the page came before
+// and is done or under way. b.pushMu is held.
+func (b *Bridge) startPage(ctx context.Context, p *Page) (*Transfer, *Artefact, *session, []byte, error) {
+	now := b.svc.now()
+	t, err := b.svc.store.HIUTransfer(ctx, p.TransactionID)
+	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
+		t, err = b.bindPage(ctx, p)
+	}
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if t.TransactionID != p.TransactionID || len(t.PrivateKey) == 0 || !now.Before(t.KeyExpiresAt) ||
+		(t.Status != TransferRequested && t.Status != TransferAccepted) {
+		return nil, nil, nil, nil, errNoTransfer
+	}
+	if slices.Contains(t.Pages, p.PageNumber) || b.inflight[p.TransactionID+"/"+strconv.Itoa(p.PageNumber)] {
+		return nil, nil, nil, nil, nil
+	}
+	a, err := b.svc.store.HIUArtefact(ctx, t.ConsentID)
+	if err != nil || a.Status != "GRANTED" {
+		return nil, nil, nil, nil, errNoTransfer
+	}
+	s, err := b.sessionFor(ctx, t, p.hipKey)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	key, err := b.svc.facilityKey(ctx, t.FacilityID)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return t, a, s, key, nil
 }
 
 var errUndecryptable = arogya.Errorf(arogya.EINVALID, "the content does not decrypt with this transaction's key")
