@@ -330,6 +330,8 @@ func (tr *translator) page(html []byte, to catalogue) []byte {
 		lt := bytes.IndexByte(html, '<')
 		if lt < 0 {
 			lt = len(html)
+		} else if gt := bytes.IndexByte(html[lt:], '>'); gt > 0 {
+			lt += bytes.LastIndexByte(html[lt:lt+gt], '<') // "<<p>": the tag is the last '<''s
 		}
 		if keep == "" {
 			out = tr.text(out, html[:lt], to)
