@@ -284,8 +284,10 @@ func TestPHRPages(t *testing.T) {
 	})
 
 	t.Run("Timeline", func(t *testing.T) {
-		waitFor(t, "the second facility's visit on the timeline", func() string {
-			_, page := b.get("/abha/records?facility=" + w.hipB)
+		// Linked by the person, then told of by the facility (a context
+		// notice, after the link), with its date.
+		waitFor(t, "the second facility's visit on the timeline, with its date", func() string {
+			_, page := b.get("/abha/records?from=2025-05-01&to=2025-05-31&facility=" + w.hipB)
 			if v := timelineVisits(page); !slices.Equal(v, []string{"Pharmacy visit"}) {
 				return fmt.Sprint(v)
 			}
@@ -295,11 +297,11 @@ func TestPHRPages(t *testing.T) {
 		fresh := newPHRBrowser(t, base, p.token)
 		st, page := fresh.get("/abha/records")
 		visits := timelineVisits(page)
-		// Newest first; a visit the facility told no date of comes last.
-		if st != 200 || !slices.Equal(visits, []string{"Follow-up visit", "Fever visit", "Pharmacy visit"}) || !strings.Contains(page, "Lotus Hospital") || !strings.Contains(page, "Banyan Diagnostics") {
+		// Newest first.
+		if st != 200 || !slices.Equal(visits, []string{"Follow-up visit", "Pharmacy visit", "Fever visit"}) || !strings.Contains(page, "Lotus Hospital") || !strings.Contains(page, "Banyan Diagnostics") {
 			t.Fatalf("timeline: %d %v", st, visits)
 		}
-		if n := strings.Count(page, `class="tag wait"`); n < 2 {
+		if n := strings.Count(page, `class="tag wait"`); n < 3 {
 			t.Errorf("%d visits marked new on the first look, want the facilities' told ones", n)
 		}
 		if _, page = fresh.get("/abha/records"); strings.Contains(page, `class="tag wait"`) {
@@ -311,7 +313,7 @@ func TestPHRPages(t *testing.T) {
 		}{
 			{"type=OPConsultation", []string{"Fever visit"}},
 			{"facility=" + w.hipA, []string{"Follow-up visit", "Fever visit"}},
-			{"from=2025-01-01&to=2025-06-30", []string{"Fever visit"}},
+			{"from=2025-01-01&to=2025-06-30", []string{"Pharmacy visit", "Fever visit"}},
 			{"type=Prescription&facility=" + w.hipA, []string{"Follow-up visit"}},
 			{"from=2030-01-01", nil},
 		} {
