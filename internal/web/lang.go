@@ -368,6 +368,13 @@ func (tr *translator) text(out, text []byte, to catalogue) []byte {
 	}
 	s := html.UnescapeString(string(core))
 	t := tr.translate(s, to)
+	if t == s && strings.Contains(s, metaSep) { // "PNG image · 2 KB · 30-11-2026"
+		parts := strings.Split(s, metaSep)
+		for i, p := range parts {
+			parts[i] = tr.translate(p, to)
+		}
+		t = strings.Join(parts, metaSep)
+	}
 	if t == s {
 		return append(out, text...)
 	}
@@ -376,6 +383,10 @@ func (tr *translator) text(out, text []byte, to catalogue) []byte {
 	out = append(out, template.HTMLEscapeString(t)...)
 	return append(out, text[lead+len(core):]...)
 }
+
+// metaSep separates the facts of a list item's line, each of which may be
+// a message of its own.
+const metaSep = " · "
 
 // tagName returns a tag's lowercased name, with its "/" if it closes one:
 // "textarea" for `<textarea id="x">`, "/textarea" for "</textarea>".

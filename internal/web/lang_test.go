@@ -343,12 +343,13 @@ func TestTranslatePage(t *testing.T) {
 		`<p class="hint">  Scan &amp; Share at your desk
 </p><input value="Sign in" placeholder="Sign in"><textarea name="services">Sign in</textarea><span>Sign in</span>` +
 		`<TEXTAREA>Records</TEXTAREA ><pre>Sign out</pre><b>Asha Kumari</b><a id="lang-en">English</a><p>Medicine 3 has no drug name.</p>` +
-		`<p>1.5 s</p><p>Ravi s</p><p>Meera&#39;s notes</p>`
+		`<p>1.5 s</p><p>Ravi s</p><p>Meera&#39;s notes</p><p>PNG image · 2 KB · Asha · 30-11-2026</p>`
 	want := `<!doctype html><html lang="hi"><title>x</title><label for="q">` + template.HTMLEscapeString(messagesHI["registry.facilities.q"]) + `</label>` +
 		`<p class="hint">  ` + template.HTMLEscapeString(messagesHI["emr.desk.heading"]) + `
 </p><input value="Sign in" placeholder="Sign in"><textarea name="services">Sign in</textarea><span>` + messagesHI["registry.login.submit"] + `</span>` +
 		`<TEXTAREA>Records</TEXTAREA ><pre>Sign out</pre><b>Asha Kumari</b><a id="lang-en">English</a><p>` + messagesHI.text("emr.consult.nodrug", 3) + `</p>` +
-		`<p>` + messagesHI.text("ops.s", "1.5") + `</p><p>Ravi s</p><p>Meera&#39;s notes</p>`
+		`<p>` + messagesHI.text("ops.s", "1.5") + `</p><p>Ravi s</p><p>Meera&#39;s notes</p>` +
+		`<p>` + messagesHI["phr.doc.kind.png"] + ` · ` + messagesHI.text("phr.doc.size", 2) + ` · Asha · 30-11-2026</p>`
 	if got := string(tr.page([]byte(in), messagesHI)); got != want {
 		t.Errorf("page:\n%s\nwant\n%s", got, want)
 	}
@@ -357,5 +358,18 @@ func TestTranslatePage(t *testing.T) {
 	}
 	for _, s := range []string{"", "<", ">", "<p", "a<b>c", "<textarea>Sign in"} {
 		tr.page([]byte(s), messagesHI) // no panic on a page cut short
+	}
+}
+
+// TestTemplateArgsInHindi: t reads back an argument a handler made from the
+// English catalogue, as the PHR's purpose in "For %[1]s".
+func TestTemplateArgsInHindi(t *testing.T) {
+	tmpl := template.Must(template.New("x").Funcs(langFuncs("hi")).Parse(`{{t "phr.consent.purpose" .}}`))
+	var b strings.Builder
+	if err := tmpl.Execute(&b, messagesEN["phr.purpose.CAREMGT"]); err != nil {
+		t.Fatal(err)
+	}
+	if want := template.HTMLEscapeString(messagesHI.text("phr.consent.purpose", messagesHI["phr.purpose.CAREMGT"])); b.String() != want {
+		t.Errorf("%q, want %q", b.String(), want)
 	}
 }

@@ -56,11 +56,24 @@ func newPageSet(names []string, common ...string) pageSet {
 
 // langFuncs are the template functions of pages written in tag: t looks a
 // message up by id, and langs lists the other languages for the switch.
+// In a language other than English, t reads back an argument a handler
+// made from the English catalogue ("your care" in "For %[1]s") into it.
 func langFuncs(tag string) template.FuncMap {
 	cat := catalogues[tag]
 	links := langLinks(tag)
+	t := cat.text
+	if tag != defaultLang {
+		t = func(id string, args ...any) string {
+			for i, a := range args {
+				if s, ok := a.(string); ok {
+					args[i] = englishMessages().translate(s, cat)
+				}
+			}
+			return cat.text(id, args...)
+		}
+	}
 	return template.FuncMap{
-		"t":     cat.text,
+		"t":     t,
 		"langs": func() []langLink { return links },
 	}
 }
