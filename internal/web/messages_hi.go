@@ -258,7 +258,7 @@ var messagesHI = catalogue{
 	"registry.f.abdmRoles":       "चलाई जाने वाली ABDM सेवाएँ",
 	"registry.f.drugLicence":     "ड्रग लाइसेंस नंबर (फ़ार्मेसी)",
 	"registry.f.handle":          "HPR एड्रेस",
-	"registry.f.handle.hint":     "4 से 32 छोटे अंग्रेज़ी अक्षर, अंक, '.' या '_', और शुरुआत अक्षर से। आपका एड्रेस यह @hpr.abdm होगा।",
+	"registry.f.handle.hint":     "4 से 32 छोटे अंग्रेज़ी अक्षर, अंक, '.' या '_', जिसकी शुरुआत अक्षर से हो। आपका एड्रेस यही नाम और उसके बाद @hpr.abdm होगा।",
 	"registry.f.gender":          "लिंग",
 	"registry.f.category":        "श्रेणी",
 	"registry.f.council":         "पंजीकरण परिषद",
