@@ -1,0 +1,599 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/arogya-health/arogya/internal/fhir"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+)
+
+// journeyWorld is issue 6's exchange: a national stack (ABHA, registry,
+// consent manager, PHR) with three HIP facilities whose HMIS pushed a
+// person's records, and a facility served as HIU with a doctor who has
+// an account. The HIU is served by the hub itself, or by a node of its
+// own that reaches the hub only over HTTP.
+type journeyWorld struct {
+	hub                *node // abha, registry, cm, hip, phr (and hiu on one node)
+	hubBase, sms       string
+	hiuNode            *node // the node serving the hiu role: hub, or node B
+	hiuBase            string
+	p                  specPerson
+	hips               []string // the three HIP facilities' IDs
+	hiuID, hpr, passwd string
+}
+
+// The HIP facilities, as the person and the clinician see them.
+const (
+	journeyLakeside  = "Lakeside Hospital"
+	journeyHillTop   = "Hill Top Lab"
+	journeyRiverside = "Riverside Clinic"
+	journeyHIU       = "Review Clinic"
+	journeyPIN       = "4826"
+)
+
+// eventually polls check until it returns "", for up to a minute: the
+// machine may be slow and loaded, so no step is timed.
+func eventually(t testing.TB, what string, check func() string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		why := check()
+		if why == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within a minute: %s", what, why)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// newJourneyWorld builds the world. With separateHIU, node B serves only
+// the hiu role, configured as `arogya serve --roles hiu --hiu-gateway-url
+// A/gateway --registry-url A --hiu-client-id … --hiu-client-secret …`
+// would be, with bridge credentials A's operator made through A's
+// operator API; B's operator adds the facility and the doctor's account
+// through B's. B runs in this process (so the test can move B's clock
+// past dataEraseAt with EraseDue); everything between A and B is HTTP.
+func newJourneyWorld(t *testing.T, separateHIU bool) *journeyWorld {
+	t.Helper()
+	const adminA, adminB = "journey-hub-operator", "journey-hiu-operator"
+	roles := []string{"abha", "registry", "cm", "hip", "phr"}
+	if !separateHIU {
+		roles = append(roles, "hiu")
+	}
+	hub, baseA, sms := testNode(t, func(c *Config) {
+		c.Roles = roles
+		c.AdminToken = adminA
+	})
+	opA := map[string]string{"Authorization": "Bearer " + adminA}
+	w := &journeyWorld{hub: hub, hubBase: baseA, sms: sms, hiuNode: hub, hiuBase: baseA}
+	w.p = enrolPerson(t, baseA, sms)
+	w.hiuID = verifiedFacility(t, baseA, opA, journeyHIU)
+	opB := opA
+	if separateHIU {
+		var creds struct{ ClientID, ClientSecret string }
+		jsonCall(t, "POST", baseA+"/api/v1/admin/bridges", opA, map[string]string{"id": "journey-hiu", "name": "Review Clinic's HIU node"}, 201, &creds)
+		w.hiuNode, w.hiuBase, _ = testNode(t, func(c *Config) {
+			c.Roles = []string{"hiu"}
+			c.AdminToken = adminB
+			c.RegistryURL = baseA
+			c.HIUGatewayURL = baseA + "/gateway"
+			c.HIUClientID, c.HIUClientSecret = creds.ClientID, creds.ClientSecret
+		})
+		opB = map[string]string{"Authorization": "Bearer " + adminB}
+	}
+	jsonCall(t, "POST", w.hiuBase+"/api/v1/admin/hiu/facilities", opB, map[string]string{"facilityId": w.hiuID}, 201, nil)
+
+	// The doctor is a verified professional of the HIU facility in the
+	// registry; the HIU node's operator gives them an account.
+	var prof struct{ ID string }
+	jsonCall(t, "POST", baseA+"/api/v1/professionals", nil, map[string]any{"handle": "dr.anita.das", "name": "Anita Das", "gender": "F", "category": "doctor",
+		"systemOfMedicine": "modern", "council": "Andhra Pradesh Medical Council", "registrationNumber": "APMC/dr.anita.das",
+		"qualifications": []map[string]any{{"degree": "MBBS", "university": "Andhra University", "year": 2012}}, "languages": []string{"en"},
+		"facilities": []string{w.hiuID}, "address": map[string]string{"city": "Visakhapatnam", "stateCode": "28", "districtCode": "520", "pin": "530002"}}, 201, &prof)
+	jsonCall(t, "POST", baseA+"/api/v1/professionals/"+prof.ID+"/verification", opA, map[string]string{"decision": "VERIFIED"}, 200, nil)
+	w.hpr = prof.ID
+	var account struct{ Password string }
+	jsonCall(t, "POST", w.hiuBase+"/api/v1/admin/hiu/facilities/"+w.hiuID+"/staff", opB, map[string]string{"hprId": w.hpr}, 201, &account)
+	w.passwd = "the doctor's own passphrase"
+	jsonCall(t, "POST", w.hiuBase+"/api/v1/hiu/"+w.hiuID+"/staff/password", nil,
+		map[string]string{"hprId": w.hpr, "password": account.Password, "newPassword": w.passwd}, 204, nil)
+	eventually(t, "the HIU registers its facility at the gateway", func() string {
+		s, err := hub.db.Service(t.Context(), w.hiuID)
+		if err != nil || !s.Active || (separateHIU && s.BridgeID != "journey-hiu") {
+			return fmt.Sprintf("%+v %v", s, err)
+		}
+		return ""
+	})
+
+	// Three facilities on the hub's HIP; each one's HMIS pushes the
+	// person's records by ABHA address, which links them (HIP-initiated).
+	for _, name := range []string{journeyLakeside, journeyHillTop, journeyRiverside} {
+		id := verifiedFacility(t, baseA, opA, name)
+		jsonCall(t, "POST", baseA+"/api/v1/admin/hip/facilities", opA, map[string]string{"facilityId": id}, 201, nil)
+		w.hips = append(w.hips, id)
+	}
+	eventually(t, "the HIP's services registered", func() string {
+		for _, id := range w.hips {
+			if !hipServiceActive(t, baseA, opA, id) {
+				return "not yet"
+			}
+		}
+		return ""
+	})
+	p := w.p
+	push := func(hipID, name, ref, display string, at time.Time, content fhir.Content) {
+		var key struct{ Key string }
+		jsonCall(t, "POST", baseA+"/api/v1/admin/hip/facilities/"+hipID+"/keys", opA, map[string]string{"name": "HMIS " + ref + " " + at.Format(time.RFC3339)}, 201, &key)
+		b, err := fhir.Build(fhir.Header{
+			Patient:  fhir.Person{Name: p.name, Gender: map[string]string{"M": "male", "F": "female"}[p.gender], BirthDate: p.dateOfBirth, ABHANumber: p.number, ABHAAddress: p.address},
+			Author:   fhir.Clinician{Name: "Dr. Ravi Kumar", HPRID: "71-4455-6677-8899"},
+			Facility: fhir.Facility{Name: name, HFRID: hipID},
+			Visit:    fhir.Visit{ID: ref, Class: "AMB", Start: at.Add(-time.Hour), End: at.Add(-30 * time.Minute)},
+			Date:     at,
+		}, content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := fhir.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jsonCall(t, "POST", baseA+"/api/v1/hip/"+hipID+"/bundles", map[string]string{"Authorization": "Bearer " + key.Key},
+			map[string]any{"patient": map[string]string{"abhaAddress": p.address, "abhaNumber": p.number},
+				"careContext": map[string]string{"referenceNumber": ref, "display": display}, "bundle": jsonRaw(data)}, 201, nil)
+	}
+	consult := fhir.Consultation{ChiefComplaints: []fhir.Concept{fhir.Text("Fever")}, Diagnoses: []fhir.Concept{fhir.SNOMED("82272006", "Common cold")}}
+	lab := func(hb string) fhir.LabReport {
+		return fhir.LabReport{Test: fhir.LOINC("58410-2", "Complete blood count"),
+			Results: []fhir.Result{{Test: fhir.LOINC("718-7", "Haemoglobin"), Value: hb, Unit: "g/dL", Low: "12", High: "15.5"}}}
+	}
+	rx := fhir.Prescription{Medicines: []fhir.Medicine{{Drug: fhir.Text("Paracetamol 500 mg tablet"), Dose: "1 tablet", Frequency: "1-1-1", Days: 3}}}
+	push(w.hips[0], journeyLakeside, "OP-1", "Fever visit", time.Date(2025, 3, 11, 5, 0, 0, 0, time.UTC), consult)
+	push(w.hips[0], journeyLakeside, "OP-1", "Fever visit", time.Date(2025, 3, 11, 7, 0, 0, 0, time.UTC), lab("13.1"))
+	push(w.hips[1], journeyHillTop, "LAB-9", "Blood test", time.Date(2025, 5, 2, 5, 0, 0, 0, time.UTC), lab("9.2"))
+	push(w.hips[2], journeyRiverside, "RX-3", "Pharmacy visit", time.Date(2025, 8, 20, 5, 0, 0, 0, time.UTC), rx)
+	eventually(t, "the visits linked and told of", func() string {
+		links, err := hub.db.Links(t.Context(), p.address)
+		told := 0
+		for _, l := range links {
+			if len(l.HITypes) > 0 {
+				told++
+			}
+		}
+		if err != nil || told != 3 {
+			return fmt.Sprintf("%d links, %d told, %v", len(links), told, err)
+		}
+		return hipJobsPending(t, hub)
+	})
+	return w
+}
+
+// journeyTab is one person's browser window.
+type journeyTab struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func (b journeyTab) do(what string, actions ...chromedp.Action[struct{}]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, actions...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b journeyTab) eval(js string) string {
+	b.t.Helper()
+	return phrEval[string](b.t, b.ctx, js)
+}
+
+// until polls the page, which may be reloading itself, until js is true.
+func (b journeyTab) until(what, js string) {
+	b.t.Helper()
+	eventually(b.t, what, func() string {
+		ok, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](js))
+		if err != nil {
+			return err.Error()
+		}
+		if !ok {
+			return "not yet; the page shows: " + b.text()
+		}
+		return ""
+	})
+}
+
+// text is the page's main text, shortened, for failure messages.
+func (b journeyTab) text() string {
+	s, _ := chromedp.Run(b.ctx, chromedp.Evaluate[string](`(document.querySelector('main') || document.body || {}).innerText || ''`))
+	if len(s) > 600 {
+		s = s[:600] + "…"
+	}
+	return s
+}
+
+// front makes the tab the active one, so its page's own reloads run as a
+// person looking at it would see them.
+func (b journeyTab) front() {
+	b.t.Helper()
+	b.do("bring the tab to the front", func(ctx context.Context, t *chromedp.Target) (struct{}, error) {
+		_, err := cdp.Call(ctx, t, page.BringToFront, cdp.Empty{})
+		return struct{}{}, err
+	})
+}
+
+// journeyShots saves screenshots of the journey's pages when dir is set.
+type journeyShots struct {
+	dir string
+}
+
+func (s *journeyShots) take(b journeyTab, name string) {
+	b.t.Helper()
+	if s == nil || s.dir == "" {
+		return
+	}
+	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		b.t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(s.dir, name+".png"), png, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// Phone-sized screens, as a clinician's and a person's phones are.
+const journeyWidth, journeyHeight = 390, 844
+
+// journeyBrowsers starts Chromium with two windows that share nothing
+// (cookies included): the clinician's and the person's.
+func journeyBrowsers(t *testing.T, ctx context.Context, scale float64) (clinician, person journeyTab) {
+	t.Helper()
+	tab := phrChromium(t, ctx)
+	clinician = journeyTab{t, tab}
+	clinician.do("open the clinician's window", chromedp.EmulateViewport(journeyWidth, journeyHeight, chromedp.EmulateMobile, chromedp.EmulateScale(scale)))
+	pctx, cancel := chromedp.NewContext(tab, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	person = journeyTab{t, pctx}
+	person.do("open the person's window", chromedp.EmulateViewport(journeyWidth, journeyHeight, chromedp.EmulateMobile, chromedp.EmulateScale(scale)))
+	return clinician, person
+}
+
+// TestBrowserExchangeJourney is issue 6's whole journey in Chromium,
+// through the pages only (the API only for what a hospital's HMIS or the
+// operator does: facilities, records pushed at three HIP facilities, the
+// clinician's account): the clinician asks for consent; the person sees
+// it in the PHR's inbox and approves with their PIN; the clinician's
+// request page turns granted by itself; they get the records of all three
+// facilities, grouped by facility, and read a lab value with its range
+// and flag; the person revokes one facility's consent; the clinician's
+// next get-records is refused (the page says why) and those records are
+// gone; with the clock moved past dataEraseAt the HIU erases the rest and
+// its records page says so, its store holding nothing.
+//
+// On one node, and with the HIU on a node of its own (in this process,
+// to move its clock; see newJourneyWorld) talking to the hub over HTTP.
+func TestBrowserExchangeJourney(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end; skipped with -short")
+	}
+	for _, tc := range []struct {
+		name        string
+		separateHIU bool
+	}{
+		{"one node", false},
+		{"HIU on its own node", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+			defer cancel()
+			clinician, person := journeyBrowsers(t, ctx, 1)
+			w := newJourneyWorld(t, tc.separateHIU)
+			runExchangeJourney(t, w, clinician, person, nil)
+		})
+	}
+}
+
+// runExchangeJourney walks the journey; shots, if not nil, saves the
+// main pages on the way.
+func runExchangeJourney(t *testing.T, w *journeyWorld, clinician, person journeyTab, shots *journeyShots) {
+	ctx := t.Context()
+
+	// The clinician signs in, finds the patient and asks for consent.
+	clinician.do("the clinician signs in",
+		chromedp.Navigate(w.hiuBase+"/hiu/"),
+		chromedp.WaitVisible(chromedp.ID("facility")),
+		chromedp.SendKeys(chromedp.ID("facility"), w.hiuID),
+		chromedp.SendKeys(chromedp.ID("hpr"), w.hpr),
+		chromedp.SendKeys(chromedp.ID("password"), w.passwd),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("new-request")),
+	)
+	clinician.do("find the patient",
+		chromedp.Click(chromedp.ID("new-request")),
+		chromedp.WaitVisible(chromedp.ID("find-patient")),
+		chromedp.SendKeys(chromedp.ID("find-patient"), w.p.address),
+		chromedp.Click(chromedp.ID("find")),
+		chromedp.WaitVisible(chromedp.ID("found-name")),
+	)
+	if got := clinician.eval(`document.getElementById('found-name').innerText`); got != w.p.name {
+		t.Fatalf("the clinician found %q, not the person", got)
+	}
+	clinician.eval(`(() => {
+		for (const c of document.querySelectorAll('input[name=hitype]'))
+			c.checked = ['OPConsultation', 'DiagnosticReport', 'Prescription'].includes(c.value);
+		return '';
+	})()`)
+	clinician.do("ask for consent",
+		chromedp.SetValue(chromedp.ID("from"), "2025-01-01"),
+		chromedp.SetValue(chromedp.ID("to"), "2025-12-31"),
+		chromedp.Click(chromedp.ID("ask")),
+		chromedp.WaitVisible(chromedp.ID("request-status")),
+	)
+	clinician.until("the request waits for the patient", `document.getElementById('request-status')?.innerText === 'Waiting for the patient'`)
+	reqPath := clinician.eval(`location.pathname`)
+	if !strings.HasPrefix(reqPath, "/hiu/requests/") {
+		t.Fatalf("the request's page is %s", reqPath)
+	}
+	reqURL := w.hiuBase + reqPath
+	reqID := strings.TrimPrefix(reqPath, "/hiu/requests/")
+	if clinician.eval(`document.querySelector('meta[http-equiv=refresh]') ? 'yes' : 'no'`) != "yes" {
+		t.Error("the waiting request does not reload itself")
+	}
+
+	// The person signs in to the PHR with an OTP and sets their PIN.
+	sent := smsCount(t, w.sms)
+	person.front()
+	person.do("the person asks for an OTP",
+		chromedp.Navigate(w.hubBase+"/abha/login"),
+		chromedp.WaitVisible(chromedp.ID("loginId")),
+		chromedp.SendKeys(chromedp.ID("loginId"), w.p.number),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("otp")),
+	)
+	person.do("the person logs in",
+		chromedp.SendKeys(chromedp.ID("otp"), phrOTP(t, w.sms, sent, w.p.mobile)),
+		chromedp.Click(chromedp.ID("submit")),
+		chromedp.WaitVisible(chromedp.ID("abha-number")),
+		chromedp.Navigate(w.hubBase+"/abha/records"),
+		chromedp.WaitVisible(chromedp.ID("timeline")),
+	)
+	timeline := person.eval(`document.getElementById('timeline').innerText`)
+	for _, want := range []string{journeyLakeside, journeyHillTop, journeyRiverside} {
+		if !strings.Contains(timeline, want) {
+			t.Errorf("the timeline does not show %s: %q", want, timeline)
+		}
+	}
+	shots.take(person, "phr-records")
+	person.do("set the consent PIN",
+		chromedp.Navigate(w.hubBase+"/abha/consents"),
+		chromedp.WaitVisible(chromedp.CSS("#setpin summary")),
+		chromedp.Click(chromedp.CSS("#setpin summary")),
+		chromedp.WaitVisible(chromedp.ID("newpin")),
+		chromedp.SendKeys(chromedp.ID("newpin"), journeyPIN),
+		chromedp.SendKeys(chromedp.ID("newpin2"), journeyPIN),
+		chromedp.Click(chromedp.CSS(`button[value=setpin]`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+
+	// The request is in the inbox; the person approves every visit with
+	// the PIN.
+	eventually(t, "the request in the person's inbox", func() string {
+		person.do("open the consents", chromedp.Navigate(w.hubBase+"/abha/consents"), chromedp.WaitVisible(chromedp.ID("inbox-h")))
+		if !strings.Contains(person.eval(`document.getElementById('inbox')?.innerText || ''`), journeyHIU) {
+			return "not yet: " + person.text()
+		}
+		return ""
+	})
+	shots.take(person, "phr-consent-inbox")
+	person.do("review the request",
+		chromedp.Click(chromedp.CSS(`#inbox button[value=review]`)),
+		chromedp.WaitVisible(chromedp.ID("approve")),
+	)
+	offered := person.eval(`[...document.querySelectorAll('legend')].map(l => l.innerText).join('|')`)
+	for _, want := range []string{journeyLakeside, journeyHillTop, journeyRiverside} {
+		if !strings.Contains(offered, want) {
+			t.Fatalf("the approval form does not offer %s: %q", want, offered)
+		}
+	}
+	if n := phrEval[int](t, person.ctx, `document.querySelectorAll('input[name=cc]:checked').length`); n != 3 {
+		t.Fatalf("%d visits ticked, want all 3", n)
+	}
+	person.do("approve with the PIN",
+		chromedp.SendKeys(chromedp.ID("pin"), journeyPIN),
+		chromedp.Click(chromedp.ID("approve")),
+		chromedp.WaitVisible(chromedp.ID("active")),
+	)
+	if n := phrEval[int](t, person.ctx, `document.querySelectorAll('#active li.consent-active').length`); n != 3 {
+		t.Fatalf("%d consents active, want one per facility: %s", n, person.text())
+	}
+
+	// The clinician's page turns granted by itself (no reload by hand).
+	clinician.front()
+	clinician.until("the request page shows the grant", `document.getElementById('request-status')?.innerText === 'Granted' && document.querySelectorAll('.get-records').length === 3`)
+	if clinician.eval(`document.querySelector('meta[http-equiv=refresh]') ? 'yes' : 'no'`) != "no" {
+		t.Error("the granted request still reloads itself")
+	}
+	shots.take(clinician, "hiu-consent-request")
+
+	// Get the records of each facility.
+	for i := range 3 {
+		clinician.do("open the request", chromedp.Navigate(reqURL), chromedp.WaitVisible(chromedp.ID("artefacts")))
+		clinician.until("the get-records buttons", `document.querySelectorAll('.get-records').length === 3`)
+		clinician.eval(fmt.Sprintf(`(document.querySelectorAll('.get-records')[%d].click(), '')`, i))
+		clinician.do("get records", chromedp.WaitVisible(chromedp.ID("transfer-status")))
+		clinician.until("the records arrive", `document.getElementById('transfer-status')?.innerText === 'Received'`)
+	}
+	clinician.do("see the records",
+		chromedp.Click(chromedp.ID("records-link")),
+		chromedp.WaitVisible(chromedp.CSS("a.record-link")),
+	)
+	groups := func() []string {
+		var hips []string
+		for h := range strings.SplitSeq(clinician.eval(`[...document.querySelectorAll('h2.group-hip')].map(h => h.innerText).join('|')`), "|") {
+			if h != "" && !slices.Contains(hips, h) {
+				hips = append(hips, h)
+			}
+		}
+		slices.Sort(hips)
+		return hips
+	}
+	if g := groups(); !slices.Equal(g, []string{journeyHillTop, journeyLakeside, journeyRiverside}) {
+		t.Fatalf("records grouped by %v, want the three facilities", g)
+	}
+	shots.take(clinician, "hiu-records")
+	clinician.eval(`(() => {
+		for (const s of document.querySelectorAll('section.record-group'))
+			if (s.querySelector('h2.group-hip').innerText === 'Hill Top Lab') s.querySelector('a.record-link').click();
+		return '';
+	})()`)
+	clinician.do("open the lab report", chromedp.WaitVisible(chromedp.CSS("article.fhir-record")))
+	rec := clinician.eval(`document.querySelector('article.fhir-record').innerText`)
+	for _, want := range []string{"Haemoglobin", "9.2", "12", "15.5"} {
+		if !strings.Contains(rec, want) {
+			t.Errorf("the lab report lacks %q: %q", want, rec)
+		}
+	}
+	if flag := clinician.eval(`document.querySelector('article.fhir-record .flag-abnormal')?.innerText || ''`); !strings.Contains(strings.ToLower(flag), "low") {
+		t.Errorf("the low haemoglobin is flagged %q", flag)
+	}
+	shots.take(clinician, "hiu-record")
+
+	// The person's access log shows the fetches.
+	person.front()
+	person.do("the access log", chromedp.Navigate(w.hubBase+"/abha/access"), chromedp.WaitVisible(chromedp.ID("access-log")))
+	if log := person.eval(`document.getElementById('access-log').innerText`); !strings.Contains(log, journeyHIU) || !strings.Contains(log, journeyHillTop) {
+		t.Errorf("the access log: %q", log)
+	}
+	shots.take(person, "phr-access-log")
+	if shots != nil && shots.dir != "" {
+		person.do("the PHR in Hindi", chromedp.Navigate(w.hubBase+"/abha/records?lang=hi"), chromedp.WaitVisible(chromedp.ID("timeline")))
+		if lang := person.eval(`document.documentElement.lang`); lang != "hi" {
+			t.Errorf("the PHR switched to Hindi is in %q", lang)
+		}
+		shots.take(person, "phr-records-hi")
+		person.do("back to English", chromedp.Navigate(w.hubBase+"/abha/records?lang=en"), chromedp.WaitVisible(chromedp.ID("timeline")))
+	}
+
+	// The clinician has the request open, with its three buttons, when
+	// the person revokes the lakeside hospital's consent.
+	clinician.front()
+	clinician.do("open the request", chromedp.Navigate(reqURL), chromedp.WaitVisible(chromedp.ID("artefacts")))
+	lakeside := clinician.eval(`[...document.querySelectorAll('#artefacts li')].find(li => li.querySelector('.result-name').innerText === 'Lakeside Hospital')?.id.replace(/^artefact-/, '') || ''`)
+	if lakeside == "" {
+		t.Fatalf("no lakeside artefact on the request page: %s", clinician.text())
+	}
+	person.front()
+	person.do("open the consents", chromedp.Navigate(w.hubBase+"/abha/consents"), chromedp.WaitVisible(chromedp.ID("active")))
+	pinID := person.eval(`(() => {
+		const li = [...document.querySelectorAll('#active li.consent-active')].find(li => li.innerText.includes('Lakeside Hospital'));
+		if (!li) return '';
+		li.querySelector('details.revoke').open = true;
+		return li.querySelector('input[name=pin]').id;
+	})()`)
+	if pinID == "" {
+		t.Fatalf("no lakeside consent to revoke: %s", person.text())
+	}
+	person.do("revoke with the PIN",
+		chromedp.WaitVisible(chromedp.ID(pinID)),
+		chromedp.SendKeys(chromedp.ID(pinID), journeyPIN),
+	)
+	person.eval(`(document.getElementById(` + jsString(pinID) + `).form.querySelector('button[value=revoke]').click(), '')`)
+	person.until("the revocation is confirmed", `document.querySelector('.notice')?.innerText === 'Consent revoked.'`)
+	if n := phrEval[int](t, person.ctx, `document.querySelectorAll('#active li.consent-active').length`); n != 2 {
+		t.Errorf("%d consents active after revoking one of 3", n)
+	}
+	eventually(t, "the HIU hears of the revocation", func() string {
+		a, err := w.hiuNode.hiu.Artefact(ctx, w.hiuID, lakeside)
+		if err != nil {
+			return err.Error()
+		}
+		if a.Status != "REVOKED" {
+			return a.Status
+		}
+		return ""
+	})
+	transfers := func() int {
+		var n int
+		if err := w.hiuNode.db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM hiu_transfers WHERE consent_id = ?", lakeside).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := transfers()
+
+	// The clinician's next get-records, from the page still open, is
+	// refused and the page says why; nothing is asked of the HIP.
+	clinician.front()
+	clinician.eval(`(document.querySelector('#artefact-` + lakeside + ` .get-records').click(), '')`)
+	clinician.do("get records under the revoked consent", chromedp.WaitVisible(chromedp.ID("form-error")))
+	if why := clinician.eval(`document.getElementById('form-error').innerText`); why != "This consent has ended: no more records can be asked for under it." {
+		t.Errorf("refused with %q", why)
+	}
+	if after := transfers(); after != before {
+		t.Errorf("a get-records under the revoked consent made a transfer: %d, were %d", after, before)
+	}
+	clinician.do("see the records", chromedp.Navigate(reqURL+"/records"), chromedp.WaitVisible(chromedp.ID("records")))
+	if erased := clinician.eval(`[...document.querySelectorAll('.erased')].map(p => p.innerText).join('|')`); !strings.Contains(erased, "The records from Lakeside Hospital have been erased: the patient revoked the consent.") {
+		t.Errorf("the records page does not say the lakeside records were erased: %q", erased)
+	}
+	if g := groups(); !slices.Equal(g, []string{journeyHillTop, journeyRiverside}) {
+		t.Errorf("after the revocation, records from %v", g)
+	}
+	if n := hiuCount(t, w.hiuNode, "hiu_records WHERE consent_id = ?", lakeside); n != 0 {
+		t.Errorf("%d records of the revoked consent left at the HIU", n)
+	}
+
+	// The clock moves past dataEraseAt: the HIU erases the rest.
+	arts, err := w.hiuNode.hiu.Artefacts(ctx, w.hiuID, reqID)
+	if err != nil || len(arts) != 3 {
+		t.Fatalf("the request's artefacts: %d, %v", len(arts), err)
+	}
+	var eraseAt time.Time
+	for _, a := range arts {
+		if a.EraseAt.After(eraseAt) {
+			eraseAt = a.EraseAt
+		}
+	}
+	if !eraseAt.After(time.Now()) {
+		t.Fatalf("dataEraseAt %s is not in the future", eraseAt)
+	}
+	if _, err := w.hiuNode.hiuBridge.EraseDue(ctx, eraseAt.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	clinician.do("see the records after dataEraseAt", chromedp.Navigate(reqURL+"/records"), chromedp.WaitVisible(chromedp.ID("no-records")))
+	if erased := clinician.eval(`[...document.querySelectorAll('.erased')].map(p => p.innerText).join('|')`); !strings.Contains(erased, "their erase date has passed") {
+		t.Errorf("the records page does not say the erase date passed: %q", erased)
+	}
+	if n := phrEval[int](t, clinician.ctx, `document.querySelectorAll('a.record-link').length`); n != 0 {
+		t.Errorf("%d records shown after dataEraseAt", n)
+	}
+	for _, table := range []string{"hiu_records", "hiu_artefacts"} {
+		if n := hiuCount(t, w.hiuNode, table+" WHERE facility_id = ?", w.hiuID); n != 0 {
+			t.Errorf("%d rows left in %s after dataEraseAt", n, table)
+		}
+	}
+}
+
+// hiuCount counts the rows of a table (and condition) at a node.
+func hiuCount(t *testing.T, n *node, from string, args ...any) int {
+	t.Helper()
+	var c int
+	if err := n.db.SQL().QueryRowContext(t.Context(), "SELECT COUNT(*) FROM "+from, args...).Scan(&c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// jsString quotes s for JavaScript source (IDs here are [A-Za-z0-9-]).
+func jsString(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
