@@ -1,8 +1,15 @@
 package main
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,7 +31,8 @@ import (
 type journeyWorld struct {
 	hub                *node // abha, registry, cm, hip, phr (and hiu on one node)
 	hubBase, sms       string
-	hiuNode            *node // the node serving the hiu role: hub, or node B
+	op                 map[string]string // the hub operator's
+	hiuNode            *node             // the node serving the hiu role: hub, or node B
 	hiuBase            string
 	p                  specPerson
 	hips               []string // the three HIP facilities' IDs
@@ -76,7 +84,7 @@ func newJourneyWorld(t *testing.T, separateHIU bool) *journeyWorld {
 		c.AdminToken = adminA
 	})
 	opA := map[string]string{"Authorization": "Bearer " + adminA}
-	w := &journeyWorld{hub: hub, hubBase: baseA, sms: sms, hiuNode: hub, hiuBase: baseA}
+	w := &journeyWorld{hub: hub, hubBase: baseA, sms: sms, op: opA, hiuNode: hub, hiuBase: baseA}
 	w.p = enrolPerson(t, baseA, sms)
 	w.hiuID = verifiedFacility(t, baseA, opA, journeyHIU)
 	opB := opA
@@ -96,13 +104,7 @@ func newJourneyWorld(t *testing.T, separateHIU bool) *journeyWorld {
 
 	// The doctor is a verified professional of the HIU facility in the
 	// registry; the HIU node's operator gives them an account.
-	var prof struct{ ID string }
-	jsonCall(t, "POST", baseA+"/api/v1/professionals", nil, map[string]any{"handle": "dr.anita.das", "name": "Anita Das", "gender": "F", "category": "doctor",
-		"systemOfMedicine": "modern", "council": "Andhra Pradesh Medical Council", "registrationNumber": "APMC/dr.anita.das",
-		"qualifications": []map[string]any{{"degree": "MBBS", "university": "Andhra University", "year": 2012}}, "languages": []string{"en"},
-		"facilities": []string{w.hiuID}, "address": map[string]string{"city": "Visakhapatnam", "stateCode": "28", "districtCode": "520", "pin": "530002"}}, 201, &prof)
-	jsonCall(t, "POST", baseA+"/api/v1/professionals/"+prof.ID+"/verification", opA, map[string]string{"decision": "VERIFIED"}, 200, nil)
-	w.hpr = prof.ID
+	w.hpr = w.professional(t, w.hiuID, "dr.anita.das", "Anita Das")
 	var account struct{ Password string }
 	jsonCall(t, "POST", w.hiuBase+"/api/v1/admin/hiu/facilities/"+w.hiuID+"/staff", opB, map[string]string{"hprId": w.hpr}, 201, &account)
 	w.passwd = "the doctor's own passphrase"
@@ -179,6 +181,19 @@ func newJourneyWorld(t *testing.T, separateHIU bool) *journeyWorld {
 	return w
 }
 
+// professional registers a verified doctor of a facility at the hub's
+// registry and returns their HPR ID.
+func (w *journeyWorld) professional(t *testing.T, facility, handle, name string) string {
+	t.Helper()
+	var prof struct{ ID string }
+	jsonCall(t, "POST", w.hubBase+"/api/v1/professionals", nil, map[string]any{"handle": handle, "name": name, "gender": "F", "category": "doctor",
+		"systemOfMedicine": "modern", "council": "Andhra Pradesh Medical Council", "registrationNumber": "APMC/" + handle,
+		"qualifications": []map[string]any{{"degree": "MBBS", "university": "Andhra University", "year": 2012}}, "languages": []string{"en"},
+		"facilities": []string{facility}, "address": map[string]string{"city": "Visakhapatnam", "stateCode": "28", "districtCode": "520", "pin": "530002"}}, 201, &prof)
+	jsonCall(t, "POST", w.hubBase+"/api/v1/professionals/"+prof.ID+"/verification", w.op, map[string]string{"decision": "VERIFIED"}, 200, nil)
+	return prof.ID
+}
+
 // journeyTab is one person's browser window.
 type journeyTab struct {
 	t   *testing.T
@@ -241,13 +256,45 @@ func (s *journeyShots) take(b journeyTab, name string) {
 	if s == nil || s.dir == "" {
 		return
 	}
-	png, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
+	shot, err := chromedp.Run(b.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		b.t.Fatalf("screenshot %s: %v", name, err)
 	}
-	if err := os.WriteFile(filepath.Join(s.dir, name+".png"), png, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(s.dir, name+".png"), smallPNG(b.t, shot), 0o644); err != nil {
 		b.t.Fatal(err)
 	}
+}
+
+// smallPNG re-encodes a screenshot with the 256 colours it uses most (a
+// page's flat colours; anti-aliased edges take the nearest), at the best
+// compression: a third of Chromium's PNG, looking the same.
+func smallPNG(t testing.TB, shot []byte) []byte {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := img.Bounds()
+	counts := map[color.RGBA]int{}
+	for y := r.Min.Y; y < r.Max.Y; y++ {
+		for x := r.Min.X; x < r.Max.X; x++ {
+			counts[color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)]++
+		}
+	}
+	colours := slices.SortedFunc(maps.Keys(counts), func(a, b color.RGBA) int {
+		return cmp.Or(counts[b]-counts[a], cmp.Compare(uint32(a.R)<<24|uint32(a.G)<<16|uint32(a.B)<<8|uint32(a.A), uint32(b.R)<<24|uint32(b.G)<<16|uint32(b.B)<<8|uint32(b.A)))
+	})
+	var pal color.Palette
+	for _, c := range colours[:min(256, len(colours))] {
+		pal = append(pal, c)
+	}
+	p := image.NewPaletted(r, pal)
+	draw.Draw(p, r, img, r.Min, draw.Src)
+	var out bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&out, p); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
 
 // Phone-sized screens, as a clinician's and a person's phones are.
@@ -456,6 +503,9 @@ func runExchangeJourney(t *testing.T, w *journeyWorld, clinician, person journey
 		return '';
 	})()`)
 	clinician.do("open the lab report", chromedp.WaitVisible(chromedp.CSS("article.fhir-record")))
+	if shots != nil && shots.dir != "" {
+		clinician.eval(`(document.querySelector('article.fhir-record .flag-abnormal')?.scrollIntoView({block: 'center'}), '')`)
+	}
 	rec := clinician.eval(`document.querySelector('article.fhir-record').innerText`)
 	for _, want := range []string{"Haemoglobin", "9.2", "12", "15.5"} {
 		if !strings.Contains(rec, want) {
