@@ -10,13 +10,13 @@ import (
 	"math/big"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/auth"
+	"github.com/arogya-health/arogya/internal/bridgeclient"
 	"github.com/arogya-health/arogya/internal/httpx"
 	"github.com/arogya-health/arogya/internal/notify"
 	"github.com/arogya-health/arogya/internal/protocol"
@@ -33,7 +33,7 @@ type BridgeConfig struct {
 	// gateway's callbacks in both versions.
 	Version     string
 	GatewayURL  string // the gateway's v0.5 base, e.g. https://cm.example/gateway
-	V3URL       string // the gateway's v3 base, e.g. https://cm.example/api/hiecm; "" derives it from GatewayURL (V3Base)
+	V3URL       string // the gateway's v3 base, e.g. https://cm.example/api/hiecm; "" derives it from GatewayURL (bridgeclient.V3Base)
 	CMID        string // X-CM-ID
 	CallbackURL string // where the gateway calls this node: <public URL>/hip
 
@@ -68,17 +68,11 @@ type Bridge struct {
 	log  *slog.Logger
 	push *http.Client // data pushes to HIUs: public addresses only, unless AllowPrivatePush
 
-	mu sync.Mutex
-	// credMu makes one caller at a time find or make the credentials: the
-	// worker and the registration may both need them first, and making
-	// the bridge twice would fail the second (the gateway has it).
-	credMu sync.Mutex
-	gw     *gatewayClient // nil until the credentials are known
+	gw *bridgeclient.Lazy // the gateway client; gw.Certs checks the gateway's calls before a session exists
 
-	kick       chan struct{}  // wakes the worker of messages
-	kickXfer   chan struct{}  // wakes the worker of transfers
-	registered chan struct{}  // kicked when the facilities must be declared again
-	certsOnly  *gatewayClient // checks the gateway's calls before a session exists
+	kick       chan struct{} // wakes the worker of messages
+	kickXfer   chan struct{} // wakes the worker of transfers
+	registered chan struct{} // kicked when the facilities must be declared again
 }
 
 // NewBridge returns the bridge over svc; Run starts it.
@@ -93,13 +87,24 @@ func NewBridge(svc *Service, cfg BridgeConfig) *Bridge {
 		cfg.Version = protocol.V05
 	}
 	if cfg.V3URL == "" {
-		cfg.V3URL = V3Base(cfg.GatewayURL)
+		cfg.V3URL = bridgeclient.V3Base(cfg.GatewayURL)
 	}
 	if cfg.TokenKey == nil {
 		cfg.TokenKey = auth.DeriveKey(cfg.SecretKey, "hip/link-token")
 	}
 	b := &Bridge{svc: svc, cfg: cfg, log: cfg.Logger, push: pushClient(cfg.HTTP, cfg.AllowPrivatePush), kick: make(chan struct{}, 1), kickXfer: make(chan struct{}, 1), registered: make(chan struct{}, 1)}
-	b.certsOnly = newGatewayClient(cfg.Version, cfg.GatewayURL, cfg.V3URL, cfg.CMID, "", "", cfg.HTTP, svc.cfg.Now)
+	b.gw = bridgeclient.NewLazy(bridgeclient.Config{Role: "hip", Version: cfg.Version, Base: cfg.GatewayURL, V3Base: cfg.V3URL, CMID: cfg.CMID, HTTP: cfg.HTTP, Now: svc.cfg.Now},
+		bridgeclient.Credentials{Role: "hip", ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, SecretKey: cfg.SecretKey, Provision: cfg.Provision,
+			Stored: func(ctx context.Context) (string, []byte, error) {
+				c, err := svc.store.HIPBridge(ctx)
+				if err != nil {
+					return "", nil, err
+				}
+				return c.ClientID, c.Secret, nil
+			},
+			Store: func(ctx context.Context, id, clientID string, sealed []byte) error {
+				return svc.store.PutHIPBridge(ctx, &BridgeCreds{ID: id, ClientID: clientID, Secret: sealed, GatewayURL: cfg.GatewayURL, CreatedAt: svc.now()})
+			}})
 	svc.onFacility = func() { signal(b.registered) }
 	svc.newContext = b.linkJob
 	svc.kick = b.Kick
@@ -131,87 +136,16 @@ func (b *Bridge) Run(ctx context.Context) {
 	b.work(ctx, b.kick, false)
 }
 
-// client returns the gateway client, once the credentials are known.
-func (b *Bridge) client() *gatewayClient {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.gw
-}
-
-// credentials finds the bridge's credentials: given, stored, or made now.
-func (b *Bridge) credentials(ctx context.Context) (*gatewayClient, error) {
-	if gw := b.client(); gw != nil {
-		return gw, nil
-	}
-	b.credMu.Lock()
-	defer b.credMu.Unlock()
-	if gw := b.client(); gw != nil {
-		return gw, nil // made while this caller waited
-	}
-	id, secret := b.cfg.ClientID, b.cfg.ClientSecret
-	if id == "" {
-		stored, err := b.svc.store.HIPBridge(ctx)
-		switch {
-		case err == nil:
-			s, err := auth.Open(b.cfg.SecretKey, stored.Secret)
-			if err != nil {
-				return nil, errors.New("hip: the stored bridge secret does not open: is this the node's master key?")
-			}
-			id, secret = stored.ClientID, string(s)
-		case arogya.ErrorCode(err) == arogya.ENOTFOUND && b.cfg.Provision != nil:
-			bid, cid, sec, err := b.cfg.Provision(ctx)
-			if err != nil {
-				return nil, err
-			}
-			sealed, err := auth.Seal(b.cfg.SecretKey, []byte(sec))
-			if err != nil {
-				return nil, err
-			}
-			if err := b.svc.store.PutHIPBridge(ctx, &BridgeCreds{ID: bid, ClientID: cid, Secret: sealed, GatewayURL: b.cfg.GatewayURL, CreatedAt: b.svc.now()}); err != nil {
-				return nil, err
-			}
-			id, secret = cid, sec
-		case err != nil && arogya.ErrorCode(err) != arogya.ENOTFOUND:
-			return nil, err
-		default:
-			return nil, errors.New("hip: no bridge credentials: give --hip-client-id and --hip-client-secret")
-		}
-	}
-	gw := newGatewayClient(b.cfg.Version, b.cfg.GatewayURL, b.cfg.V3URL, b.cfg.CMID, id, secret, b.cfg.HTTP, b.svc.cfg.Now)
-	gw.certs = b.certsOnly.certs
-	b.mu.Lock()
-	b.gw = gw
-	b.mu.Unlock()
-	return gw, nil
-}
-
 // registerLoop declares the callback URL and the facilities whenever they
 // change, retrying with backoff while the gateway cannot be reached.
 func (b *Bridge) registerLoop(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-b.registered:
-		}
-		for delay := time.Second; ; delay = min(2*delay, time.Minute) {
-			err := b.register(ctx)
-			if err == nil {
-				b.Kick()
-				break
-			}
-			b.log.Warn("hip: registering with the gateway; will retry", "err", err, "in", delay.String())
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(delay):
-			}
-		}
-	}
+	bridgeclient.RegisterLoop(ctx, "hip", b.log, b.registered, b.register, b.Kick)
 }
 
+// register sets the callback URL and declares the facilities as the
+// bridge's HIP services.
 func (b *Bridge) register(ctx context.Context) error {
-	gw, err := b.credentials(ctx)
+	gw, err := b.gw.Client(ctx)
 	if err != nil {
 		return err
 	}
@@ -219,7 +153,14 @@ func (b *Bridge) register(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return gw.register(ctx, b.cfg.CallbackURL, fs)
+	if err := gw.SetCallbackURL(ctx, b.cfg.CallbackURL); err != nil {
+		return err
+	}
+	ss := make([]bridgeclient.Service, len(fs))
+	for i, f := range fs {
+		ss[i] = bridgeclient.Service{ID: f.ID, Name: f.Name}
+	}
+	return gw.AddServices(ctx, bridgeclient.HIP, ss)
 }
 
 // transferWorkers is how many transfers a node runs at once: a consent
@@ -355,15 +296,15 @@ func (b *Bridge) runJob(ctx context.Context, j *Job) {
 // asks for a new token once (linkTokenRefused), which changes state:
 // hence the effects.
 func (b *Bridge) send(ctx context.Context, j *Job) (*Effects, error) {
-	gw, err := b.credentials(ctx)
+	gw, err := b.gw.Client(ctx)
 	if err != nil {
 		return nil, err
 	}
-	url, hdr := gw.base+j.Path, map[string]string(nil)
+	url, hdr := gw.Base()+j.Path, map[string]string(nil)
 	rest, v3 := strings.CutPrefix(j.Path, protocol.V3Base+"/")
 	if v3 {
-		url = gw.base3 + "/" + rest
-		if hdr, err = gw.v3Headers(strings.TrimPrefix(j.ID, "out:")); err != nil {
+		url = gw.Base3() + "/" + rest
+		if hdr, err = gw.V3Headers(strings.TrimPrefix(j.ID, "out:")); err != nil {
 			return nil, permanentError{err}
 		}
 		hdr["X-HIP-ID"] = j.FacilityID
@@ -378,14 +319,14 @@ func (b *Bridge) send(ctx context.Context, j *Job) (*Effects, error) {
 		}
 		hdr["X-LINK-TOKEN"] = tok
 	}
-	st, _, err := gw.call(ctx, http.MethodPost, url, hdr, j.Body)
+	st, _, err := gw.Call(ctx, http.MethodPost, url, hdr, j.Body)
 	switch {
 	case err != nil:
 		return nil, err
 	case st/100 == 2:
 		return nil, nil
 	case carecontext && (st == http.StatusUnauthorized || st == http.StatusForbidden):
-		// call renewed the session on the first 401: the link token is
+		// Call renewed the session on the first 401: the link token is
 		// what the gateway refuses.
 		return b.linkTokenRefused(ctx, j)
 	case st == http.StatusBadRequest || st == http.StatusNotFound || st == http.StatusConflict || st == http.StatusUnprocessableEntity:
@@ -471,7 +412,7 @@ func (b *Bridge) accept(ctx context.Context, path, version string, h http.Header
 	if tok == "" {
 		return arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1002", "Authorization: Bearer <gateway token> is required")
 	}
-	if err := b.certsOnly.verifyToken(ctx, tok); err != nil {
+	if err := b.gw.Certs.VerifyGatewayToken(ctx, tok); err != nil {
 		if arogya.ErrorCode(err) == arogya.EUNAUTHORIZED {
 			return arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1002", arogya.ErrorMessage(err))
 		}

@@ -477,7 +477,7 @@ func (b *Bridge) consentNotify(ctx context.Context, facilityID, requestID string
 	if old != nil && old.Status != "GRANTED" {
 		return ack(nil, c.ConsentID, "OK"), nil // an ended artefact is not granted again
 	}
-	if err := b.certsOnly.verifyArtefact(ctx, c.ConsentDetail, c.Signature); err != nil {
+	if err := b.gw.Certs.VerifyArtefact(ctx, c.ConsentDetail, c.Signature); err != nil {
 		if arogya.ErrorCode(err) == arogya.EUNAVAILABLE {
 			return nil, err // try again once the gateway's keys can be fetched
 		}

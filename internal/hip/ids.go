@@ -3,8 +3,6 @@ package hip
 import (
 	"crypto/rand"
 	"encoding/base32"
-	"encoding/base64"
-	"reflect"
 	"strconv"
 	"strings"
 	"unicode"
@@ -79,16 +77,6 @@ func newPatientRef() string {
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
-}
-
-// decodeSegment decodes a JWS segment (base64url without padding).
-func decodeSegment(s string) ([]byte, error) {
-	return base64.RawURLEncoding.DecodeString(s)
-}
-
-// jsonEqual compares two decoded JSON values.
-func jsonEqual(a, b any) bool {
-	return reflect.DeepEqual(a, b)
 }
 
 // normalFacility writes a facility ID as the registry does: upper case.

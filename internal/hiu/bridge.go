@@ -17,7 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/arogya-health/arogya"
-	"github.com/arogya-health/arogya/internal/auth"
+	"github.com/arogya-health/arogya/internal/bridgeclient"
 	"github.com/arogya-health/arogya/internal/protocol"
 )
 
@@ -50,10 +50,8 @@ type Bridge struct {
 	cfg BridgeConfig
 	log *slog.Logger
 
-	mu        sync.Mutex
-	credMu    sync.Mutex
-	gw        *gatewayClient
-	certsOnly *gatewayClient
+	mu sync.Mutex         // guards waiters
+	gw *bridgeclient.Lazy // the gateway client; gw.Certs checks the gateway's calls before a session exists
 
 	kick       chan struct{}
 	registered chan struct{}
@@ -77,7 +75,18 @@ func NewBridge(svc *Service, cfg BridgeConfig) *Bridge {
 	}
 	b := &Bridge{svc: svc, cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), registered: make(chan struct{}, 1),
 		waiters: map[string][]chan struct{}{}, sessions: map[string]*session{}, inflight: map[string]bool{}}
-	b.certsOnly = newGatewayClient(cfg.GatewayURL, cfg.CMID, "", "", cfg.HTTP, svc.cfg.Now)
+	b.gw = bridgeclient.NewLazy(bridgeclient.Config{Role: "hiu", Version: protocol.V05, Base: cfg.GatewayURL, CMID: cfg.CMID, HTTP: cfg.HTTP, Now: svc.cfg.Now},
+		bridgeclient.Credentials{Role: "hiu", ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, SecretKey: cfg.SecretKey, Provision: cfg.Provision,
+			Stored: func(ctx context.Context) (string, []byte, error) {
+				c, err := svc.store.HIUBridge(ctx)
+				if err != nil {
+					return "", nil, err
+				}
+				return c.ClientID, c.Secret, nil
+			},
+			Store: func(ctx context.Context, id, clientID string, sealed []byte) error {
+				return svc.store.PutHIUBridge(ctx, &BridgeCreds{ID: id, ClientID: clientID, Secret: sealed, GatewayURL: cfg.GatewayURL, CreatedAt: svc.now()})
+			}})
 	svc.bridge = b
 	return b
 }
@@ -101,86 +110,17 @@ func (b *Bridge) Run(ctx context.Context) {
 	b.work(ctx)
 }
 
-func (b *Bridge) client() *gatewayClient {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.gw
-}
-
-// credentials finds the bridge's credentials: given, stored, or made now.
-func (b *Bridge) credentials(ctx context.Context) (*gatewayClient, error) {
-	if gw := b.client(); gw != nil {
-		return gw, nil
-	}
-	b.credMu.Lock()
-	defer b.credMu.Unlock()
-	if gw := b.client(); gw != nil {
-		return gw, nil
-	}
-	id, secret := b.cfg.ClientID, b.cfg.ClientSecret
-	if id == "" {
-		stored, err := b.svc.store.HIUBridge(ctx)
-		switch {
-		case err == nil:
-			s, err := auth.Open(b.cfg.SecretKey, stored.Secret)
-			if err != nil {
-				return nil, errors.New("hiu: the stored bridge secret does not open: is this the node's master key?")
-			}
-			id, secret = stored.ClientID, string(s)
-		case arogya.ErrorCode(err) == arogya.ENOTFOUND && b.cfg.Provision != nil:
-			bid, cid, sec, err := b.cfg.Provision(ctx)
-			if err != nil {
-				return nil, err
-			}
-			sealed, err := auth.Seal(b.cfg.SecretKey, []byte(sec))
-			if err != nil {
-				return nil, err
-			}
-			if err := b.svc.store.PutHIUBridge(ctx, &BridgeCreds{ID: bid, ClientID: cid, Secret: sealed, GatewayURL: b.cfg.GatewayURL, CreatedAt: b.svc.now()}); err != nil {
-				return nil, err
-			}
-			id, secret = cid, sec
-		case err != nil && arogya.ErrorCode(err) != arogya.ENOTFOUND:
-			return nil, err
-		default:
-			return nil, errors.New("hiu: no bridge credentials: give --hiu-client-id and --hiu-client-secret")
-		}
-	}
-	gw := newGatewayClient(b.cfg.GatewayURL, b.cfg.CMID, id, secret, b.cfg.HTTP, b.svc.cfg.Now)
-	gw.certs = b.certsOnly.certs
-	b.mu.Lock()
-	b.gw = gw
-	b.mu.Unlock()
-	return gw, nil
-}
-
 // registerLoop declares the callback URL and the facilities whenever they
 // change, retrying with backoff while the gateway cannot be reached.
 func (b *Bridge) registerLoop(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-b.registered:
-		}
-		for delay := time.Second; ; delay = min(2*delay, time.Minute) {
-			err := b.register(ctx)
-			if err == nil {
-				b.Kick()
-				break
-			}
-			b.log.Warn("hiu: registering with the gateway; will retry", "err", err, "in", delay.String())
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(delay):
-			}
-		}
-	}
+	bridgeclient.RegisterLoop(ctx, "hiu", b.log, b.registered, b.register, b.Kick)
 }
 
+// register sets the callback URL and declares the facilities as the
+// bridge's HIU services, one by one if the gateway refuses the list for
+// a facility another bridge has (is it served as HIP too?).
 func (b *Bridge) register(ctx context.Context) error {
-	gw, err := b.credentials(ctx)
+	gw, err := b.gw.Client(ctx)
 	if err != nil {
 		return err
 	}
@@ -188,7 +128,14 @@ func (b *Bridge) register(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	taken, err := gw.register(ctx, b.cfg.CallbackURL, fs)
+	if err := gw.SetCallbackURL(ctx, b.cfg.CallbackURL); err != nil {
+		return err
+	}
+	ss := make([]bridgeclient.Service, len(fs))
+	for i, f := range fs {
+		ss[i] = bridgeclient.Service{ID: f.ID, Name: f.Name}
+	}
+	taken, err := gw.AddServicesEach(ctx, bridgeclient.HIU, ss)
 	for _, id := range taken {
 		b.log.Warn("hiu: the gateway has this facility as another bridge's service (is it served as HIP too?); it is not an HIU of this bridge", "facility", id)
 	}
@@ -321,7 +268,7 @@ func (b *Bridge) wake(j *Job) {
 // send POSTs a message to the gateway. Refusals (400, 404, 409, 422) are
 // not retried.
 func (b *Bridge) send(ctx context.Context, j *Job) error {
-	gw, err := b.credentials(ctx)
+	gw, err := b.gw.Client(ctx)
 	if err != nil {
 		return err
 	}
@@ -329,7 +276,7 @@ func (b *Bridge) send(ctx context.Context, j *Job) error {
 	if j.FacilityID != "" {
 		hdr["X-HIU-ID"] = j.FacilityID
 	}
-	st, _, err := gw.call(ctx, http.MethodPost, j.Path, j.Body, hdr)
+	st, _, err := gw.Call(ctx, http.MethodPost, gw.Base()+j.Path, hdr, j.Body)
 	switch {
 	case err != nil:
 		return err
@@ -371,7 +318,7 @@ func (b *Bridge) accept(ctx context.Context, kind string, h http.Header, body []
 	if tok == "" {
 		return arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1002", "Authorization: Bearer <gateway token> is required")
 	}
-	if err := b.certsOnly.verifyToken(ctx, tok); err != nil {
+	if err := b.gw.Certs.VerifyGatewayToken(ctx, tok); err != nil {
 		if arogya.ErrorCode(err) == arogya.EUNAUTHORIZED {
 			return arogya.ABDMError(arogya.EUNAUTHORIZED, "ABDM-1002", arogya.ErrorMessage(err))
 		}

@@ -317,7 +317,7 @@ func (b *Bridge) onFetch(ctx context.Context, facilityID string, body []byte) (*
 	}
 	now := b.svc.now()
 	a := &Artefact{ID: d.ConsentID, ConsentRequestID: old.ConsentRequestID, FacilityID: facilityID, Patient: old.Patient, UpdatedAt: now}
-	if err := b.certsOnly.verifyArtefact(ctx, f.Consent.ConsentDetail, f.Consent.Signature); err != nil {
+	if err := b.gw.Certs.VerifyArtefact(ctx, f.Consent.ConsentDetail, f.Consent.Signature); err != nil {
 		if arogya.ErrorCode(err) == arogya.EUNAVAILABLE {
 			return nil, err
 		}
