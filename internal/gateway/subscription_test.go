@@ -283,7 +283,7 @@ func TestSubscriptions(t *testing.T) {
 				strings.Join(ev.Content.Context[0].HITypes, ",") != "Prescription" {
 				t.Fatalf("data event: %+v", ev)
 			}
-			notify("OP-404", "Prescription") // not linked: no event
+			notify("OP-404", "Prescription")              // not linked: no event
 			notify("OP-9", "WellnessRecord", "Horoscope") // not a type granted: no event
 			if len(events()) != 2 {
 				t.Fatalf("%d events, want still 2", len(events()))
