@@ -474,7 +474,9 @@ func runExchangeJourney(t *testing.T, w *journeyWorld, clinician, person journey
 	// Get the records of each facility.
 	for i := range 3 {
 		clinician.do("open the request", chromedp.Navigate(reqURL), chromedp.WaitVisible(chromedp.ID("artefacts")))
-		clinician.until("the get-records buttons", `document.querySelectorAll('.get-records').length === 3`)
+		// Press only once the page has stopped reloading itself (it does
+		// while a transfer is under way), or a reload could drop the press.
+		clinician.until("the get-records buttons", `document.querySelectorAll('.get-records').length === 3 && !document.querySelector('meta[http-equiv=refresh]')`)
 		clinician.eval(fmt.Sprintf(`(document.querySelectorAll('.get-records')[%d].click(), '')`, i))
 		clinician.do("get records", chromedp.WaitVisible(chromedp.ID("transfer-status")))
 		clinician.until("the records arrive", `document.getElementById('transfer-status')?.innerText === 'Received'`)
@@ -536,7 +538,13 @@ func runExchangeJourney(t *testing.T, w *journeyWorld, clinician, person journey
 	// The clinician has the request open, with its three buttons, when
 	// the person revokes the lakeside hospital's consent.
 	clinician.front()
-	clinician.do("open the request", chromedp.Navigate(reqURL), chromedp.WaitVisible(chromedp.ID("artefacts")))
+	eventually(t, "the request page done reloading itself", func() string {
+		clinician.do("open the request", chromedp.Navigate(reqURL), chromedp.WaitVisible(chromedp.ID("artefacts")))
+		if clinician.eval(`document.querySelector('meta[http-equiv=refresh]') ? 'yes' : 'no'`) != "no" {
+			return "still reloading itself"
+		}
+		return ""
+	})
 	lakeside := clinician.eval(`[...document.querySelectorAll('#artefacts li')].find(li => li.querySelector('.result-name').innerText === 'Lakeside Hospital')?.id.replace(/^artefact-/, '') || ''`)
 	if lakeside == "" {
 		t.Fatalf("no lakeside artefact on the request page: %s", clinician.text())
