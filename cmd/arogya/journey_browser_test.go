@@ -4,19 +4,27 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
 	"image/png"
+	"io"
+	"log/slog"
 	"maps"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/arogya-health/arogya/internal/auth"
 	"github.com/arogya-health/arogya/internal/fhir"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
@@ -32,7 +40,7 @@ type journeyWorld struct {
 	hub                *node // abha, registry, cm, hip, phr (and hiu on one node)
 	hubBase, sms       string
 	op                 map[string]string // the hub operator's
-	hiuNode            *node             // the node serving the hiu role: hub, or node B
+	hiu                hiuSide           // what the test asks of the HIU node beyond its pages
 	hiuBase            string
 	p                  specPerson
 	hips               []string // the three HIP facilities' IDs
@@ -66,12 +74,11 @@ func eventually(t testing.TB, what string, check func() string) {
 }
 
 // newJourneyWorld builds the world. With separateHIU, node B serves only
-// the hiu role, configured as `arogya serve --roles hiu --hiu-gateway-url
-// A/gateway --registry-url A --hiu-client-id … --hiu-client-secret …`
-// would be, with bridge credentials A's operator made through A's
-// operator API; B's operator adds the facility and the doctor's account
-// through B's. B runs in this process (so the test can move B's clock
-// past dataEraseAt with EraseDue); everything between A and B is HTTP.
+// the hiu role and is a process of its own, started as `arogya serve
+// --roles hiu --hiu-gateway-url A/gateway --registry-url A --hiu-client-id
+// … --hiu-client-secret …` with bridge credentials A's operator made
+// through A's operator API; B's operator adds the facility and the
+// doctor's account through B's. Everything between A and B is HTTP.
 func newJourneyWorld(t *testing.T, separateHIU bool) *journeyWorld {
 	t.Helper()
 	const adminA, adminB = "journey-hub-operator", "journey-hiu-operator"
@@ -84,21 +91,31 @@ func newJourneyWorld(t *testing.T, separateHIU bool) *journeyWorld {
 		c.AdminToken = adminA
 	})
 	opA := map[string]string{"Authorization": "Bearer " + adminA}
-	w := &journeyWorld{hub: hub, hubBase: baseA, sms: sms, op: opA, hiuNode: hub, hiuBase: baseA}
+	w := &journeyWorld{hub: hub, hubBase: baseA, sms: sms, op: opA, hiuBase: baseA}
 	w.p = enrolPerson(t, baseA, sms)
 	w.hiuID = verifiedFacility(t, baseA, opA, journeyHIU)
 	opB := opA
+	w.hiu = hiuInProcess{hub, w.hiuID}
 	if separateHIU {
 		var creds struct{ ClientID, ClientSecret string }
 		jsonCall(t, "POST", baseA+"/api/v1/admin/bridges", opA, map[string]string{"id": "journey-hiu", "name": "Review Clinic's HIU node"}, 201, &creds)
-		w.hiuNode, w.hiuBase, _ = testNode(t, func(c *Config) {
-			c.Roles = []string{"hiu"}
-			c.AdminToken = adminB
-			c.RegistryURL = baseA
-			c.HIUGatewayURL = baseA + "/gateway"
-			c.HIUClientID, c.HIUClientSecret = creds.ClientID, creds.ClientSecret
-		})
+		dir, addr := t.TempDir(), freeAddr(t)
+		cfg := Config{Addr: addr, PublicURL: "http://" + addr, Data: dir, DB: "sqlite:" + filepath.Join(dir, "arogya.db"), MasterKeyFile: filepath.Join(dir, "master.key"),
+			CMID: "sbx", Roles: []string{"hiu"}, AdminToken: adminB, RegistryURL: baseA, HIUGatewayURL: baseA + "/gateway",
+			HIUClientID: creds.ClientID, HIUClientSecret: creds.ClientSecret}
+		srv := startServer(t, "--addr", cfg.Addr, "--public-url", cfg.PublicURL, "--data", cfg.Data, "--db", cfg.DB, "--master-key-file", cfg.MasterKeyFile,
+			"--cm-id", cfg.CMID, "--roles", "hiu", "--admin-token", adminB, "--registry-url", baseA, "--hiu-gateway-url", cfg.HIUGatewayURL,
+			"--hiu-client-id", creds.ClientID, "--hiu-client-secret", creds.ClientSecret)
 		opB = map[string]string{"Authorization": "Bearer " + adminB}
+		h := &hiuProcess{srv: srv, cfg: cfg, op: opB, facility: w.hiuID}
+		t.Cleanup(func() {
+			h.stop()
+			if t.Failed() {
+				logs := srv.logs.String()
+				t.Logf("the HIU process's log (the end):\n%s", logs[max(0, len(logs)-4000):])
+			}
+		})
+		w.hiu, w.hiuBase = h, srv.base
 	}
 	jsonCall(t, "POST", w.hiuBase+"/api/v1/admin/hiu/facilities", opB, map[string]string{"facilityId": w.hiuID}, 201, nil)
 
@@ -326,8 +343,11 @@ func journeyBrowsers(t *testing.T, ctx context.Context, scale float64) (clinicia
 // gone; with the clock moved past dataEraseAt the HIU erases the rest and
 // its records page says so, its store holding nothing.
 //
-// On one node, and with the HIU on a node of its own (in this process,
-// to move its clock; see newJourneyWorld) talking to the hub over HTTP.
+// On one node, and with the HIU on a node of its own: a child process
+// (this test binary run as the arogya command, as the crash test runs
+// it) talking to the hub over HTTP only. A process's clock cannot be
+// moved, so for the dataEraseAt step the test stops it and reopens its
+// data in this process on the same address (see hiuProcess).
 func TestBrowserExchangeJourney(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end; skipped with -short")
@@ -352,8 +372,6 @@ func TestBrowserExchangeJourney(t *testing.T) {
 // runExchangeJourney walks the journey; shots, if not nil, saves the
 // main pages on the way.
 func runExchangeJourney(t *testing.T, w *journeyWorld, clinician, person journeyTab, shots *journeyShots) {
-	ctx := t.Context()
-
 	// The clinician signs in, finds the patient and asks for consent.
 	clinician.do("the clinician signs in",
 		chromedp.Navigate(w.hiuBase+"/hiu/"),
@@ -549,6 +567,9 @@ func runExchangeJourney(t *testing.T, w *journeyWorld, clinician, person journey
 	if lakeside == "" {
 		t.Fatalf("no lakeside artefact on the request page: %s", clinician.text())
 	}
+	if n := w.hiu.count(t, "hiu_records WHERE consent_id = ?", lakeside); n != 2 {
+		t.Fatalf("the HIU holds %d records from the lakeside hospital, want its 2", n)
+	}
 	person.front()
 	person.do("open the consents", chromedp.Navigate(w.hubBase+"/abha/consents"), chromedp.WaitVisible(chromedp.ID("active")))
 	pinID := person.eval(`(() => {
@@ -570,22 +591,12 @@ func runExchangeJourney(t *testing.T, w *journeyWorld, clinician, person journey
 		t.Errorf("%d consents active after revoking one of 3", n)
 	}
 	eventually(t, "the HIU hears of the revocation", func() string {
-		a, err := w.hiuNode.hiu.Artefact(ctx, w.hiuID, lakeside)
-		if err != nil {
-			return err.Error()
-		}
-		if a.Status != "REVOKED" {
-			return a.Status
+		if st := w.hiu.artefactStatus(t, lakeside); st != "REVOKED" {
+			return st
 		}
 		return ""
 	})
-	transfers := func() int {
-		var n int
-		if err := w.hiuNode.db.SQL().QueryRowContext(ctx, "SELECT COUNT(*) FROM hiu_transfers WHERE consent_id = ?", lakeside).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	transfers := func() int { return w.hiu.count(t, "hiu_transfers WHERE consent_id = ?", lakeside) }
 	before := transfers()
 
 	// The clinician's next get-records, from the page still open, is
@@ -606,14 +617,60 @@ func runExchangeJourney(t *testing.T, w *journeyWorld, clinician, person journey
 	if g := groups(); !slices.Equal(g, []string{journeyHillTop, journeyRiverside}) {
 		t.Errorf("after the revocation, records from %v", g)
 	}
-	if n := hiuCount(t, w.hiuNode, "hiu_records WHERE consent_id = ?", lakeside); n != 0 {
+	if n := w.hiu.count(t, "hiu_records WHERE consent_id = ?", lakeside); n != 0 {
 		t.Errorf("%d records of the revoked consent left at the HIU", n)
 	}
 
 	// The clock moves past dataEraseAt: the HIU erases the rest.
-	arts, err := w.hiuNode.hiu.Artefacts(ctx, w.hiuID, reqID)
-	if err != nil || len(arts) != 3 {
-		t.Fatalf("the request's artefacts: %d, %v", len(arts), err)
+	w.hiu.eraseDue(t, reqID)
+	clinician.do("see the records after dataEraseAt", chromedp.Navigate(reqURL+"/records"), chromedp.WaitVisible(chromedp.ID("no-records")))
+	if erased := clinician.eval(`[...document.querySelectorAll('.erased')].map(p => p.innerText).join('|')`); !strings.Contains(erased, "their erase date has passed") {
+		t.Errorf("the records page does not say the erase date passed: %q", erased)
+	}
+	if n := phrEval[int](t, clinician.ctx, `document.querySelectorAll('a.record-link').length`); n != 0 {
+		t.Errorf("%d records shown after dataEraseAt", n)
+	}
+	for _, table := range []string{"hiu_records", "hiu_artefacts"} {
+		if n := w.hiu.count(t, table+" WHERE facility_id = ?", w.hiuID); n != 0 {
+			t.Errorf("%d rows left in %s after dataEraseAt", n, table)
+		}
+	}
+}
+
+// hiuSide is what the journey asks of the HIU node beyond its pages: an
+// artefact's status, what its store holds, and moving its clock.
+type hiuSide interface {
+	artefactStatus(t *testing.T, id string) string
+	// count counts the rows of a table (and condition) in its store.
+	count(t *testing.T, from string, args ...any) int
+	// eraseDue moves its clock a minute past the latest dataEraseAt of the
+	// request's consents and erases what is due.
+	eraseDue(t *testing.T, requestID string)
+}
+
+// hiuInProcess is a node in this process serving the hiu role.
+type hiuInProcess struct {
+	n        *node
+	facility string
+}
+
+func (h hiuInProcess) artefactStatus(t *testing.T, id string) string {
+	a, err := h.n.hiu.Artefact(t.Context(), h.facility, id)
+	if err != nil {
+		return err.Error()
+	}
+	return a.Status
+}
+
+func (h hiuInProcess) count(t *testing.T, from string, args ...any) int {
+	return hiuCount(t, h.n, from, args...)
+}
+
+func (h hiuInProcess) eraseDue(t *testing.T, requestID string) {
+	t.Helper()
+	arts, err := h.n.hiu.Artefacts(t.Context(), h.facility, requestID)
+	if err != nil || len(arts) == 0 {
+		t.Fatalf("the request's consents: %d, %v", len(arts), err)
 	}
 	var eraseAt time.Time
 	for _, a := range arts {
@@ -624,21 +681,83 @@ func runExchangeJourney(t *testing.T, w *journeyWorld, clinician, person journey
 	if !eraseAt.After(time.Now()) {
 		t.Fatalf("dataEraseAt %s is not in the future", eraseAt)
 	}
-	if _, err := w.hiuNode.hiuBridge.EraseDue(ctx, eraseAt.Add(time.Minute)); err != nil {
+	if _, err := h.n.hiuBridge.EraseDue(t.Context(), eraseAt.Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	clinician.do("see the records after dataEraseAt", chromedp.Navigate(reqURL+"/records"), chromedp.WaitVisible(chromedp.ID("no-records")))
-	if erased := clinician.eval(`[...document.querySelectorAll('.erased')].map(p => p.innerText).join('|')`); !strings.Contains(erased, "their erase date has passed") {
-		t.Errorf("the records page does not say the erase date passed: %q", erased)
+}
+
+// hiuProcess is an `arogya serve --roles hiu` process (this test binary
+// run as the arogya command, as the crash test does). A process's clock
+// cannot be moved, so eraseDue stops it and reopens its data directory in
+// this process, on the same address, to move the clock there.
+type hiuProcess struct {
+	srv      *server
+	cfg      Config
+	op       map[string]string
+	facility string
+	reopened *node
+}
+
+func (h *hiuProcess) stop() {
+	if h.srv != nil && h.srv.cmd.ProcessState == nil {
+		_ = h.srv.cmd.Process.Signal(syscall.SIGTERM)
+		_ = h.srv.cmd.Wait()
 	}
-	if n := phrEval[int](t, clinician.ctx, `document.querySelectorAll('a.record-link').length`); n != 0 {
-		t.Errorf("%d records shown after dataEraseAt", n)
+}
+
+func (h *hiuProcess) artefactStatus(t *testing.T, id string) string {
+	st, body := jsonDo(t, "GET", "http://"+h.cfg.Addr+"/api/v1/hiu/"+h.facility+"/artefacts/"+id, h.op, nil)
+	var a struct{ Status string }
+	if st != 200 || json.Unmarshal(body, &a) != nil {
+		return fmt.Sprintf("HTTP %d", st)
 	}
-	for _, table := range []string{"hiu_records", "hiu_artefacts"} {
-		if n := hiuCount(t, w.hiuNode, table+" WHERE facility_id = ?", w.hiuID); n != 0 {
-			t.Errorf("%d rows left in %s after dataEraseAt", n, table)
+	return a.Status
+}
+
+func (h *hiuProcess) count(t *testing.T, from string, args ...any) int {
+	t.Helper()
+	if h.reopened != nil {
+		return hiuCount(t, h.reopened, from, args...)
+	}
+	db, err := sql.Open("sqlite", strings.TrimPrefix(h.cfg.DB, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var c int
+	if err := db.QueryRowContext(t.Context(), "SELECT COUNT(*) FROM "+from, args...).Scan(&c); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (h *hiuProcess) eraseDue(t *testing.T, requestID string) {
+	t.Helper()
+	if h.srv.cmd.ProcessState != nil {
+		t.Fatalf("the HIU process ended during the journey: %s", h.srv.cmd.ProcessState)
+	}
+	h.stop()
+	var ln net.Listener
+	eventually(t, "the HIU's address free again", func() string {
+		var err error
+		if ln, err = net.Listen("tcp", h.cfg.Addr); err != nil {
+			return err.Error()
 		}
+		return ""
+	})
+	n, err := newNode(context.Background(), h.cfg, slog.New(slog.NewJSONHandler(io.Discard, nil)), nodeOptions{Argon: auth.ArgonParams{Time: 1, MemoryKiB: 1024, Threads: 1}})
+	if err != nil {
+		ln.Close()
+		t.Fatalf("reopen the HIU node's data: %v", err)
 	}
+	srv := &http.Server{Handler: n.handler}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		srv.Close()
+		n.Close()
+	})
+	h.reopened = n
+	hiuInProcess{n, h.facility}.eraseDue(t, requestID)
 }
 
 // hiuCount counts the rows of a table (and condition) at a node.
