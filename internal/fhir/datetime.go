@@ -91,9 +91,14 @@ func isDate(s string) bool {
 	return err == nil && p != PrecisionSecond
 }
 
-// formatDateTime shows a FHIR date or dateTime to people, in the zone it
-// was recorded in: "4 Jan 2024, 15:36", "4 Jan 2024", "Jan 2024", "1991".
-// Text that does not parse is shown as it is.
+// ist is India Standard Time, the zone the people reading records here
+// live in.
+var ist = time.FixedZone("IST", 5*3600+30*60)
+
+// formatDateTime shows a FHIR date or dateTime to people: a time in India
+// Standard Time, whatever zone it was recorded in, and saying so ("4 Jan
+// 2024, 15:36 IST"); a date as written ("4 Jan 2024", "Jan 2024",
+// "1991"). Text that does not parse is shown as it is.
 func formatDateTime(s string) string {
 	t, p, err := ParseDateTime(s)
 	if err != nil {
@@ -107,7 +112,7 @@ func formatDateTime(s string) string {
 	case PrecisionDay:
 		return t.Format("2 Jan 2006")
 	}
-	return t.Format("2 Jan 2006, 15:04")
+	return t.In(ist).Format("2 Jan 2006, 15:04 MST")
 }
 
 // fhirDateTime formats a time as a FHIR dateTime to the second, in its own

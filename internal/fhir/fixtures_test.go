@@ -12,9 +12,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
-// ist is India Standard Time, as records are written.
-var ist = time.FixedZone("IST", 5*3600+1800)
-
 func at(s string) time.Time {
 	t, err := time.ParseInLocation("2006-01-02 15:04", s, ist)
 	if err != nil {
