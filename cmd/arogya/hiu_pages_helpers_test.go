@@ -255,7 +255,7 @@ func (p hiuPage) must(t *testing.T, what string, status int, want ...string) {
 	}
 }
 
-const refreshMeta = `<meta http-equiv="refresh" content="3">`
+const refreshMeta = `<meta http-equiv="refresh" content="3; url=`
 
 // askForm is a valid consent request form for the world's person.
 func (w *hiuWorld) askForm() url.Values {

@@ -183,6 +183,10 @@ func TestHIUPagesJourney(t *testing.T) {
 		t.Fatalf("ask: %d %q\n%s", asked.status, asked.location, asked.body)
 	}
 	reqURL := "/hiu/requests/" + m[1]
+	// The page reloads itself, but without the one-time "sent" notice.
+	if p := b.get(asked.location); asked.location == reqURL || !strings.Contains(p.body, refreshMeta+reqURL+`">`) {
+		t.Fatalf("the request page after asking (%s) reloads elsewhere:\n%s", asked.location, p.body)
+	}
 	var cmID string
 	waitFor(t, "the CM takes the request", func() string {
 		p := b.get(reqURL)

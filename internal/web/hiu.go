@@ -88,7 +88,10 @@ type hiuView struct {
 	Error   string // a failed step's message
 	Notice  string // message id of a one-line confirmation
 	Refresh int    // seconds: the page reloads itself while it waits for the CM
-	Staff   *emrStaff
+	// RefreshURL is what it reloads: itself without the one-time notice,
+	// which would otherwise say "sent" again on every reload.
+	RefreshURL string
+	Staff      *emrStaff
 
 	SignIn   *emrSignIn
 	Password *emrSignIn
@@ -104,6 +107,13 @@ type hiuView struct {
 func (h *HIU) render(w http.ResponseWriter, r *http.Request, status int, name string, v *hiuView) {
 	if v.Page == "" {
 		v.Page = name
+	}
+	if v.Refresh > 0 {
+		u := *r.URL
+		q := u.Query()
+		q.Del("notice")
+		u.RawQuery = q.Encode()
+		v.RefreshURL = u.RequestURI()
 	}
 	h.write(w, r, status, name, v)
 }
