@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/fhir"
@@ -72,8 +73,12 @@ func (h *HIU) records(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, rec := range g.Records {
 			ru := u + "/records/" + url.PathEscape(rec.ID)
-			hg.Records = append(hg.Records, hiuRecordRow{URL: ru, FHIRURL: ru + "/fhir", Kind: "hiu.hitype." + rec.HIType,
-				Title: rec.Title, Date: istTime(rec.Date), EraseAt: istTime(rec.EraseAt)})
+			kind, title := "hiu.hitype."+rec.HIType, rec.Title
+			if strings.EqualFold(strings.ReplaceAll(title, " ", ""), rec.HIType) || strings.EqualFold(title, h.cat.text(kind)) {
+				title = "" // the record's title only names its kind: "Prescription · Prescription"
+			}
+			hg.Records = append(hg.Records, hiuRecordRow{URL: ru, FHIRURL: ru + "/fhir", Kind: kind,
+				Title: title, Date: istTime(rec.Date), EraseAt: istTime(rec.EraseAt)})
 		}
 		rv.Groups = append(rv.Groups, hg)
 	}
