@@ -21,7 +21,7 @@ import (
 // phrPageNames are the PHR's templates, each rendered inside
 // phr_layout.html.
 var phrPageNames = []string{"phr_records", "phr_link", "phr_consents", "phr_consent", "phr_access",
-	"phr_share", "phr_lock", "phr_documents", "phr_error"}
+	"phr_share", "phr_lock", "phr_documents", "phr_error", "phr_view", "phr_view_record"}
 
 // PHROptions configures the PHR pages.
 type PHROptions struct {
@@ -30,6 +30,9 @@ type PHROptions struct {
 	Registry *phr.Registry
 	// Now is the clock of "new" marks; time.Now when nil.
 	Now func() time.Time
+	// HIU is the PHR's own HIU, through which the person opens their
+	// records (phr_view.go); nil leaves the timeline without "Open".
+	HIU *phr.HIU
 }
 
 // PHR serves the person's app under /abha/.
@@ -40,6 +43,7 @@ type PHR struct {
 	cm   *phr.Client
 	docs *phr.Documents
 	reg  *phr.Registry
+	hiu  *phr.HIU
 	now  func() time.Time
 }
 
@@ -53,7 +57,7 @@ func NewPHR(svc *abha.Service, cm *phr.Client, docs *phr.Documents, opts PHROpti
 	}
 	c := abhaCookies
 	c.maxForm = 64 << 10 // consent choices can be long
-	return &PHR{abha: svc, cm: cm, docs: docs, reg: opts.Registry, now: now, cookieScope: c,
+	return &PHR{abha: svc, cm: cm, docs: docs, reg: opts.Registry, hiu: opts.HIU, now: now, cookieScope: c,
 		pageSet: newPageSet(phrPageNames, "templates/phr_layout.html", "templates/parts.html")}
 }
 
@@ -73,6 +77,9 @@ func (p *PHR) Register(mux *http.ServeMux) {
 	mux.Handle("GET /abha/documents", secure(p.page(p.documents)))
 	mux.Handle("POST /abha/documents", secure(http.HandlerFunc(p.documentsPost)))
 	mux.Handle("POST /abha/documents/file", secure(p.post(p.documentFile)))
+	if p.hiu != nil {
+		p.registerView(mux)
+	}
 }
 
 // person is a logged-in person: the token the CM takes and the ABHA
@@ -100,6 +107,7 @@ type phrView struct {
 	Share    *shareView
 	Lock     *lockView
 	Docs     []docView
+	View     *viewPage
 }
 
 // login checks the session cookie.

@@ -26,6 +26,7 @@ type recordsView struct {
 	Filtered   bool
 	NewRecords int
 	Requests   []requestView // pending consent requests: the notifications
+	CanOpen    bool          // the PHR has an HIU: a visit's records can be opened
 }
 
 // timelineItem is one visit on the timeline.
@@ -33,6 +34,7 @@ type timelineItem struct {
 	Facility   string
 	FacilityID string
 	Visit      string
+	Ref        string   // the care context's reference, for "Open records" (a form field, never a URL)
 	Types      []string // labels
 	Date       string   // DD-MM-YYYY; "" when the facility did not say
 	New        bool
@@ -78,7 +80,7 @@ func (p *PHR) records(w http.ResponseWriter, r *http.Request, who *person, v *ph
 			seen, haveSeen = time.UnixMilli(ms), true
 		}
 	}
-	rv := &recordsView{}
+	rv := &recordsView{CanOpen: p.hiu != nil && p.hiu.ID() != ""}
 	q := r.URL.Query()
 	rv.Type, rv.Facility, rv.From, rv.To = q.Get("type"), q.Get("facility"), q.Get("from"), q.Get("to")
 	from, fromOK := parseDay(rv.From)
@@ -95,7 +97,7 @@ func (p *PHR) records(w http.ResponseWriter, r *http.Request, who *person, v *ph
 		name := cmp.Or(f.HIP.Name, f.HIP.ID)
 		facilities[f.HIP.ID] = name
 		for _, cc := range f.CareContexts {
-			it := timelineItem{Facility: name, FacilityID: f.HIP.ID, Visit: cmp.Or(cc.Display, cc.ReferenceNumber),
+			it := timelineItem{Facility: name, FacilityID: f.HIP.ID, Visit: cmp.Or(cc.Display, cc.ReferenceNumber), Ref: cc.ReferenceNumber,
 				Date: day(cc.Date.Time), at: cc.Date.Time, notified: cc.NotifiedAt.Time, typeCodes: cc.HITypes}
 			for _, t := range cc.HITypes {
 				types[t] = true
