@@ -47,6 +47,9 @@ type Config struct {
 	GatewayURL    string // where the abha role fetches the gateway's keys to check systems' tokens (/v1/auth/…)
 	OutboxLease   string // how long a node holds a claimed outbound message before another may retry it
 	CMURL         string // phr: the consent manager whose person API (/cm/…) the PHR pages use (default: this node's)
+	PHRHIUID      string // phr: the facility the PHR fetches the person's own records as (an HIU the --hiu-url node serves)
+	HIUURL        string // phr: the node whose HIU API (/api/v1/hiu/…) serves --phr-hiu-id (default: this node's, with the hiu role)
+	PHRHIUToken   string // phr: the bearer token that HIU API takes (default: this node's operator token)
 
 	HIPGatewayURL   string // hip: the gateway's v0.5 base the HIP bridge talks to
 	HIPVersion      string // hip: the protocol the HIP bridge speaks to the gateway: v0.5 or v3
@@ -95,6 +98,9 @@ func addServeFlags(fs *flag.FlagSet, cfg *Config, getenv func(string) string) *s
 	str(&cfg.KYCFixtures, "kyc-fixtures", "", "JSON file of Aadhaar identities to use instead of the sandbox KYC")
 	str(&cfg.RegistryURL, "registry-url", "", "the facility registry the cm role checks services against (default: this node's public URL)")
 	str(&cfg.CMURL, "cm-url", "", "phr: the consent manager whose person API (/cm/…) the PHR pages use (default: this node's public URL, with the cm role)")
+	str(&cfg.PHRHIUID, "phr-hiu-id", "", "phr: the facility (IN…) the PHR fetches the person's own records as, served as HIU by --hiu-url's node (add it with POST /api/v1/admin/hiu/facilities); none: the timeline cannot open records")
+	str(&cfg.HIUURL, "hiu-url", "", "phr: the node whose HIU API (/api/v1/hiu/…) serves --phr-hiu-id (default: this node's public URL, with the hiu role)")
+	str(&cfg.PHRHIUToken, "phr-hiu-token", "", "phr: the bearer token --hiu-url's HIU API takes from the PHR (default: this node's operator token, right when the HIU is this node or shares its operator token)")
 	str(&cfg.GatewayURL, "gateway-url", "", "abha: the HIE-CM gateway whose tokens systems call /v1/auth/… and /v1/search/… with (default: this node's public URL)")
 	str(&cfg.ABHAURL, "abha-url", "", "cm: the ABHA service whose tokens people sign in with (default: this node's public URL)")
 	str(&cfg.OutboxLease, "outbox-lease", "30s", "cm: how long a claimed callback is held before it is tried again (after a crash, the longest wait for redelivery)")
@@ -179,6 +185,9 @@ func (c *Config) finish(roles string) error {
 	}
 	if c.has("phr") && !c.has("cm") && c.CMURL == "" {
 		return fmt.Errorf("--roles phr without cm needs --cm-url, the consent manager whose person API (/cm/…) the PHR uses")
+	}
+	if c.PHRHIUID != "" && !c.has("hiu") && c.HIUURL == "" {
+		return fmt.Errorf("--phr-hiu-id needs the hiu role on this node or --hiu-url, the node that serves it as HIU")
 	}
 	if c.has("hip") && !c.has("cm") && (c.HIPClientID == "" || c.HIPGatewayURL == "") {
 		return fmt.Errorf("--roles hip without cm needs the remote gateway: --hip-gateway-url, --hip-client-id and --hip-client-secret")

@@ -30,6 +30,7 @@ import (
 	"github.com/arogya-health/arogya/internal/hiu"
 	"github.com/arogya-health/arogya/internal/httpx"
 	"github.com/arogya-health/arogya/internal/notify"
+	"github.com/arogya-health/arogya/internal/phr"
 	"github.com/arogya-health/arogya/internal/registry"
 	"github.com/arogya-health/arogya/internal/registryapi"
 	"github.com/arogya-health/arogya/internal/sqldb"
@@ -59,6 +60,7 @@ type node struct {
 	hiu       *hiu.Service
 	hiuBridge *hiu.Bridge
 	phrPages  *web.PHR           // the person's app, under /abha/
+	phrHIU    *phr.HIU           // the PHR's own HIU's API, when it has one
 	bg        context.Context    // lives until Close: background work runs under it
 	stop      context.CancelFunc // ends background work (the registry's index follower)
 	webSecret []byte             // signs the registry's verifier sessions; derived from the master key, so shared by nodes

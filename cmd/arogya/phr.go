@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strings"
@@ -36,6 +37,15 @@ func (n *node) wirePHR(master []byte, opt nodeOptions) error {
 		reg = phr.NewRegistry(public, hc) // this node's registry role, over HTTP
 	}
 	docs := phr.NewDocuments(n.db, auth.DeriveKey(master, "phr/documents"), opt.Now)
-	n.phrPages = web.NewPHR(n.abha, phr.New(cmURL, hc), docs, web.PHROptions{Registry: reg, Now: opt.Now})
+	// The PHR's own HIU, through which the person opens their records
+	// (PATRQT consents): its API over HTTP, this node's or --hiu-url's.
+	hiuURL := cfg.HIUURL
+	if hiuURL == "" && cfg.has("hiu") {
+		hiuURL = public
+	}
+	if hiuURL != "" {
+		n.phrHIU = phr.NewHIU(hiuURL, cfg.PHRHIUID, cmp.Or(cfg.PHRHIUToken, n.admin), hc)
+	}
+	n.phrPages = web.NewPHR(n.abha, phr.New(cmURL, hc), docs, web.PHROptions{Registry: reg, Now: opt.Now, HIU: n.phrHIU})
 	return nil
 }

@@ -59,3 +59,50 @@ func seedHIUDemo(ctx context.Context, n *node) (*demoStaff, error) {
 	}
 	return nil, nil
 }
+
+// phrHIUName names the demo's facility the PHR fetches people's own
+// records as.
+const phrHIUName = "Arogya PHR"
+
+// seedPHRHIUDemo makes the verified facility "Arogya PHR", serves it as
+// HIU and makes it the PHR's HIU, as an operator would with
+// --phr-hiu-id after POST /api/v1/admin/hiu/facilities. A node whose PHR
+// has an HIU already (the flag) keeps it.
+func seedPHRHIUDemo(ctx context.Context, n *node) error {
+	if n.phrHIU == nil || n.phrHIU.ID() != "" || n.registry == nil || n.hiu == nil {
+		return nil
+	}
+	op := arogya.NewContext(ctx, arogya.Actor{Kind: arogya.ActorOperator})
+	f, err := n.registry.SubmitFacility(op, &registry.Facility{Name: phrHIUName, Type: "telemedicine-centre", Ownership: "private",
+		Systems: []string{"modern"}, Address: registry.Address{City: "Visakhapatnam", StateCode: "28", DistrictCode: "520", PIN: "530002"}})
+	if err != nil {
+		return err
+	}
+	if _, err := n.registry.DecideFacility(op, f.ID, registry.Decision{Status: registry.StatusVerified}); err != nil {
+		return err
+	}
+	if _, err := n.hiu.AddFacility(op, f.ID); err != nil {
+		return err
+	}
+	n.phrHIU.SetID(f.ID)
+	return nil
+}
+
+// restorePHRHIUDemo gives a demo started again on its data the PHR's HIU
+// it seeded: the facility served as HIU named "Arogya PHR".
+func restorePHRHIUDemo(ctx context.Context, n *node) error {
+	if n.phrHIU == nil || n.phrHIU.ID() != "" || n.hiu == nil {
+		return nil
+	}
+	fs, err := n.hiu.Facilities(arogya.NewContext(ctx, arogya.Actor{Kind: arogya.ActorOperator}))
+	if err != nil {
+		return err
+	}
+	for _, f := range fs {
+		if f.Name == phrHIUName {
+			n.phrHIU.SetID(f.ID)
+			break
+		}
+	}
+	return nil
+}

@@ -124,6 +124,13 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		if seeded.HIU, err = seedHIUDemo(ctx, n); err != nil {
 			return fmt.Errorf("seeding the HIU's clinician: %w", err)
 		}
+		if err := seedPHRHIUDemo(ctx, n); err != nil {
+			return fmt.Errorf("seeding the PHR's HIU: %w", err)
+		}
+	} else if demo {
+		if err := restorePHRHIUDemo(ctx, n); err != nil {
+			return fmt.Errorf("finding the PHR's HIU: %w", err)
+		}
 	}
 	printBanner(stdout, n, seeded, demo)
 
