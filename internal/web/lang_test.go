@@ -292,11 +292,13 @@ func TestPagesInHindi(t *testing.T) {
 		}
 	})
 	t.Run("hiu", func(t *testing.T) {
-		mux := http.NewServeMux()
-		NewHIU(nil, Options{Secret: []byte("test secret")}).Register(mux)
-		srv := httptest.NewServer(mux)
-		t.Cleanup(srv.Close)
-		checkLanguages(t, []hindiPage{{(&testEnv{srv: srv}).browser(t), "/hiu/sign-in", "hiu.signin.heading"}})
+		e := newHIUEnv(t)
+		doc := e.signIn(t)
+		checkLanguages(t, []hindiPage{
+			{(&testEnv{srv: e.srv}).browser(t), "/hiu/sign-in", "hiu.signin.heading"},
+			{doc, "/hiu/", "hiu.home.heading"},
+			{doc, "/hiu/ask", "hiu.find.heading"},
+		})
 	})
 }
 
