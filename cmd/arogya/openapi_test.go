@@ -80,6 +80,7 @@ var hipPrefixes = []string{"/api/v1/hip/", "/api/v1/admin/hip/"}
 var hiuRoutes = []string{
 	"POST /api/v1/admin/hiu/facilities",
 	"GET /api/v1/admin/hiu/facilities",
+	"POST /api/v1/admin/hiu/facilities/{id}/keys",
 	"POST /api/v1/admin/hiu/facilities/{id}/staff",
 	"GET /api/v1/admin/hiu/facilities/{id}/staff",
 	"DELETE /api/v1/admin/hiu/facilities/{id}/staff/{hprId}",

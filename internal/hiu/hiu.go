@@ -199,6 +199,8 @@ type Erased struct {
 // Store keeps the HIU's data. Errors carry arogya codes (ENOTFOUND,
 // ECONFLICT).
 type Store interface {
+	AddHIUAPIKey(ctx context.Context, k *APIKey) error
+	HIUAPIKey(ctx context.Context, id string) (*APIKey, error) // ENOTFOUND if absent
 	AddHIUFacility(ctx context.Context, f *Facility) error
 	HIUFacility(ctx context.Context, id string) (*Facility, error)
 	HIUFacilities(ctx context.Context) ([]*Facility, error)

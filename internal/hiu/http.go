@@ -21,6 +21,7 @@ func NewHandler(svc *Service) *Handler { return &Handler{svc: svc} }
 func (h *Handler) Register(mux *http.ServeMux, requireAdmin func(http.Handler) http.Handler) {
 	mux.Handle("POST /api/v1/admin/hiu/facilities", requireAdmin(http.HandlerFunc(h.addFacility)))
 	mux.Handle("GET /api/v1/admin/hiu/facilities", requireAdmin(http.HandlerFunc(h.listFacilities)))
+	mux.Handle("POST /api/v1/admin/hiu/facilities/{id}/keys", requireAdmin(http.HandlerFunc(h.createKey)))
 	mux.Handle("POST /api/v1/admin/hiu/facilities/{id}/staff", requireAdmin(http.HandlerFunc(h.addStaff)))
 	mux.Handle("GET /api/v1/admin/hiu/facilities/{id}/staff", requireAdmin(http.HandlerFunc(h.listStaff)))
 	mux.Handle("DELETE /api/v1/admin/hiu/facilities/{id}/staff/{hprId}", requireAdmin(http.HandlerFunc(h.disableStaff)))
@@ -397,4 +398,24 @@ func (h *Handler) record(w http.ResponseWriter, r *http.Request, facilityID stri
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(bundle)
 	clear(bundle)
+}
+
+// createKey makes an API key a system acts for the facility with; the key
+// is in the answer once.
+func (h *Handler) createKey(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name string `json:"name"`
+	}
+	if err := httpx.DecodeJSON(r, &req); err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	k, secret, err := h.svc.CreateAPIKey(r.Context(), r.PathValue("id"), req.Name)
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"id": k.ID, "facilityId": k.FacilityID, "name": k.Name, "key": secret,
+		"createdAt": k.CreatedAt, "note": "Shown once: the system sends it as 'Authorization: Bearer <key>' on /api/v1/hiu/{hiuId}/…"})
 }

@@ -239,6 +239,16 @@ func (s *Service) Authorize(ctx context.Context, token, facilityID string) (cont
 	if s.cfg.AdminToken != "" && hmac.Equal([]byte(token), []byte(s.cfg.AdminToken)) {
 		return arogya.NewContext(ctx, arogya.Actor{Kind: arogya.ActorOperator}), nil
 	}
+	if strings.HasPrefix(token, apiKeyPrefix) {
+		fid, id, err := s.CheckAPIKey(ctx, token)
+		if err != nil {
+			return ctx, err
+		}
+		if fid != facilityID {
+			return ctx, arogya.Errorf(arogya.EFORBIDDEN, "the key is another facility's")
+		}
+		return arogya.NewContext(ctx, arogya.Actor{Kind: arogya.ActorClient, ID: "apikey:" + id}), nil
+	}
 	fid, hprID, ok := s.CheckStaffToken(token)
 	if !ok {
 		return ctx, arogya.Errorf(arogya.EUNAUTHORIZED, "the token is not a current clinician token")

@@ -18,6 +18,7 @@ var hiuTests = []struct {
 	{"HIUConsentFlow", testHIUConsentFlow},
 	{"HIUErase", testHIUErase},
 	{"HIUStaff", testHIUStaff},
+	{"HIUAPIKeys", testHIUAPIKeys},
 }
 
 func testHIUFacilities(t *testing.T, db *sqldb.DB) {
