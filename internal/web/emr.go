@@ -155,7 +155,7 @@ func (e *EMR) post(h func(w http.ResponseWriter, r *http.Request, v *emrView)) h
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, status, msg := e.form(w, r)
 		if status != 0 {
-			v := &emrView{CSRF: tok, Error: e.cat.text(msg)}
+			v := &emrView{CSRF: tok, Error: e.catFor(r).text(msg)}
 			v.Staff, _ = e.session(r)
 			e.render(w, r, status, "emr_error", v)
 			return
@@ -178,13 +178,13 @@ func (e *EMR) failPage(w http.ResponseWriter, r *http.Request, v *emrView, err e
 	status := errStatus(r, err)
 	switch arogya.ErrorCode(err) {
 	case arogya.ENOTFOUND:
-		v.Error = e.cat.text("emr.error.notfound")
+		v.Error = e.catFor(r).text("emr.error.notfound")
 	case arogya.EFORBIDDEN, arogya.EUNAUTHORIZED:
-		v.Error = e.cat.text("emr.error.forbidden")
+		v.Error = e.catFor(r).text("emr.error.forbidden")
 	case arogya.EINVALID, arogya.EUNPROCESSABLE:
 		v.Error = arogya.ErrorMessage(err)
 	default:
-		v.Error = e.cat.text("emr.error.internal")
+		v.Error = e.catFor(r).text("emr.error.internal")
 	}
 	v.Page = ""
 	e.render(w, r, status, "emr_error", v)
@@ -193,6 +193,6 @@ func (e *EMR) failPage(w http.ResponseWriter, r *http.Request, v *emrView, err e
 // notFound answers paths under /emr/ that are not pages.
 func (e *EMR) notFound(w http.ResponseWriter, r *http.Request) {
 	v := e.view(w, r)
-	v.Page, v.Error = "notfound", e.cat.text("error.notfound")
+	v.Page, v.Error = "notfound", e.catFor(r).text("error.notfound")
 	e.render(w, r, http.StatusNotFound, "emr_error", v)
 }

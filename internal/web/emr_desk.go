@@ -64,7 +64,7 @@ func (e *EMR) desk(w http.ResponseWriter, r *http.Request) {
 	}
 	c := deskCounter(r)
 	if c == "" {
-		v.Error = e.cat.text("emr.desk.bad")
+		v.Error = e.catFor(r).text("emr.desk.bad")
 		v.Desk = &emrDesk{Counter: r.URL.Query().Get("counter")}
 		e.render(w, r, http.StatusBadRequest, "emr_desk", v)
 		return
@@ -78,17 +78,17 @@ func (e *EMR) desk(w http.ResponseWriter, r *http.Request) {
 func (e *EMR) deskQR(w http.ResponseWriter, r *http.Request) {
 	s, ok := e.session(r)
 	if !ok {
-		http.Error(w, e.cat.text("notice.emr.expired"), http.StatusUnauthorized)
+		http.Error(w, e.catFor(r).text("notice.emr.expired"), http.StatusUnauthorized)
 		return
 	}
 	c := deskCounter(r)
 	if c == "" {
-		http.Error(w, e.cat.text("emr.desk.bad"), http.StatusBadRequest)
+		http.Error(w, e.catFor(r).text("emr.desk.bad"), http.StatusBadRequest)
 		return
 	}
 	png, err := qrcode.Encode(e.shareLink(r, s.FacilityID, c), qrcode.Medium, 512)
 	if err != nil {
-		http.Error(w, e.cat.text("emr.desk.bad"), http.StatusInternalServerError)
+		http.Error(w, e.catFor(r).text("emr.desk.bad"), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "image/png")

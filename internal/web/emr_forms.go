@@ -63,7 +63,7 @@ func (e *EMR) defaultVisit(r *http.Request, s *emrStaff, prefix, display string)
 	now := time.Now()
 	return visitFields{PatientURL: patientURL(ref),
 		VisitRef:     fmt.Sprintf("%s-%s-%d", prefix, now.Format("20060102"), len(ccs)+1),
-		VisitDisplay: e.cat.text(display, now.Format("2 Jan 2006"))}, nil
+		VisitDisplay: e.catFor(r).text(display, now.Format("2 Jan 2006"))}, nil
 }
 
 // consultGet shows an empty OP consultation form.
@@ -123,7 +123,7 @@ func (e *EMR) consultPost(w http.ResponseWriter, r *http.Request, v *emrView) {
 	v.Consult = cf
 	c := &fhir.Consultation{ChiefComplaints: conceptLines(cf.Complaints), Diagnoses: conceptLines(cf.Diagnoses), Advice: cf.Advice}
 	fail := func(id string, args ...any) {
-		v.Error = e.cat.text(id, args...)
+		v.Error = e.catFor(r).text(id, args...)
 		e.render(w, r, http.StatusUnprocessableEntity, "emr_consult", v)
 	}
 	for i := range medicineRows {
@@ -162,7 +162,7 @@ func (e *EMR) consultPost(w http.ResponseWriter, r *http.Request, v *emrView) {
 	for _, vt := range vitals {
 		x, ok := formNumber(vt.s)
 		if !ok {
-			fail("emr.form.number", e.cat.text(vt.id))
+			fail("emr.form.number", e.catFor(r).text(vt.id))
 			return
 		}
 		*vt.dst = x
@@ -198,7 +198,7 @@ func (e *EMR) recordContent(w http.ResponseWriter, r *http.Request, v *emrView, 
 	case "":
 		redirect(w, r, vf.PatientURL, "emr.recorded")
 	case arogya.EINVALID, arogya.EUNPROCESSABLE:
-		v.Error = e.cat.text("emr.form.invalid", arogya.ErrorMessage(err))
+		v.Error = e.catFor(r).text("emr.form.invalid", arogya.ErrorMessage(err))
 		e.render(w, r, http.StatusUnprocessableEntity, page, v)
 	default:
 		e.failPage(w, r, v, err)
@@ -237,7 +237,7 @@ func (e *EMR) labPost(w http.ResponseWriter, r *http.Request, v *emrView) {
 		VisitRef: get("visit_ref"), VisitDisplay: get("visit_display")}, Test: get("test"), Conclusion: get("conclusion")}
 	v.Lab = lf
 	fail := func(id string, args ...any) {
-		v.Error = e.cat.text(id, args...)
+		v.Error = e.catFor(r).text(id, args...)
 		e.render(w, r, http.StatusUnprocessableEntity, "emr_lab", v)
 	}
 	for i := range resultRows {

@@ -7,6 +7,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -51,13 +52,13 @@ type kindOption struct {
 }
 
 // kindView lays out k's form with the values get returns.
-func (e *EMR) kindView(k *kindSpec, vf visitFields, get func(string) string) *kindForm {
+func (e *EMR) kindView(r *http.Request, k *kindSpec, vf visitFields, get func(string) string) *kindForm {
 	kf := &kindForm{Heading: k.heading, Visit: vf, Multipart: k.multipart}
 	switch {
 	case k.multipart:
-		kf.Lead = e.cat.text("emr.document.lead", maxUploadMiB)
+		kf.Lead = e.catFor(r).text("emr.document.lead", maxUploadMiB)
 	case k.lead != "":
-		kf.Lead = e.cat.text(k.lead)
+		kf.Lead = e.catFor(r).text(k.lead)
 	}
 	field := func(f fieldSpec, suffix string) kindField {
 		name := f.name + suffix
@@ -103,7 +104,7 @@ func (e *EMR) kindGet(k *kindSpec) http.HandlerFunc {
 			return
 		}
 		vf.Action = vf.PatientURL + "/" + k.path
-		v.Page, v.Form = k.page, e.kindView(k, vf, func(string) string { return "" })
+		v.Page, v.Form = k.page, e.kindView(r, k, vf, func(string) string { return "" })
 		e.render(w, r, http.StatusOK, "emr_form", v)
 	}
 }
@@ -120,10 +121,17 @@ func (e *EMR) kindPost(k *kindSpec, up *upload) func(http.ResponseWriter, *http.
 		ref := r.PathValue("ref")
 		vf := visitFields{PatientURL: patientURL(ref), Action: patientURL(ref) + "/" + k.path,
 			VisitRef: get("visit_ref"), VisitDisplay: get("visit_display")}
-		v.Page, v.Form = k.page, e.kindView(k, vf, get)
+		v.Page, v.Form = k.page, e.kindView(r, k, vf, get)
 		c, p := k.build(&formInput{get: get, upload: up, now: time.Now()})
 		if p != nil {
-			v.Error = e.cat.text(p.id, p.args...)
+			cat := e.catFor(r)
+			args := slices.Clone(p.args)
+			for i, a := range args {
+				if id, ok := a.(msgID); ok {
+					args[i] = cat.text(string(id))
+				}
+			}
+			v.Error = cat.text(p.id, args...)
 			e.render(w, r, p.status, "emr_form", v)
 			return
 		}
@@ -199,7 +207,7 @@ func readUpload(body io.Reader, boundary string, maxFile int) (url.Values, *uplo
 func (e *EMR) uploadPost(k *kindSpec) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fail := func() {
-			v := &emrView{CSRF: e.csrfToken(w, r), Error: e.cat.text("error.form")}
+			v := &emrView{CSRF: e.csrfToken(w, r), Error: e.catFor(r).text("error.form")}
 			v.Staff, _ = e.session(r)
 			e.render(w, r, http.StatusBadRequest, "emr_error", v)
 		}

@@ -67,6 +67,10 @@ type formProblem struct {
 	status int
 }
 
+// msgID is an argument of a problem that is itself a message, written in
+// the page's language when the problem is shown.
+type msgID string
+
 func problem(id string, args ...any) *formProblem {
 	return &formProblem{id: id, args: args, status: http.StatusUnprocessableEntity}
 }
@@ -314,7 +318,7 @@ func buildWellness(in *formInput) (fhir.Content, *formProblem) {
 	} {
 		x, ok := formNumber(in.get(f.name))
 		if !ok {
-			return nil, problem("emr.form.number", messagesEN[f.label])
+			return nil, problem("emr.form.number", msgID(f.label))
 		}
 		*f.dst = x
 	}

@@ -109,14 +109,14 @@ func (e *EMR) search(w http.ResponseWriter, r *http.Request, v *emrView) {
 	default:
 		mobile = strings.TrimPrefix(strings.TrimPrefix(digits, "+91"), "0")
 		if len(mobile) != 10 || !allDigitsWeb(mobile) {
-			v.Error = e.cat.text("emr.search.bad")
+			v.Error = e.catFor(r).text("emr.search.bad")
 			e.render(w, r, http.StatusUnprocessableEntity, "emr_home", v)
 			return
 		}
 	}
 	ps, err := e.svc.FindPatients(staffContext(r.Context(), v.Staff), v.Staff.FacilityID, number, address, mobile)
 	if arogya.ErrorCode(err) == arogya.EINVALID {
-		v.Error = e.cat.text("emr.search.bad")
+		v.Error = e.catFor(r).text("emr.search.bad")
 		e.render(w, r, http.StatusUnprocessableEntity, "emr_home", v)
 		return
 	} else if err != nil {
@@ -146,7 +146,7 @@ func (e *EMR) register(w http.ResponseWriter, r *http.Request, v *emrView) {
 	if n.YearOfBirth != "" {
 		y, err := strconv.Atoi(n.YearOfBirth)
 		if err != nil {
-			v.Error = e.cat.text("emr.register.year")
+			v.Error = e.catFor(r).text("emr.register.year")
 			e.render(w, r, http.StatusUnprocessableEntity, "emr_home", v)
 			return
 		}
@@ -154,7 +154,7 @@ func (e *EMR) register(w http.ResponseWriter, r *http.Request, v *emrView) {
 	}
 	p, created, err := e.svc.RegisterPatient(staffContext(r.Context(), v.Staff), v.Staff.FacilityID, in)
 	if arogya.ErrorCode(err) == arogya.EINVALID {
-		v.Error = e.cat.text("emr.register.invalid", arogya.ErrorMessage(err))
+		v.Error = e.catFor(r).text("emr.register.invalid", arogya.ErrorMessage(err))
 		e.render(w, r, http.StatusUnprocessableEntity, "emr_home", v)
 		return
 	} else if err != nil {

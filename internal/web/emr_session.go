@@ -35,11 +35,11 @@ func (e *EMR) signInPost(w http.ResponseWriter, r *http.Request, v *emrView) {
 		status := http.StatusUnauthorized
 		switch arogya.ErrorCode(err) {
 		case arogya.EUNAUTHORIZED, arogya.ENOTFOUND:
-			v.Error = e.cat.text("emr.signin.failed")
+			v.Error = e.catFor(r).text("emr.signin.failed")
 		case arogya.ETOOMANYREQUESTS:
-			status, v.Error = http.StatusTooManyRequests, e.cat.text("emr.signin.toomany")
+			status, v.Error = http.StatusTooManyRequests, e.catFor(r).text("emr.signin.toomany")
 		case arogya.EFORBIDDEN: // the one-time password: it only sets their own
-			status, v.Error = http.StatusForbidden, e.cat.text("emr.signin.mustchange")
+			status, v.Error = http.StatusForbidden, e.catFor(r).text("emr.signin.mustchange")
 		default:
 			e.failPage(w, r, v, err)
 			return
@@ -75,7 +75,7 @@ func (e *EMR) passwordPost(w http.ResponseWriter, r *http.Request, v *emrView) {
 	v.Password = in
 	next := r.PostForm.Get("new")
 	if next != r.PostForm.Get("confirm") {
-		v.Error = e.cat.text("emr.password.mismatch")
+		v.Error = e.catFor(r).text("emr.password.mismatch")
 		e.render(w, r, http.StatusUnprocessableEntity, "emr_password", v)
 		return
 	}
@@ -89,13 +89,13 @@ func (e *EMR) passwordPost(w http.ResponseWriter, r *http.Request, v *emrView) {
 		redirect(w, r, to, "emr.password.changed")
 		return
 	case arogya.EUNAUTHORIZED, arogya.ENOTFOUND:
-		v.Error = e.cat.text("emr.signin.failed")
+		v.Error = e.catFor(r).text("emr.signin.failed")
 		e.render(w, r, http.StatusUnauthorized, "emr_password", v)
 	case arogya.ETOOMANYREQUESTS:
-		v.Error = e.cat.text("emr.signin.toomany")
+		v.Error = e.catFor(r).text("emr.signin.toomany")
 		e.render(w, r, http.StatusTooManyRequests, "emr_password", v)
 	case arogya.EINVALID:
-		v.Error = e.cat.text("emr.password.short")
+		v.Error = e.catFor(r).text("emr.password.short")
 		e.render(w, r, http.StatusUnprocessableEntity, "emr_password", v)
 	default:
 		e.failPage(w, r, v, err)

@@ -48,7 +48,7 @@ func (p *ABHA) enrolPost(w http.ResponseWriter, r *http.Request, v *view) {
 	case stepAddress:
 		p.enrolAddress(w, r, enrolView(v, step))
 	default:
-		p.fail(w, r, "enrol", enrolView(v, stepAadhaar), p.userError(arogya.EINVALID, "error.form"))
+		p.fail(w, r, "enrol", enrolView(v, stepAadhaar), p.userError(r, arogya.EINVALID, "error.form"))
 	}
 }
 
@@ -56,7 +56,7 @@ func (p *ABHA) enrolPost(w http.ResponseWriter, r *http.Request, v *view) {
 // back into a page.
 func (p *ABHA) enrolAadhaar(w http.ResponseWriter, r *http.Request, v *view) {
 	if r.PostForm.Get("consent") != "yes" {
-		p.fail(w, r, "enrol", v, p.userError(arogya.EINVALID, "enrol.consent.missing"))
+		p.fail(w, r, "enrol", v, p.userError(r, arogya.EINVALID, "enrol.consent.missing"))
 		return
 	}
 	txn, masked, err := p.svc.RequestAadhaarOTP(r.Context(), r.PostForm.Get("aadhaar"))
@@ -123,7 +123,7 @@ func (p *ABHA) enrolAddress(w http.ResponseWriter, r *http.Request, v *view) {
 	}
 	var err error
 	if handle == "" {
-		err = p.userError(arogya.EINVALID, "enrol.address.missing")
+		err = p.userError(r, arogya.EINVALID, "enrol.address.missing")
 	} else {
 		_, _, err = p.svc.CreateAddress(ctx, v.TxnID, handle, true)
 	}

@@ -155,7 +155,7 @@ func (h *HIU) post(fn func(w http.ResponseWriter, r *http.Request, v *hiuView)) 
 		v := &hiuView{CSRF: tok}
 		v.Staff, _ = h.session(r)
 		if status != 0 {
-			v.Error = h.cat.text(msg)
+			v.Error = h.catFor(r).text(msg)
 			h.render(w, r, status, "hiu_error", v)
 			return
 		}
@@ -169,15 +169,15 @@ func (h *HIU) failPage(w http.ResponseWriter, r *http.Request, v *hiuView, err e
 	status := errStatus(r, err)
 	switch arogya.ErrorCode(err) {
 	case arogya.ENOTFOUND:
-		v.Error = h.cat.text("hiu.error.notfound")
+		v.Error = h.catFor(r).text("hiu.error.notfound")
 	case arogya.EFORBIDDEN, arogya.EUNAUTHORIZED:
-		v.Error = h.cat.text("hiu.error.forbidden")
+		v.Error = h.catFor(r).text("hiu.error.forbidden")
 	case arogya.EUNAVAILABLE:
-		v.Error = h.cat.text("hiu.error.unavailable")
+		v.Error = h.catFor(r).text("hiu.error.unavailable")
 	case arogya.EINVALID, arogya.EUNPROCESSABLE:
 		v.Error = arogya.ErrorMessage(err) // the service's messages hold no personal data
 	default:
-		v.Error = h.cat.text("hiu.error.internal")
+		v.Error = h.catFor(r).text("hiu.error.internal")
 	}
 	v.Page, v.Refresh = "", 0
 	h.render(w, r, status, "hiu_error", v)
@@ -186,7 +186,7 @@ func (h *HIU) failPage(w http.ResponseWriter, r *http.Request, v *hiuView, err e
 // notFound answers paths under /hiu/ that are not pages.
 func (h *HIU) notFound(w http.ResponseWriter, r *http.Request) {
 	v := h.view(w, r)
-	v.Page, v.Error = "notfound", h.cat.text("error.notfound")
+	v.Page, v.Error = "notfound", h.catFor(r).text("error.notfound")
 	h.render(w, r, http.StatusNotFound, "hiu_error", v)
 }
 

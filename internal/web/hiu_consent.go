@@ -164,7 +164,7 @@ func (h *HIU) find(w http.ResponseWriter, r *http.Request, v *hiuView) {
 	v.Ask.Query, v.Ask.Patient = q, q
 	f, err := h.svc.FindPatient(staffContext(r.Context(), v.Staff), v.Staff.FacilityID, q, hiuFindWait)
 	if arogya.ErrorCode(err) == arogya.EINVALID {
-		v.Error = h.cat.text("hiu.find.bad")
+		v.Error = h.catFor(r).text("hiu.find.bad")
 		h.render(w, r, http.StatusUnprocessableEntity, "hiu_ask", v)
 		return
 	} else if err != nil {
@@ -235,7 +235,7 @@ func (h *HIU) ask(w http.ResponseWriter, r *http.Request, v *hiuView) {
 	a.setChoices(purpose, types)
 	v.Ask = a
 	refuse := func(id string, args ...any) {
-		v.Error = h.cat.text(id, args...)
+		v.Error = h.catFor(r).text(id, args...)
 		h.render(w, r, http.StatusUnprocessableEntity, "hiu_ask", v)
 	}
 	from, okFrom := hiuDay(a.From, false)
@@ -342,7 +342,7 @@ func (h *HIU) fetch(w http.ResponseWriter, r *http.Request, v *hiuView) {
 	}
 	t, err := h.svc.RequestData(ctx, v.Staff.FacilityID, a.ID, time.Time{}, time.Time{})
 	if arogya.ErrorCode(err) == arogya.EUNPROCESSABLE {
-		v.Error = h.cat.text("hiu.fetch.ended")
+		v.Error = h.catFor(r).text("hiu.fetch.ended")
 		v.Page = ""
 		h.render(w, r, http.StatusUnprocessableEntity, "hiu_error", v)
 		return

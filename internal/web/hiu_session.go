@@ -35,11 +35,11 @@ func (h *HIU) signInPost(w http.ResponseWriter, r *http.Request, v *hiuView) {
 		status := http.StatusUnauthorized
 		switch arogya.ErrorCode(err) {
 		case arogya.EUNAUTHORIZED, arogya.ENOTFOUND:
-			v.Error = h.cat.text("hiu.signin.failed")
+			v.Error = h.catFor(r).text("hiu.signin.failed")
 		case arogya.ETOOMANYREQUESTS:
-			status, v.Error = http.StatusTooManyRequests, h.cat.text("hiu.signin.toomany")
+			status, v.Error = http.StatusTooManyRequests, h.catFor(r).text("hiu.signin.toomany")
 		case arogya.EFORBIDDEN: // the one-time password: it only sets their own
-			status, v.Error = http.StatusForbidden, h.cat.text("hiu.signin.mustchange")
+			status, v.Error = http.StatusForbidden, h.catFor(r).text("hiu.signin.mustchange")
 		default:
 			h.failPage(w, r, v, err)
 			return
@@ -73,7 +73,7 @@ func (h *HIU) passwordPost(w http.ResponseWriter, r *http.Request, v *hiuView) {
 	v.Password = in
 	next := r.PostForm.Get("new")
 	if next != r.PostForm.Get("confirm") {
-		v.Error = h.cat.text("hiu.password.mismatch")
+		v.Error = h.catFor(r).text("hiu.password.mismatch")
 		h.render(w, r, http.StatusUnprocessableEntity, "hiu_password", v)
 		return
 	}
@@ -86,13 +86,13 @@ func (h *HIU) passwordPost(w http.ResponseWriter, r *http.Request, v *hiuView) {
 		}
 		redirect(w, r, to, "hiu.password.changed")
 	case arogya.EUNAUTHORIZED, arogya.ENOTFOUND:
-		v.Error = h.cat.text("hiu.signin.failed")
+		v.Error = h.catFor(r).text("hiu.signin.failed")
 		h.render(w, r, http.StatusUnauthorized, "hiu_password", v)
 	case arogya.ETOOMANYREQUESTS:
-		v.Error = h.cat.text("hiu.signin.toomany")
+		v.Error = h.catFor(r).text("hiu.signin.toomany")
 		h.render(w, r, http.StatusTooManyRequests, "hiu_password", v)
 	case arogya.EINVALID:
-		v.Error = h.cat.text("hiu.password.short")
+		v.Error = h.catFor(r).text("hiu.password.short")
 		h.render(w, r, http.StatusUnprocessableEntity, "hiu_password", v)
 	default:
 		h.failPage(w, r, v, err)

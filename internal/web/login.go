@@ -54,7 +54,7 @@ func (p *ABHA) loginPost(w http.ResponseWriter, r *http.Request, v *view) {
 		if number == "" {
 			// Nothing to show again without the list; start over.
 			v.Step = stepStart
-			p.fail(w, r, "login", v, p.userError(arogya.EINVALID, "login.choose.missing"))
+			p.fail(w, r, "login", v, p.userError(r, arogya.EINVALID, "login.choose.missing"))
 			return
 		}
 		res, err := p.svc.ChooseAccount(r.Context(), f.Get("tToken"), v.TxnID, number)
@@ -66,7 +66,7 @@ func (p *ABHA) loginPost(w http.ResponseWriter, r *http.Request, v *view) {
 		p.loggedIn(w, r, res.Tokens)
 	default:
 		v.Step = stepStart
-		p.fail(w, r, "login", v, p.userError(arogya.EINVALID, "error.form"))
+		p.fail(w, r, "login", v, p.userError(r, arogya.EINVALID, "error.form"))
 	}
 }
 
@@ -76,12 +76,12 @@ func (p *ABHA) loginStart(w http.ResponseWriter, r *http.Request, v *view) {
 	v.Hint, v.LoginID = f.Get("hint"), strings.TrimSpace(f.Get("loginId"))
 	if !loginHints[v.Hint] {
 		v.Hint = abha.HintABHANumber
-		p.fail(w, r, "login", v, p.userError(arogya.EINVALID, "login.hint.invalid"))
+		p.fail(w, r, "login", v, p.userError(r, arogya.EINVALID, "login.hint.invalid"))
 		return
 	}
 	if f.Get("action") == "password" {
 		if v.Hint == abha.HintMobile {
-			p.fail(w, r, "login", v, p.userError(arogya.EINVALID, "login.password.mobile"))
+			p.fail(w, r, "login", v, p.userError(r, arogya.EINVALID, "login.password.mobile"))
 			return
 		}
 		res, err := p.svc.LoginPassword(r.Context(), v.Hint, v.LoginID, f.Get("password"))

@@ -100,11 +100,11 @@ func (o *Ops) failPage(w http.ResponseWriter, r *http.Request, v *opsView, err e
 	status := errStatus(r, err)
 	switch arogya.ErrorCode(err) {
 	case arogya.ENOTFOUND:
-		v.Error = o.cat.text("ops.error.notfound")
+		v.Error = o.catFor(r).text("ops.error.notfound")
 	case arogya.EFORBIDDEN, arogya.EUNAUTHORIZED:
-		v.Error = o.cat.text("ops.error.forbidden")
+		v.Error = o.catFor(r).text("ops.error.forbidden")
 	default:
-		v.Error = o.cat.text("ops.error.internal")
+		v.Error = o.catFor(r).text("ops.error.internal")
 	}
 	v.Page = ""
 	o.render(w, r, status, "ops_error", v)
@@ -113,7 +113,7 @@ func (o *Ops) failPage(w http.ResponseWriter, r *http.Request, v *opsView, err e
 // notFound answers paths under /cm/ops/ that are not pages.
 func (o *Ops) notFound(w http.ResponseWriter, r *http.Request) {
 	v := o.view(w, r)
-	v.Page, v.Error = "notfound", o.cat.text("error.notfound")
+	v.Page, v.Error = "notfound", o.catFor(r).text("error.notfound")
 	o.render(w, r, http.StatusNotFound, "ops_error", v)
 }
 

@@ -130,14 +130,14 @@ func (o *Ops) traffic(w http.ResponseWriter, r *http.Request) {
 	}
 	tv := &opsTraffic{At: when(t.At), Sample: t.Sample}
 	for _, win := range t.Windows {
-		ow := opsWindow{ID: "w" + strconv.Itoa(int(win.Span.Hours())) + "h", Total: o.kind(win.Total),
+		ow := opsWindow{ID: "w" + strconv.Itoa(int(win.Span.Hours())) + "h", Total: o.kind(r, win.Total),
 			Inbound: win.Inbound, InboundTotal: win.InboundTotal, InboundSkipped: win.InboundSkipped}
-		ow.Title = o.cat.text("ops.traffic.day")
+		ow.Title = o.catFor(r).text("ops.traffic.day")
 		if win.Span == time.Hour {
-			ow.Title = o.cat.text("ops.traffic.hour")
+			ow.Title = o.catFor(r).text("ops.traffic.hour")
 		}
 		for _, k := range win.Outbound {
-			ow.Kinds = append(ow.Kinds, o.kind(k))
+			ow.Kinds = append(ow.Kinds, o.kind(r, k))
 		}
 		tv.Windows = append(tv.Windows, ow)
 	}
@@ -145,26 +145,26 @@ func (o *Ops) traffic(w http.ResponseWriter, r *http.Request) {
 	o.render(w, r, http.StatusOK, "ops_traffic", v)
 }
 
-func (o *Ops) kind(k gateway.KindTraffic) opsKind {
+func (o *Ops) kind(r *http.Request, k gateway.KindTraffic) opsKind {
 	ok := opsKind{Kind: k.Kind, Delivered: k.Delivered, Pending: k.Pending, Dead: k.Dead, Sampled: k.Sampled,
 		Partial: k.Sampled < k.Delivered, P50: "–", P95: "–", P99: "–"}
 	if k.Sampled > 0 {
-		ok.P50, ok.P95, ok.P99 = o.latency(k.P50), o.latency(k.P95), o.latency(k.P99)
+		ok.P50, ok.P95, ok.P99 = o.latency(r, k.P50), o.latency(r, k.P95), o.latency(r, k.P99)
 	}
 	return ok
 }
 
 // latency shows a delivery latency at a precision a person reads.
-func (o *Ops) latency(d time.Duration) string {
+func (o *Ops) latency(r *http.Request, d time.Duration) string {
 	switch {
 	case d < time.Second:
-		return o.cat.text("ops.ms", d.Milliseconds())
+		return o.catFor(r).text("ops.ms", d.Milliseconds())
 	case d < time.Minute:
-		return o.cat.text("ops.s", strconv.FormatFloat(d.Seconds(), 'f', 1, 64))
+		return o.catFor(r).text("ops.s", strconv.FormatFloat(d.Seconds(), 'f', 1, 64))
 	case d < time.Hour:
-		return o.cat.text("ops.min", strconv.FormatFloat(d.Minutes(), 'f', 1, 64))
+		return o.catFor(r).text("ops.min", strconv.FormatFloat(d.Minutes(), 'f', 1, 64))
 	default:
-		return o.cat.text("ops.h", strconv.FormatFloat(d.Hours(), 'f', 1, 64))
+		return o.catFor(r).text("ops.h", strconv.FormatFloat(d.Hours(), 'f', 1, 64))
 	}
 }
 
@@ -244,7 +244,7 @@ func (o *Ops) replay(w http.ResponseWriter, r *http.Request, v *opsView) {
 	case "":
 		redirect(w, r, "/cm/ops/dead", "ops.replayed")
 	case arogya.ECONFLICT:
-		v.Error = o.cat.text("ops.dead.notdead")
+		v.Error = o.catFor(r).text("ops.dead.notdead")
 		o.deadList(w, r, ctx, v, http.StatusConflict)
 	default:
 		o.failPage(w, r, v, err)
@@ -315,7 +315,7 @@ func (o *Ops) consents(w http.ResponseWriter, r *http.Request) {
 		o.failPage(w, r, v, err)
 		return
 	}
-	cv := &opsConsents{State: state, StateName: o.stateName(state)}
+	cv := &opsConsents{State: state, StateName: o.stateName(r, state)}
 	groups := []struct {
 		of, id, title string
 		statuses      []string
@@ -340,7 +340,7 @@ func (o *Ops) consents(w http.ResponseWriter, r *http.Request) {
 			}
 			row, ok := byState[key]
 			if !ok {
-				row = &opsStateRow{Code: key, Name: o.stateName(key), URL: "/cm/ops/consents?" + url.Values{"state": {key}}.Encode()}
+				row = &opsStateRow{Code: key, Name: o.stateName(r, key), URL: "/cm/ops/consents?" + url.Values{"state": {key}}.Encode()}
 				byState[key] = row
 			}
 			switch g.of {
@@ -352,7 +352,7 @@ func (o *Ops) consents(w http.ResponseWriter, r *http.Request) {
 				row.Flows += c.N
 			}
 		}
-		og := opsGroup{ID: g.id, Title: o.cat.text(g.title)}
+		og := opsGroup{ID: g.id, Title: o.catFor(r).text(g.title)}
 		statuses := slices.Clone(g.statuses)
 		for s := range n { // a status newer than this page still shows
 			if !slices.Contains(statuses, s) {
@@ -360,7 +360,7 @@ func (o *Ops) consents(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		for _, s := range statuses {
-			og.Rows = append(og.Rows, opsStatusCount{Status: s, Label: o.statusLabel(s), N: n[s]})
+			og.Rows = append(og.Rows, opsStatusCount{Status: s, Label: o.statusLabel(r, s), N: n[s]})
 			og.Total += n[s]
 		}
 		cv.Groups = append(cv.Groups, og)
@@ -377,7 +377,7 @@ func (o *Ops) consents(w http.ResponseWriter, r *http.Request) {
 		}
 		return cmp.Compare(a.Name, b.Name)
 	})
-	cv.States = append(cv.States, opsOption{Value: "", Label: o.cat.text("ops.consents.india"), Selected: state == ""})
+	cv.States = append(cv.States, opsOption{Value: "", Label: o.catFor(r).text("ops.consents.india"), Selected: state == ""})
 	for _, row := range cv.ByState {
 		cv.States = append(cv.States, opsOption{Value: row.Code, Label: row.Name, Selected: row.Code == state})
 	}
@@ -389,12 +389,12 @@ func (o *Ops) consents(w http.ResponseWriter, r *http.Request) {
 }
 
 // stateName names a state code of a facility ID, or all of India for "".
-func (o *Ops) stateName(code string) string {
+func (o *Ops) stateName(r *http.Request, code string) string {
 	switch code {
 	case "":
-		return o.cat.text("ops.consents.india")
+		return o.catFor(r).text("ops.consents.india")
 	case noState:
-		return o.cat.text("ops.consents.nostate")
+		return o.catFor(r).text("ops.consents.nostate")
 	}
 	if n := registry.StateName(code); n != "" {
 		return n
@@ -403,8 +403,8 @@ func (o *Ops) stateName(code string) string {
 }
 
 // statusLabel names a status of a request, artefact or transfer.
-func (o *Ops) statusLabel(s string) string {
-	if l, ok := o.cat["ops.status."+s]; ok {
+func (o *Ops) statusLabel(r *http.Request, s string) string {
+	if l, ok := o.catFor(r)["ops.status."+s]; ok {
 		return l
 	}
 	return s

@@ -39,7 +39,7 @@ func (o *Ops) post(h func(w http.ResponseWriter, r *http.Request, v *opsView)) h
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, status, msg := o.form(w, r)
 		if status != 0 {
-			o.render(w, r, status, "ops_error", &opsView{CSRF: tok, Error: o.cat.text(msg), HasStaff: len(o.roles) > 0, HasGateway: o.ops != nil})
+			o.render(w, r, status, "ops_error", &opsView{CSRF: tok, Error: o.catFor(r).text(msg), HasStaff: len(o.roles) > 0, HasGateway: o.ops != nil})
 			return
 		}
 		h(w, r, &opsView{CSRF: tok, SignedIn: o.signedIn(r), HasStaff: len(o.roles) > 0, HasGateway: o.ops != nil})
@@ -90,7 +90,7 @@ func (o *Ops) loginPost(w http.ResponseWriter, r *http.Request, v *opsView) {
 	if o.token == "" || tok == "" || len(tok) > maxOpsTokenSize ||
 		subtle.ConstantTimeCompare([]byte(tok), []byte(o.token)) != 1 {
 		v.SignedIn = false
-		v.Error = o.cat.text("ops.login.failed")
+		v.Error = o.catFor(r).text("ops.login.failed")
 		o.render(w, r, http.StatusUnauthorized, "ops_login", v)
 		return
 	}

@@ -215,7 +215,7 @@ func (o *Ops) staffAdd(role *staffRole) func(http.ResponseWriter, *http.Request,
 			return
 		}
 		v.Staff.HPRID = hpr
-		v.Error = o.cat.text(msg)
+		v.Error = o.catFor(r).text(msg)
 		o.render(w, r, errStatus(r, err), "ops_staff", v)
 	}
 }

@@ -157,7 +157,7 @@ func (p *PHR) post(h func(w http.ResponseWriter, r *http.Request, who *person, v
 		tok, status, msg := p.form(w, r)
 		if status != 0 {
 			_, ok := p.login(r)
-			p.render(w, r, status, "phr_error", &phrView{CSRF: tok, LoggedIn: ok, Error: p.cat.text(msg)})
+			p.render(w, r, status, "phr_error", &phrView{CSRF: tok, LoggedIn: ok, Error: p.catFor(r).text(msg)})
 			return
 		}
 		who, ok := p.requireLogin(w, r)
@@ -180,15 +180,15 @@ func (p *PHR) render(w http.ResponseWriter, r *http.Request, status int, name st
 // errText is the message a person reads for err: the catalogue's words
 // for its code (the CM's own messages are for developers and in English
 // only), with particular ones for the cases a person can act on.
-func (p *PHR) errText(err error, specific map[string]string) string {
+func (p *PHR) errText(r *http.Request, err error, specific map[string]string) string {
 	code := arogya.ErrorCode(err)
 	if id, ok := specific[code]; ok {
-		return p.cat.text(id)
+		return p.catFor(r).text(id)
 	}
-	if id := "phr.err." + code; p.cat[id] != "" {
-		return p.cat.text(id)
+	if id := "phr.err." + code; p.catFor(r)[id] != "" {
+		return p.catFor(r).text(id)
 	}
-	return p.cat.text("phr.err.internal")
+	return p.catFor(r).text("phr.err.internal")
 }
 
 // fail renders page name with err's message and status. A CM that says
@@ -199,6 +199,6 @@ func (p *PHR) fail(w http.ResponseWriter, r *http.Request, name string, v *phrVi
 		redirect(w, r, "/abha/login", "expired")
 		return
 	}
-	v.Error = p.errText(err, specific)
+	v.Error = p.errText(r, err, specific)
 	p.render(w, r, errStatus(r, err), name, v)
 }

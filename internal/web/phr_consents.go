@@ -78,25 +78,25 @@ func isoDay(t time.Time) string {
 }
 
 // purposeLabel names a purpose from the catalogue, or as the HIU wrote it.
-func (p *PHR) purposeLabel(pur phr.Purpose) string {
-	if id := "phr.purpose." + pur.Code; p.cat[id] != "" {
-		return p.cat.text(id)
+func (p *PHR) purposeLabel(r *http.Request, pur phr.Purpose) string {
+	if id := "phr.purpose." + pur.Code; p.catFor(r)[id] != "" {
+		return p.catFor(r).text(id)
 	}
 	return cmp.Or(pur.Text, pur.Code)
 }
 
 // statusID is the message id of a consent's status.
-func (p *PHR) statusID(s string) string {
-	if _, ok := p.cat["phr.status."+s]; ok {
+func (p *PHR) statusID(r *http.Request, s string) string {
+	if _, ok := p.catFor(r)["phr.status."+s]; ok {
 		return "phr.status." + s
 	}
 	return "phr.status.other"
 }
 
-func (p *PHR) labels(types []string) []string {
+func (p *PHR) labels(r *http.Request, types []string) []string {
 	out := make([]string, len(types))
 	for i, t := range types {
-		out[i] = p.hiTypeLabel(t)
+		out[i] = p.hiTypeLabelFor(r, t)
 	}
 	return out
 }
@@ -126,10 +126,10 @@ func (n *names) of(ref phr.Ref) string {
 	return cmp.Or(name, ref.ID)
 }
 
-func (p *PHR) requestView(q phr.Request, nm *names) requestView {
-	v := requestView{ID: q.ID, HIU: nm.of(q.HIU), Purpose: p.purposeLabel(q.Purpose), Requester: q.Requester.Name,
-		Types: p.labels(q.HITypes), From: day(q.Permission.DateRange.From.Time), To: day(q.Permission.DateRange.To.Time),
-		Expiry: day(q.Permission.DataEraseAt.Time), Created: day(q.CreatedAt.Time), Status: p.statusID(q.Status)}
+func (p *PHR) requestView(r *http.Request, q phr.Request, nm *names) requestView {
+	v := requestView{ID: q.ID, HIU: nm.of(q.HIU), Purpose: p.purposeLabel(r, q.Purpose), Requester: q.Requester.Name,
+		Types: p.labels(r, q.HITypes), From: day(q.Permission.DateRange.From.Time), To: day(q.Permission.DateRange.To.Time),
+		Expiry: day(q.Permission.DataEraseAt.Time), Created: day(q.CreatedAt.Time), Status: p.statusID(r, q.Status)}
 	if q.HIP != nil {
 		v.HIP = nm.of(*q.HIP)
 	}
@@ -149,12 +149,12 @@ func visitNames(links []phr.Facility) (visits, facilities map[string]string) {
 	return visits, facilities
 }
 
-func (p *PHR) artefactView(a phr.Artefact, visits, facilities map[string]string, nm *names) artefactView {
+func (p *PHR) artefactView(r *http.Request, a phr.Artefact, visits, facilities map[string]string, nm *names) artefactView {
 	d := a.Detail
 	v := artefactView{ID: d.ConsentID, HIU: nm.of(d.HIU), HIP: cmp.Or(d.HIP.Name, facilities[d.HIP.ID], nm.of(d.HIP)),
-		Purpose: p.purposeLabel(d.Purpose), Requester: d.Requester.Name, Types: p.labels(d.HITypes),
+		Purpose: p.purposeLabel(r, d.Purpose), Requester: d.Requester.Name, Types: p.labels(r, d.HITypes),
 		From: day(d.Permission.DateRange.From.Time), To: day(d.Permission.DateRange.To.Time), Expiry: day(d.Permission.DataEraseAt.Time),
-		Created: day(d.CreatedAt.Time), Status: p.statusID(a.Status)}
+		Created: day(d.CreatedAt.Time), Status: p.statusID(r, a.Status)}
 	for _, cc := range d.CareContexts {
 		v.CareContexts = append(v.CareContexts, cmp.Or(visits[d.HIP.ID+"\x00"+cc.CareContextReference], cc.CareContextReference))
 	}
@@ -185,16 +185,16 @@ func (p *PHR) showConsents(w http.ResponseWriter, r *http.Request, who *person, 
 	cv := &consentsView{}
 	for _, q := range reqs {
 		if q.Status == "REQUESTED" {
-			cv.Pending = append(cv.Pending, p.requestView(q, nm))
+			cv.Pending = append(cv.Pending, p.requestView(r, q, nm))
 		} else if q.Status != "GRANTED" {
-			cv.Past = append(cv.Past, p.requestView(q, nm))
+			cv.Past = append(cv.Past, p.requestView(r, q, nm))
 		}
 	}
 	for _, a := range arts {
 		if a.Status == "GRANTED" {
-			cv.Active = append(cv.Active, p.artefactView(a, visits, facilities, nm))
+			cv.Active = append(cv.Active, p.artefactView(r, a, visits, facilities, nm))
 		} else {
-			cv.Ended = append(cv.Ended, p.artefactView(a, visits, facilities, nm))
+			cv.Ended = append(cv.Ended, p.artefactView(r, a, visits, facilities, nm))
 		}
 	}
 	v.Consents = cv
@@ -262,7 +262,7 @@ func (p *PHR) consentsFail(w http.ResponseWriter, r *http.Request, who *person, 
 		p.fail(w, r, "phr_consents", v, err, nil)
 		return
 	}
-	v.Error = p.errText(err, specific)
+	v.Error = p.errText(r, err, specific)
 	p.showConsents(w, r, who, v, errStatus(r, err))
 }
 
@@ -298,7 +298,7 @@ func (p *PHR) review(w http.ResponseWriter, r *http.Request, who *person, v *phr
 		chosenType[t] = true
 	}
 	again := len(r.PostForm["hitype"]) > 0 || len(chosen) > 0
-	cv := &consentView{Request: p.requestView(*q, p.names(who.ctx)),
+	cv := &consentView{Request: p.requestView(r, *q, p.names(who.ctx)),
 		From: isoDay(q.Permission.DateRange.From.Time), To: isoDay(q.Permission.DateRange.To.Time), Expiry: isoDay(q.Permission.DataEraseAt.Time)}
 	cv.Min, cv.Max, cv.Today, cv.ExpiryMax = cv.From, cv.To, isoDay(p.now()), cv.Expiry
 	if again {
@@ -319,7 +319,7 @@ func (p *PHR) review(w http.ResponseWriter, r *http.Request, who *person, v *phr
 	}
 	cv.NoLinks = len(cv.Facilities) == 0
 	for _, t := range q.HITypes {
-		cv.Types = append(cv.Types, option{Value: t, Label: p.hiTypeLabel(t), Selected: !again || chosenType[t]})
+		cv.Types = append(cv.Types, option{Value: t, Label: p.hiTypeLabelFor(r, t), Selected: !again || chosenType[t]})
 	}
 	v.Consent = cv
 	v.Page = "phr_consent"
@@ -330,9 +330,9 @@ func (p *PHR) review(w http.ResponseWriter, r *http.Request, who *person, v *phr
 func (p *PHR) approve(w http.ResponseWriter, r *http.Request, who *person, v *phrView, id string) {
 	f := r.PostForm
 	again := func(msg string, err error) {
-		v.Error = p.cat.text(msg)
+		v.Error = p.catFor(r).text(msg)
 		if err != nil {
-			v.Error = p.errText(err, pinErrors)
+			v.Error = p.errText(r, err, pinErrors)
 		}
 		p.review(w, r, who, v, id, http.StatusBadRequest)
 	}

@@ -29,8 +29,8 @@ func (p *PHR) showDocuments(w http.ResponseWriter, r *http.Request, who *person,
 	}
 	v.Docs = []docView{}
 	for _, d := range docs {
-		v.Docs = append(v.Docs, docView{ID: d.ID, Title: d.Title, Kind: p.cat.text(kindID(d.ContentType)),
-			Size: p.cat.text("phr.doc.size", (d.Size+1023)/1024), Added: day(d.CreatedAt)})
+		v.Docs = append(v.Docs, docView{ID: d.ID, Title: d.Title, Kind: p.catFor(r).text(kindID(d.ContentType)),
+			Size: p.catFor(r).text("phr.doc.size", (d.Size+1023)/1024), Added: day(d.CreatedAt)})
 	}
 	p.render(w, r, status, "phr_documents", v)
 }
@@ -61,17 +61,17 @@ func (p *PHR) documentsPost(w http.ResponseWriter, r *http.Request) {
 		var tooBig *http.MaxBytesError
 		who, ok := p.login(r)
 		if errors.As(err, &tooBig) && ok && cerr == nil {
-			v := &phrView{CSRF: tok, LoggedIn: true, Error: p.cat.text("phr.doc.toobig", phr.MaxDocumentSize>>20)}
+			v := &phrView{CSRF: tok, LoggedIn: true, Error: p.catFor(r).text("phr.doc.toobig", phr.MaxDocumentSize>>20)}
 			p.showDocuments(w, r, who, v, http.StatusRequestEntityTooLarge)
 			return
 		}
-		p.render(w, r, http.StatusBadRequest, "phr_error", &phrView{CSRF: tok, LoggedIn: ok, Error: p.cat.text("error.form")})
+		p.render(w, r, http.StatusBadRequest, "phr_error", &phrView{CSRF: tok, LoggedIn: ok, Error: p.catFor(r).text("error.form")})
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
 	if cerr != nil || !validCSRF(k.Value) || subtle.ConstantTimeCompare([]byte(k.Value), []byte(r.PostFormValue(csrfField))) != 1 {
 		_, ok := p.login(r)
-		p.render(w, r, http.StatusForbidden, "phr_error", &phrView{CSRF: p.csrfToken(w, r), LoggedIn: ok, Error: p.cat.text("error.csrf")})
+		p.render(w, r, http.StatusForbidden, "phr_error", &phrView{CSRF: p.csrfToken(w, r), LoggedIn: ok, Error: p.catFor(r).text("error.csrf")})
 		return
 	}
 	who, ok := p.requireLogin(w, r)
@@ -81,29 +81,29 @@ func (p *PHR) documentsPost(w http.ResponseWriter, r *http.Request) {
 	v := &phrView{CSRF: k.Value, LoggedIn: true}
 	file, _, err := r.FormFile("file")
 	if err != nil {
-		v.Error = p.cat.text("phr.doc.nofile")
+		v.Error = p.catFor(r).text("phr.doc.nofile")
 		p.showDocuments(w, r, who, v, http.StatusBadRequest)
 		return
 	}
 	defer file.Close()
 	body, err := io.ReadAll(io.LimitReader(file, phr.MaxDocumentSize+1))
 	if err != nil {
-		v.Error = p.cat.text("error.form")
+		v.Error = p.catFor(r).text("error.form")
 		p.showDocuments(w, r, who, v, http.StatusBadRequest)
 		return
 	}
 	if len(body) > phr.MaxDocumentSize {
-		v.Error = p.cat.text("phr.doc.toobig", phr.MaxDocumentSize>>20)
+		v.Error = p.catFor(r).text("phr.doc.toobig", phr.MaxDocumentSize>>20)
 		p.showDocuments(w, r, who, v, http.StatusRequestEntityTooLarge)
 		return
 	}
 	if len(body) > 0 && phr.Sniff(body) == "" {
-		v.Error = p.cat.text("phr.doc.kind")
+		v.Error = p.catFor(r).text("phr.doc.kind")
 		p.showDocuments(w, r, who, v, http.StatusUnsupportedMediaType)
 		return
 	}
 	if _, err := p.docs.Add(who.ctx, who.number, r.PostFormValue("title"), body); err != nil {
-		v.Error = p.errText(err, map[string]string{arogya.EINVALID: "phr.doc.invalid", arogya.ECONFLICT: "phr.doc.full"})
+		v.Error = p.errText(r, err, map[string]string{arogya.EINVALID: "phr.doc.invalid", arogya.ECONFLICT: "phr.doc.full"})
 		p.showDocuments(w, r, who, v, errStatus(r, err))
 		return
 	}
@@ -116,7 +116,7 @@ func (p *PHR) documentFile(w http.ResponseWriter, r *http.Request, who *person, 
 	id := r.PostForm.Get("id")
 	if r.PostForm.Get("action") == "delete" {
 		if err := p.docs.Delete(who.ctx, who.number, id); err != nil {
-			v.Error = p.errText(err, map[string]string{arogya.ENOTFOUND: "phr.doc.notfound"})
+			v.Error = p.errText(r, err, map[string]string{arogya.ENOTFOUND: "phr.doc.notfound"})
 			p.showDocuments(w, r, who, v, errStatus(r, err))
 			return
 		}
@@ -125,7 +125,7 @@ func (p *PHR) documentFile(w http.ResponseWriter, r *http.Request, who *person, 
 	}
 	d, body, err := p.docs.Open(who.ctx, who.number, id)
 	if err != nil {
-		v.Error = p.errText(err, map[string]string{arogya.ENOTFOUND: "phr.doc.notfound"})
+		v.Error = p.errText(r, err, map[string]string{arogya.ENOTFOUND: "phr.doc.notfound"})
 		p.showDocuments(w, r, who, v, errStatus(r, err))
 		return
 	}

@@ -67,7 +67,7 @@ func (p *PHR) linkPost(w http.ResponseWriter, r *http.Request, who *person, v *p
 		if step == linkConfirm {
 			specific = map[string]string{arogya.EUNAUTHORIZED: "phr.link.otp", arogya.EINVALID: "phr.link.otp", arogya.EGONE: "phr.link.expired"}
 		}
-		v.Error = p.errText(err, specific)
+		v.Error = p.errText(r, err, specific)
 		p.render(w, r, errStatus(r, err), "phr_link", v)
 	}
 	switch lv.Step {
@@ -101,7 +101,7 @@ func (p *PHR) linkPost(w http.ResponseWriter, r *http.Request, who *person, v *p
 	case linkInit:
 		refs := f["cc"]
 		if len(refs) == 0 {
-			v.Error = p.cat.text("phr.link.choose")
+			v.Error = p.catFor(r).text("phr.link.choose")
 			d, err := p.cm.Discover(who.ctx, who.token, lv.HIPID)
 			if err != nil {
 				fail(linkSearch, err)
@@ -149,7 +149,7 @@ func (p *PHR) showDiscovered(w http.ResponseWriter, r *http.Request, who *person
 			Selected: !linked[cc.ReferenceNumber], ID: map[bool]string{true: "linked"}[linked[cc.ReferenceNumber]]})
 	}
 	if len(lv.Contexts) == 0 {
-		v.Error = p.cat.text("phr.link.none")
+		v.Error = p.catFor(r).text("phr.link.none")
 		lv.Step = linkSearch
 	}
 	p.render(w, r, http.StatusOK, "phr_link", v)

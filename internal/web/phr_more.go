@@ -46,11 +46,11 @@ func (p *PHR) access(w http.ResponseWriter, r *http.Request, who *person, v *phr
 			at = a.RequestedAt.In(ist).Format(dayLayout + " 15:04")
 		}
 		st := "phr.flow.other"
-		if _, ok := p.cat["phr.flow."+a.Status]; ok {
+		if _, ok := p.catFor(r)["phr.flow."+a.Status]; ok {
 			st = "phr.flow." + a.Status
 		}
 		v.Access = append(v.Access, accessView{HIU: nm.of(a.HIU), HIP: nm.of(a.HIP),
-			Purpose: p.purposeLabel(phr.Purpose{Code: a.Purpose}), Types: p.labels(a.HITypes),
+			Purpose: p.purposeLabel(r, phr.Purpose{Code: a.Purpose}), Types: p.labels(r, a.HITypes),
 			From: day(a.DateRange.From.Time), To: day(a.DateRange.To.Time), At: at, Status: st, Consent: consent})
 	}
 	p.render(w, r, http.StatusOK, "phr_access", v)
@@ -157,7 +157,7 @@ func (p *PHR) sharePost(w http.ResponseWriter, r *http.Request, who *person, v *
 	v.Share = sv
 	hip, counter := parseFacilityCode(sv.Code)
 	if hip == "" {
-		v.Error = p.cat.text("phr.share.badcode")
+		v.Error = p.catFor(r).text("phr.share.badcode")
 		p.render(w, r, http.StatusBadRequest, "phr_share", v)
 		return
 	}

@@ -57,9 +57,16 @@ func day(t time.Time) string {
 
 // hiTypeLabel is the catalogue's name of an HI type, or the code itself
 // for one the catalogue does not know.
-func (p *PHR) hiTypeLabel(code string) string {
-	if id := "phr.hitype." + code; p.cat[id] != "" {
-		return p.cat.text(id)
+func (p *PHR) hiTypeLabel(code string) string { return hiTypeLabelIn(p.cat, code) }
+
+// hiTypeLabelFor is hiTypeLabel in the language of r's page.
+func (p *PHR) hiTypeLabelFor(r *http.Request, code string) string {
+	return hiTypeLabelIn(p.catFor(r), code)
+}
+
+func hiTypeLabelIn(cat catalogue, code string) string {
+	if id := "phr.hitype." + code; cat[id] != "" {
+		return cat.text(id)
 	}
 	return code
 }
@@ -101,7 +108,7 @@ func (p *PHR) records(w http.ResponseWriter, r *http.Request, who *person, v *ph
 				Date: day(cc.Date.Time), at: cc.Date.Time, notified: cc.NotifiedAt.Time, typeCodes: cc.HITypes}
 			for _, t := range cc.HITypes {
 				types[t] = true
-				it.Types = append(it.Types, p.hiTypeLabel(t))
+				it.Types = append(it.Types, p.hiTypeLabelFor(r, t))
 			}
 			it.New = !cc.NotifiedAt.IsZero() && (!haveSeen || cc.NotifiedAt.After(seen))
 			if it.New {
@@ -135,7 +142,7 @@ func (p *PHR) records(w http.ResponseWriter, r *http.Request, who *person, v *ph
 	}
 	rv.Filtered = rv.Type != "" || rv.Facility != "" || rv.From != "" || rv.To != ""
 	for _, t := range slices.Sorted(maps.Keys(types)) {
-		rv.Types = append(rv.Types, option{Value: t, Label: p.hiTypeLabel(t), Selected: t == rv.Type})
+		rv.Types = append(rv.Types, option{Value: t, Label: p.hiTypeLabelFor(r, t), Selected: t == rv.Type})
 	}
 	for _, id := range slices.Sorted(maps.Keys(facilities)) {
 		rv.Facilities = append(rv.Facilities, option{Value: id, Label: facilities[id], Selected: id == rv.Facility})
@@ -145,7 +152,7 @@ func (p *PHR) records(w http.ResponseWriter, r *http.Request, who *person, v *ph
 	if reqs, err := p.cm.Requests(who.ctx, who.token, "REQUESTED"); err == nil {
 		nm := p.names(who.ctx)
 		for _, q := range reqs {
-			rv.Requests = append(rv.Requests, p.requestView(q, nm))
+			rv.Requests = append(rv.Requests, p.requestView(r, q, nm))
 		}
 	}
 	http.SetCookie(w, p.cookie(r, seenCookie, strconv.FormatInt(p.now().UnixMilli(), 10), 365*24*3600))

@@ -106,17 +106,17 @@ func (g *Registry) failPage(w http.ResponseWriter, r *http.Request, v *regView, 
 	status := errStatus(r, err)
 	switch arogya.ErrorCode(err) {
 	case arogya.EFORBIDDEN:
-		v.Error = g.cat.text("registry.error.forbidden")
+		v.Error = g.catFor(r).text("registry.error.forbidden")
 	case arogya.ENOTFOUND:
-		v.Error = g.cat.text("registry.error.notfound")
+		v.Error = g.catFor(r).text("registry.error.notfound")
 	case arogya.EUNAUTHORIZED:
-		v.Error = g.cat.text("registry.error.unauthorized")
+		v.Error = g.catFor(r).text("registry.error.unauthorized")
 	case arogya.ECONFLICT:
-		v.Error = g.cat.text("registry.error.conflict")
+		v.Error = g.catFor(r).text("registry.error.conflict")
 	case arogya.EINVALID:
 		v.Error = arogya.ErrorMessage(err)
 	default:
-		v.Error = g.cat.text("registry.error.internal")
+		v.Error = g.catFor(r).text("registry.error.internal")
 	}
 	v.Page = ""
 	if status == http.StatusForbidden {
@@ -128,7 +128,7 @@ func (g *Registry) failPage(w http.ResponseWriter, r *http.Request, v *regView, 
 // notFound answers paths under /registry/ that are not pages.
 func (g *Registry) notFound(w http.ResponseWriter, r *http.Request) {
 	v := g.view(w, r, false)
-	v.Page, v.Error = "notfound", g.cat.text("error.notfound")
+	v.Page, v.Error = "notfound", g.catFor(r).text("error.notfound")
 	g.render(w, r, http.StatusNotFound, "registry_error", v)
 }
 

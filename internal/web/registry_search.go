@@ -74,22 +74,22 @@ func badParams(api url.Values, parse func(url.Values) error) []string {
 }
 
 // badParamMessage is the message beside a rejected search parameter.
-func (g *Registry) badParamMessage(name string) string {
+func (g *Registry) badParamMessage(r *http.Request, name string) string {
 	switch name {
 	case "q":
-		return g.cat.text("registry.bad.q", registry.MaxQueryLen)
+		return g.catFor(r).text("registry.bad.q", registry.MaxQueryLen)
 	case "pin":
-		return g.cat.text("registry.bad.pin")
+		return g.catFor(r).text("registry.bad.pin")
 	case "near":
-		return g.cat.text("registry.bad.near")
+		return g.catFor(r).text("registry.bad.near")
 	case "radius_km":
-		return g.cat.text("registry.bad.radius", registry.MaxRadiusKm)
+		return g.catFor(r).text("registry.bad.radius", registry.MaxRadiusKm)
 	case "page":
-		return g.cat.text("registry.bad.page")
+		return g.catFor(r).text("registry.bad.page")
 	case "facility":
-		return g.cat.text("registry.bad.facility")
+		return g.catFor(r).text("registry.bad.facility")
 	default:
-		return g.cat.text("registry.bad.choice")
+		return g.catFor(r).text("registry.bad.choice")
 	}
 }
 
@@ -189,8 +189,8 @@ func (s *searchView) paging(in map[string]string, total, page, size int) {
 }
 
 // selectField returns a select of a search form.
-func (g *Registry) selectField(name, label string, opts []option, errs map[string]string) *formField {
-	return &formField{Kind: "select", Name: name, ID: name, Label: label, Prompt: g.cat.text("registry.any"),
+func (g *Registry) selectField(r *http.Request, name, label string, opts []option, errs map[string]string) *formField {
+	return &formField{Kind: "select", Name: name, ID: name, Label: label, Prompt: g.catFor(r).text("registry.any"),
 		Options: opts, Error: errs[name]}
 }
 
@@ -202,19 +202,19 @@ func (g *Registry) queryField(label, hint, value string, errs map[string]string)
 
 // stateFields returns the state select and the district select, whose
 // list shows once a state has been chosen and the form sent (no script).
-func (g *Registry) stateFields(in, errs map[string]string) []*formField {
-	district := g.selectField("district", g.cat.text("registry.f.district"), districtOptions(in["state"], in["district"]), errs)
+func (g *Registry) stateFields(r *http.Request, in, errs map[string]string) []*formField {
+	district := g.selectField(r, "district", g.catFor(r).text("registry.f.district"), districtOptions(in["state"], in["district"]), errs)
 	if in["state"] == "" {
-		district.Hint = g.cat.text("registry.district.pick")
+		district.Hint = g.catFor(r).text("registry.district.pick")
 	}
-	return []*formField{g.selectField("state", g.cat.text("registry.f.state"), stateOptions(in["state"]), errs), district}
+	return []*formField{g.selectField(r, "state", g.catFor(r).text("registry.f.state"), stateOptions(in["state"]), errs), district}
 }
 
 // searchFailed re-renders a search page with the messages beside the
 // parameters, as 400. A bad page number has no field of its own: its
 // message is the page's.
 func (g *Registry) searchFailed(w http.ResponseWriter, r *http.Request, name string, v *regView, errs map[string]string) {
-	v.Error = g.cat.text("registry.search.fix")
+	v.Error = g.catFor(r).text("registry.search.fix")
 	if m := errs["page"]; m != "" && len(errs) == 1 {
 		v.Error = m
 	}
@@ -247,9 +247,9 @@ func (g *Registry) facilities(w http.ResponseWriter, r *http.Request) {
 			in["state"], in["district"] = d.StateCode, d.Code
 			api.Set("state", d.StateCode)
 			api.Set("district", d.Code)
-			nearNote = g.cat.text("registry.near.district", near, d.Name, registry.StateName(d.StateCode))
+			nearNote = g.catFor(r).text("registry.near.district", near, d.Name, registry.StateName(d.StateCode))
 		} else {
-			errs["near"] = g.cat.text("registry.near.unknown")
+			errs["near"] = g.catFor(r).text("registry.near.unknown")
 		}
 	} else if near != "" {
 		// A location from a link (near=LAT,LON), as the API takes it.
@@ -260,23 +260,23 @@ func (g *Registry) facilities(w http.ResponseWriter, r *http.Request) {
 	}
 	parse := func(v url.Values) error { _, err := registry.ParseFacilityQuery(v); return err }
 	for _, k := range badParams(api, parse) {
-		errs[k] = g.badParamMessage(k)
+		errs[k] = g.badParamMessage(r, k)
 	}
 	if m := errs["radius_km"]; m != "" && errs["near"] == "" {
 		errs["near"] = m // the form has no distance field: a link set it
 	}
 	s := &searchView{Action: "/registry/facilities", NearNote: nearNote,
-		Q: g.queryField(g.cat.text("registry.facilities.q"), g.cat.text("registry.facilities.q.hint"), in["q"], errs)}
-	s.Filters = append(g.stateFields(in, errs),
-		g.selectField("type", g.cat.text("registry.f.type"), vocabOptions(registry.FacilityTypes, in["type"]), errs),
-		g.selectField("ownership", g.cat.text("registry.f.ownership"), vocabOptions(registry.Ownerships, in["ownership"]), errs),
-		g.selectField("system", g.cat.text("registry.f.system"), vocabOptions(registry.SystemsOfMedicine, in["system"]), errs),
-		g.selectField("speciality", g.cat.text("registry.f.speciality"), vocabOptions(registry.Specialities, in["speciality"]), errs),
-		&formField{Kind: "text", Name: "pin", ID: "pin", Label: g.cat.text("registry.f.pin"), Value: in["pin"],
+		Q: g.queryField(g.catFor(r).text("registry.facilities.q"), g.catFor(r).text("registry.facilities.q.hint"), in["q"], errs)}
+	s.Filters = append(g.stateFields(r, in, errs),
+		g.selectField(r, "type", g.catFor(r).text("registry.f.type"), vocabOptions(registry.FacilityTypes, in["type"]), errs),
+		g.selectField(r, "ownership", g.catFor(r).text("registry.f.ownership"), vocabOptions(registry.Ownerships, in["ownership"]), errs),
+		g.selectField(r, "system", g.catFor(r).text("registry.f.system"), vocabOptions(registry.SystemsOfMedicine, in["system"]), errs),
+		g.selectField(r, "speciality", g.catFor(r).text("registry.f.speciality"), vocabOptions(registry.Specialities, in["speciality"]), errs),
+		&formField{Kind: "text", Name: "pin", ID: "pin", Label: g.catFor(r).text("registry.f.pin"), Value: in["pin"],
 			InputMode: "numeric", MaxLength: 6, Pattern: "[1-9][0-9]{5}", Error: errs["pin"]},
 	)
-	s.Near = &formField{Kind: "text", Name: "near", ID: "near", Label: g.cat.text("registry.near.label"),
-		Hint: g.cat.text("registry.near.hint"), Value: in["near"], InputMode: "numeric", MaxLength: 40,
+	s.Near = &formField{Kind: "text", Name: "near", ID: "near", Label: g.catFor(r).text("registry.near.label"),
+		Hint: g.catFor(r).text("registry.near.hint"), Value: in["near"], InputMode: "numeric", MaxLength: 40,
 		Autocomplete: "postal-code", Error: errs["near"]}
 	for _, k := range []string{"state", "district", "type", "ownership", "system", "speciality", "pin"} {
 		s.FiltersOpen = s.FiltersOpen || in[k] != ""
@@ -318,18 +318,18 @@ func (g *Registry) professionals(w http.ResponseWriter, r *http.Request) {
 	errs := map[string]string{}
 	parse := func(v url.Values) error { _, err := registry.ParseProfessionalQuery(v); return err }
 	for _, k := range badParams(api, parse) {
-		errs[k] = g.badParamMessage(k)
+		errs[k] = g.badParamMessage(r, k)
 	}
 	s := &searchView{Action: "/registry/professionals",
-		Q: g.queryField(g.cat.text("registry.professionals.q"), g.cat.text("registry.professionals.q.hint"), in["q"], errs)}
+		Q: g.queryField(g.catFor(r).text("registry.professionals.q"), g.catFor(r).text("registry.professionals.q.hint"), in["q"], errs)}
 	s.Filters = append([]*formField{
-		g.selectField("category", g.cat.text("registry.f.category"), vocabOptions(registry.ProfessionalCategories, in["category"]), errs),
-		g.selectField("speciality", g.cat.text("registry.f.speciality"), vocabOptions(registry.Specialities, in["speciality"]), errs),
-		g.selectField("language", g.cat.text("registry.f.language"), vocabOptions(registry.Languages, in["language"]), errs),
-		g.selectField("system", g.cat.text("registry.f.system"), vocabOptions(registry.SystemsOfMedicine, in["system"]), errs),
-	}, g.stateFields(in, errs)...)
-	s.Filters = append(s.Filters, &formField{Kind: "text", Name: "facility", ID: "facility", Label: g.cat.text("registry.f.facility"),
-		Hint: g.cat.text("registry.f.facility.hint"), Value: in["facility"], MaxLength: 12, Autocomplete: "off", Error: errs["facility"]})
+		g.selectField(r, "category", g.catFor(r).text("registry.f.category"), vocabOptions(registry.ProfessionalCategories, in["category"]), errs),
+		g.selectField(r, "speciality", g.catFor(r).text("registry.f.speciality"), vocabOptions(registry.Specialities, in["speciality"]), errs),
+		g.selectField(r, "language", g.catFor(r).text("registry.f.language"), vocabOptions(registry.Languages, in["language"]), errs),
+		g.selectField(r, "system", g.catFor(r).text("registry.f.system"), vocabOptions(registry.SystemsOfMedicine, in["system"]), errs),
+	}, g.stateFields(r, in, errs)...)
+	s.Filters = append(s.Filters, &formField{Kind: "text", Name: "facility", ID: "facility", Label: g.catFor(r).text("registry.f.facility"),
+		Hint: g.catFor(r).text("registry.f.facility.hint"), Value: in["facility"], MaxLength: 12, Autocomplete: "off", Error: errs["facility"]})
 	for _, k := range []string{"state", "district", "category", "system", "speciality", "language", "facility"} {
 		s.FiltersOpen = s.FiltersOpen || in[k] != ""
 	}
@@ -365,13 +365,13 @@ func (g *Registry) drugs(w http.ResponseWriter, r *http.Request) {
 	errs := map[string]string{}
 	parse := func(v url.Values) error { _, err := registry.ParseDrugQuery(v); return err }
 	for _, k := range badParams(api, parse) {
-		errs[k] = g.badParamMessage(k)
+		errs[k] = g.badParamMessage(r, k)
 	}
 	s := &searchView{Action: "/registry/drugs",
-		Q: g.queryField(g.cat.text("registry.drugs.q"), g.cat.text("registry.drugs.q.hint"), in["q"], errs),
+		Q: g.queryField(g.catFor(r).text("registry.drugs.q"), g.catFor(r).text("registry.drugs.q.hint"), in["q"], errs),
 		Filters: []*formField{
-			g.selectField("form", g.cat.text("registry.f.form"), vocabOptions(registry.DosageForms, in["form"]), errs),
-			g.selectField("schedule", g.cat.text("registry.f.schedule"), vocabOptions(registry.Schedules, in["schedule"]), errs),
+			g.selectField(r, "form", g.catFor(r).text("registry.f.form"), vocabOptions(registry.DosageForms, in["form"]), errs),
+			g.selectField(r, "schedule", g.catFor(r).text("registry.f.schedule"), vocabOptions(registry.Schedules, in["schedule"]), errs),
 		},
 		FiltersOpen: in["form"] != "" || in["schedule"] != ""}
 	v.Search = s

@@ -37,7 +37,7 @@ func (g *Registry) post(h func(w http.ResponseWriter, r *http.Request, v *regVie
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, status, msg := g.form(w, r)
 		if status != 0 {
-			g.render(w, r, status, "registry_error", &regView{CSRF: tok, Error: g.cat.text(msg)})
+			g.render(w, r, status, "registry_error", &regView{CSRF: tok, Error: g.catFor(r).text(msg)})
 			return
 		}
 		v := &regView{CSRF: tok}

@@ -110,14 +110,14 @@ func textField(name, label, value string, maxLen int, errs map[string]string) *f
 
 // stateEntry returns the state select of a submission form, the button
 // that shows its districts (no script), and the district select.
-func (g *Registry) stateEntry(state, district string, errs map[string]string) []*formField {
-	st := &formField{Kind: "select", Name: "state", ID: "state", Label: g.cat.text("registry.f.state"),
-		Prompt: g.cat.text("registry.choose"), Options: stateOptions(state), Required: true, Error: errs["state"]}
-	refresh := &formField{Kind: "refresh", Name: "action", ID: "show-districts", Value: "districts", Label: g.cat.text("registry.districts.show")}
-	d := &formField{Kind: "select", Name: "district", ID: "district", Label: g.cat.text("registry.f.district"),
-		Prompt: g.cat.text("registry.choose"), Options: districtOptions(state, district), Required: true, Error: errs["district"]}
+func (g *Registry) stateEntry(r *http.Request, state, district string, errs map[string]string) []*formField {
+	st := &formField{Kind: "select", Name: "state", ID: "state", Label: g.catFor(r).text("registry.f.state"),
+		Prompt: g.catFor(r).text("registry.choose"), Options: stateOptions(state), Required: true, Error: errs["state"]}
+	refresh := &formField{Kind: "refresh", Name: "action", ID: "show-districts", Value: "districts", Label: g.catFor(r).text("registry.districts.show")}
+	d := &formField{Kind: "select", Name: "district", ID: "district", Label: g.catFor(r).text("registry.f.district"),
+		Prompt: g.catFor(r).text("registry.choose"), Options: districtOptions(state, district), Required: true, Error: errs["district"]}
 	if state == "" {
-		d.Hint = g.cat.text("registry.districts.first")
+		d.Hint = g.catFor(r).text("registry.districts.first")
 	}
 	return []*formField{st, refresh, d}
 }
@@ -156,62 +156,62 @@ func lines(s string) []string {
 
 // facilityForm builds the facility form from what was posted (nothing for
 // a new form).
-func (g *Registry) facilityForm(f url.Values, errs map[string]string) *entryForm {
+func (g *Registry) facilityForm(r *http.Request, f url.Values, errs map[string]string) *entryForm {
 	get := func(n string) string { return firstValue(f, n) }
 	state, district := postedPlace(f)
 	own := get("ownership")
-	sub := &formField{Kind: "select", Name: "ownershipSubType", ID: "ownershipSubType", Label: g.cat.text("registry.f.subtype"),
-		Hint: g.cat.text("registry.f.subtype.hint"), Prompt: g.cat.text("registry.choose"), Error: errs["ownershipSubType"]}
+	sub := &formField{Kind: "select", Name: "ownershipSubType", ID: "ownershipSubType", Label: g.catFor(r).text("registry.f.subtype"),
+		Hint: g.catFor(r).text("registry.f.subtype.hint"), Prompt: g.catFor(r).text("registry.choose"), Error: errs["ownershipSubType"]}
 	for _, o := range registry.Ownerships {
 		sub.Groups = append(sub.Groups, optgroup{Label: o.Label, Options: vocabOptions(registry.OwnershipSubTypes[o.Code], get("ownershipSubType"))})
 	}
-	name := textField("name", g.cat.text("registry.f.name"), get("name"), 200, errs)
+	name := textField("name", g.catFor(r).text("registry.f.name"), get("name"), 200, errs)
 	name.Required = true
-	pin := textField("pin", g.cat.text("registry.f.pin"), get("pin"), 6, errs)
+	pin := textField("pin", g.catFor(r).text("registry.f.pin"), get("pin"), 6, errs)
 	pin.InputMode, pin.Pattern, pin.Required, pin.Autocomplete = "numeric", "[1-9][0-9]{5}", true, "postal-code"
-	lat, lon := textField("lat", g.cat.text("registry.f.lat"), get("lat"), 12, errs), textField("lon", g.cat.text("registry.f.lon"), get("lon"), 12, errs)
+	lat, lon := textField("lat", g.catFor(r).text("registry.f.lat"), get("lat"), 12, errs), textField("lon", g.catFor(r).text("registry.f.lon"), get("lon"), 12, errs)
 	lat.InputMode, lon.InputMode = "decimal", "decimal"
-	lat.Hint = g.cat.text("registry.f.location.hint")
-	phone := textField("phone", g.cat.text("registry.f.phone"), get("phone"), 20, errs)
+	lat.Hint = g.catFor(r).text("registry.f.location.hint")
+	phone := textField("phone", g.catFor(r).text("registry.f.phone"), get("phone"), 20, errs)
 	phone.Type, phone.InputMode, phone.Autocomplete = "tel", "tel", "tel"
-	email := textField("email", g.cat.text("registry.f.email"), get("email"), 254, errs)
+	email := textField("email", g.catFor(r).text("registry.f.email"), get("email"), 254, errs)
 	email.Type, email.Autocomplete = "email", "email"
-	web := textField("website", g.cat.text("registry.f.website"), get("website"), 200, errs)
+	web := textField("website", g.catFor(r).text("registry.f.website"), get("website"), 200, errs)
 	web.Type = "url"
-	beds := textField("beds", g.cat.text("registry.f.beds"), get("beds"), 6, errs)
+	beds := textField("beds", g.catFor(r).text("registry.f.beds"), get("beds"), 6, errs)
 	beds.InputMode, beds.Pattern = "numeric", "[0-9]*"
-	timings := textField("timings", g.cat.text("registry.f.timings"), get("timings"), 100, errs)
-	timings.Hint = g.cat.text("registry.f.timings.hint")
-	services := &formField{Kind: "textarea", Name: "services", ID: "services", Label: g.cat.text("registry.f.services"),
-		Hint: g.cat.text("registry.f.services.hint"), Value: get("services"), MaxLength: 2000, Error: errs["services"]}
-	line := &formField{Kind: "textarea", Name: "line", ID: "line", Label: g.cat.text("registry.f.line"), Value: get("line"),
+	timings := textField("timings", g.catFor(r).text("registry.f.timings"), get("timings"), 100, errs)
+	timings.Hint = g.catFor(r).text("registry.f.timings.hint")
+	services := &formField{Kind: "textarea", Name: "services", ID: "services", Label: g.catFor(r).text("registry.f.services"),
+		Hint: g.catFor(r).text("registry.f.services.hint"), Value: get("services"), MaxLength: 2000, Error: errs["services"]}
+	line := &formField{Kind: "textarea", Name: "line", ID: "line", Label: g.catFor(r).text("registry.f.line"), Value: get("line"),
 		MaxLength: 300, Autocomplete: "street-address", Error: errs["line"]}
 	return &entryForm{Action: "/registry/facilities/new", Sets: []fieldset{
-		{Legend: g.cat.text("registry.set.about"), Fields: []*formField{
+		{Legend: g.catFor(r).text("registry.set.about"), Fields: []*formField{
 			name,
-			{Kind: "select", Name: "type", ID: "type", Label: g.cat.text("registry.f.type"), Prompt: g.cat.text("registry.choose"),
+			{Kind: "select", Name: "type", ID: "type", Label: g.catFor(r).text("registry.f.type"), Prompt: g.catFor(r).text("registry.choose"),
 				Options: vocabOptions(registry.FacilityTypes, get("type")), Required: true, Error: errs["type"]},
-			{Kind: "select", Name: "ownership", ID: "ownership", Label: g.cat.text("registry.f.ownership"), Prompt: g.cat.text("registry.choose"),
+			{Kind: "select", Name: "ownership", ID: "ownership", Label: g.catFor(r).text("registry.f.ownership"), Prompt: g.catFor(r).text("registry.choose"),
 				Options: vocabOptions(registry.Ownerships, own), Required: true, Error: errs["ownership"]},
 			sub,
-			{Kind: "checks", Name: "systems", ID: "systems", Label: g.cat.text("registry.f.systems"), Hint: g.cat.text("registry.f.systems.hint"),
+			{Kind: "checks", Name: "systems", ID: "systems", Label: g.catFor(r).text("registry.f.systems"), Hint: g.catFor(r).text("registry.f.systems.hint"),
 				Checks: vocabChecks(registry.SystemsOfMedicine, "systems", values(f, "systems")), Error: errs["systems"]},
 		}},
-		{Legend: g.cat.text("registry.set.address"), Fields: append(append([]*formField{line,
-			textField("city", g.cat.text("registry.f.city"), get("city"), 100, errs)},
-			g.stateEntry(state, district, errs)...), pin, lat, lon)},
-		{Legend: g.cat.text("registry.set.contact"), Hint: g.cat.text("registry.set.contact.hint"), Fields: []*formField{phone, email, web}},
-		{Legend: g.cat.text("registry.set.services"), Fields: []*formField{
-			{Kind: "checks", Name: "specialities", ID: "specialities", Label: g.cat.text("registry.f.specialities"), Compact: true,
+		{Legend: g.catFor(r).text("registry.set.address"), Fields: append(append([]*formField{line,
+			textField("city", g.catFor(r).text("registry.f.city"), get("city"), 100, errs)},
+			g.stateEntry(r, state, district, errs)...), pin, lat, lon)},
+		{Legend: g.catFor(r).text("registry.set.contact"), Hint: g.catFor(r).text("registry.set.contact.hint"), Fields: []*formField{phone, email, web}},
+		{Legend: g.catFor(r).text("registry.set.services"), Fields: []*formField{
+			{Kind: "checks", Name: "specialities", ID: "specialities", Label: g.catFor(r).text("registry.f.specialities"), Compact: true,
 				Checks: vocabChecks(registry.Specialities, "specialities", values(f, "specialities")), Error: errs["specialities"]},
 			services, beds, timings,
 		}},
-		{Legend: g.cat.text("registry.set.abdm"), Fields: []*formField{
-			{Kind: "check", Name: "abdmEnabled", ID: "abdmEnabled", Value: "yes", Label: g.cat.text("registry.f.abdm"),
+		{Legend: g.catFor(r).text("registry.set.abdm"), Fields: []*formField{
+			{Kind: "check", Name: "abdmEnabled", ID: "abdmEnabled", Value: "yes", Label: g.catFor(r).text("registry.f.abdm"),
 				Checked: get("abdmEnabled") == "yes", Error: errs["abdmEnabled"]},
-			{Kind: "checks", Name: "abdmRoles", ID: "abdmRoles", Label: g.cat.text("registry.f.abdmRoles"),
+			{Kind: "checks", Name: "abdmRoles", ID: "abdmRoles", Label: g.catFor(r).text("registry.f.abdmRoles"),
 				Checks: vocabChecks(registry.ABDMRoles, "abdmRoles", values(f, "abdmRoles")), Error: errs["abdmRoles"]},
-			textField("drugLicence", g.cat.text("registry.f.drugLicence"), get("drugLicence"), 60, errs),
+			textField("drugLicence", g.catFor(r).text("registry.f.drugLicence"), get("drugLicence"), 60, errs),
 		}},
 	}}
 }
@@ -219,7 +219,7 @@ func (g *Registry) facilityForm(f url.Values, errs map[string]string) *entryForm
 // facilityNewGet shows an empty facility form.
 func (g *Registry) facilityNewGet(w http.ResponseWriter, r *http.Request) {
 	v := g.view(w, r, true)
-	v.Form = g.facilityForm(url.Values{}, map[string]string{})
+	v.Form = g.facilityForm(r, url.Values{}, map[string]string{})
 	g.render(w, r, http.StatusOK, "registry_facility_new", v)
 }
 
@@ -229,7 +229,7 @@ func (g *Registry) facilityNewPost(w http.ResponseWriter, r *http.Request, v *re
 	const page = "registry_facility_new"
 	f, errs := r.PostForm, map[string]string{}
 	if firstValue(f, "action") == "districts" {
-		v.Form = g.facilityForm(f, errs)
+		v.Form = g.facilityForm(r, f, errs)
 		g.render(w, r, http.StatusOK, page, v)
 		return
 	}
@@ -246,11 +246,11 @@ func (g *Registry) facilityNewPost(w http.ResponseWriter, r *http.Request, v *re
 	if s := firstValue(f, "beds"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
-			errs["beds"] = g.cat.text("registry.form.number")
+			errs["beds"] = g.catFor(r).text("registry.form.number")
 		}
 		fac.Beds = n
 	}
-	fac.Lat, fac.Lon = g.coords(f, errs)
+	fac.Lat, fac.Lon = g.coords(r, f, errs)
 	if len(errs) == 0 {
 		created, err := g.svc.SubmitFacility(r.Context(), fac)
 		if err == nil {
@@ -262,17 +262,17 @@ func (g *Registry) facilityNewPost(w http.ResponseWriter, r *http.Request, v *re
 			g.failPage(w, r, v, err)
 			return
 		}
-		v.Form = g.facilityForm(f, errs)
+		v.Form = g.facilityForm(r, f, errs)
 		v.Form.Errors = others
 	} else {
-		v.Form = g.facilityForm(f, errs)
+		v.Form = g.facilityForm(r, f, errs)
 	}
-	v.Error = g.cat.text("registry.form.fix")
+	v.Error = g.catFor(r).text("registry.form.fix")
 	g.render(w, r, http.StatusBadRequest, page, v)
 }
 
 // coords reads the optional latitude and longitude: both or neither.
-func (g *Registry) coords(f url.Values, errs map[string]string) (lat, lon float64) {
+func (g *Registry) coords(r *http.Request, f url.Values, errs map[string]string) (lat, lon float64) {
 	la, lo := firstValue(f, "lat"), firstValue(f, "lon")
 	if la == "" && lo == "" {
 		return 0, 0
@@ -281,7 +281,7 @@ func (g *Registry) coords(f url.Values, errs map[string]string) (lat, lon float6
 	lat, err1 = strconv.ParseFloat(la, 64)
 	lon, err2 = strconv.ParseFloat(lo, 64)
 	if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 || math.IsNaN(lat) || math.IsNaN(lon) {
-		errs["lat"] = g.cat.text("registry.form.coords")
+		errs["lat"] = g.catFor(r).text("registry.form.coords")
 		return 0, 0
 	}
 	return lat, lon
@@ -291,72 +291,72 @@ func (g *Registry) coords(f url.Values, errs map[string]string) (lat, lon float6
 const maxQualifications = 3
 
 // professionalForm builds the professional form from what was posted.
-func (g *Registry) professionalForm(f url.Values, errs map[string]string) *entryForm {
+func (g *Registry) professionalForm(r *http.Request, f url.Values, errs map[string]string) *entryForm {
 	get := func(n string) string { return firstValue(f, n) }
 	state, district := postedPlace(f)
-	handle := textField("handle", g.cat.text("registry.f.handle"), get("handle"), 40, errs)
-	handle.Hint, handle.Required, handle.Autocomplete = g.cat.text("registry.f.handle.hint"), true, "off"
+	handle := textField("handle", g.catFor(r).text("registry.f.handle"), get("handle"), 40, errs)
+	handle.Hint, handle.Required, handle.Autocomplete = g.catFor(r).text("registry.f.handle.hint"), true, "off"
 	handle.Pattern = "[a-zA-Z][a-zA-Z0-9._]{3,31}"
-	name := textField("name", g.cat.text("registry.f.pname"), get("name"), 200, errs)
+	name := textField("name", g.catFor(r).text("registry.f.pname"), get("name"), 200, errs)
 	name.Required, name.Autocomplete = true, "name"
 	genders := []option{}
 	for _, c := range [][2]string{{"M", "gender.M"}, {"F", "gender.F"}, {"O", "gender.O"}} {
-		genders = append(genders, option{Value: c[0], Label: g.cat.text(c[1]), Selected: get("gender") == c[0]})
+		genders = append(genders, option{Value: c[0], Label: g.catFor(r).text(c[1]), Selected: get("gender") == c[0]})
 	}
 	quals := []*formField{}
 	for i := 1; i <= maxQualifications; i++ {
 		n := strconv.Itoa(i)
-		d := textField("degree"+n, g.cat.text("registry.f.degree", i), get("degree"+n), 100, errs)
-		u := textField("university"+n, g.cat.text("registry.f.university"), get("university"+n), 200, errs)
-		y := textField("year"+n, g.cat.text("registry.f.year"), get("year"+n), 4, errs)
+		d := textField("degree"+n, g.catFor(r).text("registry.f.degree", i), get("degree"+n), 100, errs)
+		u := textField("university"+n, g.catFor(r).text("registry.f.university"), get("university"+n), 200, errs)
+		y := textField("year"+n, g.catFor(r).text("registry.f.year"), get("year"+n), 4, errs)
 		y.InputMode, y.Pattern = "numeric", "[0-9]{4}"
 		if i == 1 {
-			d.Hint = g.cat.text("registry.f.degree.hint")
+			d.Hint = g.catFor(r).text("registry.f.degree.hint")
 		}
 		quals = append(quals, d, u, y)
 	}
-	pin := textField("pin", g.cat.text("registry.f.pin"), get("pin"), 6, errs)
+	pin := textField("pin", g.catFor(r).text("registry.f.pin"), get("pin"), 6, errs)
 	pin.InputMode, pin.Pattern, pin.Required = "numeric", "[1-9][0-9]{5}", true
-	phone := textField("phone", g.cat.text("registry.f.phone"), get("phone"), 20, errs)
+	phone := textField("phone", g.catFor(r).text("registry.f.phone"), get("phone"), 20, errs)
 	phone.Type, phone.InputMode, phone.Autocomplete = "tel", "tel", "tel"
-	email := textField("email", g.cat.text("registry.f.email"), get("email"), 254, errs)
+	email := textField("email", g.catFor(r).text("registry.f.email"), get("email"), 254, errs)
 	email.Type, email.Autocomplete = "email", "email"
-	facilities := textField("facilities", g.cat.text("registry.f.facilities"), get("facilities"), 200, errs)
-	facilities.Hint = g.cat.text("registry.f.facilities.hint")
+	facilities := textField("facilities", g.catFor(r).text("registry.f.facilities"), get("facilities"), 200, errs)
+	facilities.Hint = g.catFor(r).text("registry.f.facilities.hint")
 	return &entryForm{Action: "/registry/professionals/new", Sets: []fieldset{
-		{Legend: g.cat.text("registry.set.person"), Fields: []*formField{
+		{Legend: g.catFor(r).text("registry.set.person"), Fields: []*formField{
 			name,
-			{Kind: "select", Name: "gender", ID: "gender", Label: g.cat.text("registry.f.gender"), Prompt: g.cat.text("registry.choose"),
+			{Kind: "select", Name: "gender", ID: "gender", Label: g.catFor(r).text("registry.f.gender"), Prompt: g.catFor(r).text("registry.choose"),
 				Options: genders, Required: true, Error: errs["gender"]},
 			handle,
 		}},
-		{Legend: g.cat.text("registry.set.practice"), Fields: append([]*formField{
-			{Kind: "select", Name: "category", ID: "category", Label: g.cat.text("registry.f.category"), Prompt: g.cat.text("registry.choose"),
+		{Legend: g.catFor(r).text("registry.set.practice"), Fields: append([]*formField{
+			{Kind: "select", Name: "category", ID: "category", Label: g.catFor(r).text("registry.f.category"), Prompt: g.catFor(r).text("registry.choose"),
 				Options: vocabOptions(registry.ProfessionalCategories, get("category")), Required: true, Error: errs["category"]},
-			{Kind: "select", Name: "system", ID: "system", Label: g.cat.text("registry.f.system"), Hint: g.cat.text("registry.f.system.hint"),
-				Prompt: g.cat.text("registry.none"), Options: vocabOptions(registry.SystemsOfMedicine, get("system")), Error: errs["system"]},
-			textField("council", g.cat.text("registry.f.council"), get("council"), 200, errs),
-			textField("registration", g.cat.text("registry.f.registration"), get("registration"), 60, errs),
+			{Kind: "select", Name: "system", ID: "system", Label: g.catFor(r).text("registry.f.system"), Hint: g.catFor(r).text("registry.f.system.hint"),
+				Prompt: g.catFor(r).text("registry.none"), Options: vocabOptions(registry.SystemsOfMedicine, get("system")), Error: errs["system"]},
+			textField("council", g.catFor(r).text("registry.f.council"), get("council"), 200, errs),
+			textField("registration", g.catFor(r).text("registry.f.registration"), get("registration"), 60, errs),
 		}, quals...)},
-		{Legend: g.cat.text("registry.set.skills"), Fields: []*formField{
-			{Kind: "checks", Name: "specialities", ID: "specialities", Label: g.cat.text("registry.f.specialities"), Compact: true,
+		{Legend: g.catFor(r).text("registry.set.skills"), Fields: []*formField{
+			{Kind: "checks", Name: "specialities", ID: "specialities", Label: g.catFor(r).text("registry.f.specialities"), Compact: true,
 				Checks: vocabChecks(registry.Specialities, "specialities", values(f, "specialities")), Error: errs["specialities"]},
-			{Kind: "checks", Name: "languages", ID: "languages", Label: g.cat.text("registry.f.languages"), Compact: true,
+			{Kind: "checks", Name: "languages", ID: "languages", Label: g.catFor(r).text("registry.f.languages"), Compact: true,
 				Checks: vocabChecks(registry.Languages, "languages", values(f, "languages")), Error: errs["languages"]},
 			facilities,
 		}},
-		{Legend: g.cat.text("registry.set.where"), Fields: append(append([]*formField{
-			{Kind: "textarea", Name: "line", ID: "line", Label: g.cat.text("registry.f.line"), Value: get("line"), MaxLength: 300, Error: errs["line"]},
-			textField("city", g.cat.text("registry.f.city"), get("city"), 100, errs)},
-			g.stateEntry(state, district, errs)...), pin)},
-		{Legend: g.cat.text("registry.set.private"), Hint: g.cat.text("registry.set.private.hint"), Fields: []*formField{phone, email}},
+		{Legend: g.catFor(r).text("registry.set.where"), Fields: append(append([]*formField{
+			{Kind: "textarea", Name: "line", ID: "line", Label: g.catFor(r).text("registry.f.line"), Value: get("line"), MaxLength: 300, Error: errs["line"]},
+			textField("city", g.catFor(r).text("registry.f.city"), get("city"), 100, errs)},
+			g.stateEntry(r, state, district, errs)...), pin)},
+		{Legend: g.catFor(r).text("registry.set.private"), Hint: g.catFor(r).text("registry.set.private.hint"), Fields: []*formField{phone, email}},
 	}}
 }
 
 // professionalNewGet shows an empty professional form.
 func (g *Registry) professionalNewGet(w http.ResponseWriter, r *http.Request) {
 	v := g.view(w, r, true)
-	v.Form = g.professionalForm(url.Values{}, map[string]string{})
+	v.Form = g.professionalForm(r, url.Values{}, map[string]string{})
 	g.render(w, r, http.StatusOK, "registry_professional_new", v)
 }
 
@@ -366,7 +366,7 @@ func (g *Registry) professionalNewPost(w http.ResponseWriter, r *http.Request, v
 	const page = "registry_professional_new"
 	f, errs := r.PostForm, map[string]string{}
 	if firstValue(f, "action") == "districts" {
-		v.Form = g.professionalForm(f, errs)
+		v.Form = g.professionalForm(r, f, errs)
 		g.render(w, r, http.StatusOK, page, v)
 		return
 	}
@@ -386,7 +386,7 @@ func (g *Registry) professionalNewPost(w http.ResponseWriter, r *http.Request, v
 		if y := firstValue(f, "year"+n); y != "" {
 			year, err := strconv.Atoi(y)
 			if err != nil || year < 1900 || year > 2200 {
-				errs["year"+n] = g.cat.text("registry.form.year")
+				errs["year"+n] = g.catFor(r).text("registry.form.year")
 			}
 			q.Year = year
 		}
@@ -405,17 +405,17 @@ func (g *Registry) professionalNewPost(w http.ResponseWriter, r *http.Request, v
 		switch {
 		case ok:
 		case arogya.ErrorCode(err) == arogya.ECONFLICT:
-			errs["handle"] = g.cat.text("registry.form.handleTaken")
+			errs["handle"] = g.catFor(r).text("registry.form.handleTaken")
 		default:
 			g.failPage(w, r, v, err)
 			return
 		}
-		v.Form = g.professionalForm(f, errs)
+		v.Form = g.professionalForm(r, f, errs)
 		v.Form.Errors = others
 	} else {
-		v.Form = g.professionalForm(f, errs)
+		v.Form = g.professionalForm(r, f, errs)
 	}
-	v.Error = g.cat.text("registry.form.fix")
+	v.Error = g.catFor(r).text("registry.form.fix")
 	g.render(w, r, http.StatusBadRequest, page, v)
 }
 

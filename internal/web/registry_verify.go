@@ -60,7 +60,7 @@ func (g *Registry) loginPost(w http.ResponseWriter, r *http.Request, v *regView)
 			g.failPage(w, r, v, err)
 			return
 		}
-		v.Error = g.cat.text("registry.login.failed")
+		v.Error = g.catFor(r).text("registry.login.failed")
 		g.render(w, r, http.StatusUnauthorized, "registry_login", v)
 		return
 	}
@@ -154,7 +154,7 @@ func (g *Registry) review(w http.ResponseWriter, r *http.Request, v *regView, ki
 		g.verifierFailed(w, r, v, err)
 		return
 	}
-	rv.History = g.newHistory(hs)
+	rv.History = g.newHistory(r, hs)
 	var st registry.Status
 	switch kind {
 	case registry.KindFacility:
@@ -204,13 +204,13 @@ func (g *Registry) decide(w http.ResponseWriter, r *http.Request, v *regView, ki
 	case "reject":
 		d.Status, d.Reason = registry.StatusRejected, rv.Reason
 		if d.Reason == "" {
-			rv.ReasonError = g.cat.text("registry.reject.reason")
-			v.Error = g.cat.text("registry.form.fix")
+			rv.ReasonError = g.catFor(r).text("registry.reject.reason")
+			v.Error = g.catFor(r).text("registry.form.fix")
 			g.review(w, r, v, kind, rv, http.StatusBadRequest)
 			return
 		}
 	default:
-		v.Error = g.cat.text("error.form")
+		v.Error = g.catFor(r).text("error.form")
 		g.review(w, r, v, kind, rv, http.StatusBadRequest)
 		return
 	}
@@ -228,10 +228,10 @@ func (g *Registry) decide(w http.ResponseWriter, r *http.Request, v *regView, ki
 		redirect(w, r, "/registry/verify", "registry.rejected")
 	case code == arogya.EINVALID:
 		rv.ReasonError = arogya.ErrorMessage(err)
-		v.Error = g.cat.text("registry.form.fix")
+		v.Error = g.catFor(r).text("registry.form.fix")
 		g.review(w, r, v, kind, rv, http.StatusBadRequest)
 	case code == arogya.ECONFLICT:
-		v.Error = g.cat.text("registry.error.conflict")
+		v.Error = g.catFor(r).text("registry.error.conflict")
 		g.review(w, r, v, kind, rv, http.StatusConflict)
 	default:
 		g.verifierFailed(w, r, v, err)

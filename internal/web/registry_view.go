@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -230,11 +231,11 @@ type historyView struct {
 	At, Actor, Action, Reason string
 }
 
-func (g *Registry) newHistory(hs []registry.HistoryEntry) []historyView {
+func (g *Registry) newHistory(r *http.Request, hs []registry.HistoryEntry) []historyView {
 	out := make([]historyView, len(hs))
 	for i, h := range hs {
 		action := h.Action
-		if s, ok := g.cat["registry.history."+h.Action]; ok {
+		if s, ok := g.catFor(r)["registry.history."+h.Action]; ok {
 			action = s
 		}
 		out[i] = historyView{At: when(h.At), Actor: h.Actor, Action: action, Reason: h.Reason}

@@ -28,7 +28,7 @@ func (p *ABHA) post(h func(w http.ResponseWriter, r *http.Request, v *view)) htt
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tok, status, msg := p.form(w, r)
 		if status != 0 {
-			p.render(w, r, status, "error", &view{CSRF: tok, Error: p.cat.text(msg)})
+			p.render(w, r, status, "error", &view{CSRF: tok, Error: p.catFor(r).text(msg)})
 			return
 		}
 		_, _, loggedIn := p.citizen(r)

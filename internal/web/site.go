@@ -54,6 +54,10 @@ func newPageSet(names []string, common ...string) pageSet {
 	return pageSet{cat: en, pages: pages}
 }
 
+// catFor returns the catalogue of the language r's page is written in, the
+// one a handler makes its words from.
+func (s pageSet) catFor(r *http.Request) catalogue { return catalogues[requestLang(r)] }
+
 // langFuncs are the template functions of pages written in tag: t looks a
 // message up by id, and langs lists the other languages for the switch.
 // In a language other than English, t reads back an argument a handler

@@ -175,13 +175,13 @@ func errStatus(r *http.Request, err error) int {
 }
 
 // userError is an error made here, with a message from the catalogue.
-func (p *ABHA) userError(code, id string) error {
-	return &arogya.Error{Code: code, Message: p.cat.text(id)}
+func (p *ABHA) userError(r *http.Request, code, id string) error {
+	return &arogya.Error{Code: code, Message: p.catFor(r).text(id)}
 }
 
 // notFound answers paths under /abha/ that are not pages.
 func (p *ABHA) notFound(w http.ResponseWriter, r *http.Request) {
-	v := &view{Page: "notfound", CSRF: p.csrfToken(w, r), Error: p.cat.text("error.notfound")}
+	v := &view{Page: "notfound", CSRF: p.csrfToken(w, r), Error: p.catFor(r).text("error.notfound")}
 	p.render(w, r, http.StatusNotFound, "error", v)
 }
 
