@@ -100,7 +100,7 @@ func addServeFlags(fs *flag.FlagSet, cfg *Config, getenv func(string) string) *s
 	str(&cfg.CMURL, "cm-url", "", "phr: the consent manager whose person API (/cm/…) the PHR pages use (default: this node's public URL, with the cm role)")
 	str(&cfg.PHRHIUID, "phr-hiu-id", "", "phr: the facility (IN…) the PHR fetches the person's own records as, served as HIU by --hiu-url's node (add it with POST /api/v1/admin/hiu/facilities); none: the timeline cannot open records")
 	str(&cfg.HIUURL, "hiu-url", "", "phr: the node whose HIU API (/api/v1/hiu/…) serves --phr-hiu-id (default: this node's public URL, with the hiu role)")
-	str(&cfg.PHRHIUToken, "phr-hiu-token", "", "phr: the bearer token --hiu-url's HIU API takes from the PHR (default: this node's operator token, right when the HIU is this node or shares its operator token)")
+	str(&cfg.PHRHIUToken, "phr-hiu-token", "", "phr: the bearer token --hiu-url's HIU API takes from the PHR: the facility's API key (POST /api/v1/admin/hiu/facilities/{id}/keys, hiu_…) when the HIU is another operator's node (default: this node's operator token, right when the HIU is this node, as in the demo)")
 	str(&cfg.GatewayURL, "gateway-url", "", "abha: the HIE-CM gateway whose tokens systems call /v1/auth/… and /v1/search/… with (default: this node's public URL)")
 	str(&cfg.ABHAURL, "abha-url", "", "cm: the ABHA service whose tokens people sign in with (default: this node's public URL)")
 	str(&cfg.OutboxLease, "outbox-lease", "30s", "cm: how long a claimed callback is held before it is tried again (after a crash, the longest wait for redelivery)")

@@ -186,6 +186,24 @@ func TestPHRRecordsView(t *testing.T) {
 		}
 	})
 
+	// A PHR on another node reaches its HIU with the facility's API key
+	// (--phr-hiu-token) rather than the operator token.
+	t.Run("SystemKey", func(t *testing.T) {
+		var k struct{ Key string }
+		jsonCall(t, "POST", base+"/api/v1/admin/hiu/facilities/"+phrHIU+"/keys", op, map[string]string{"name": "Arogya PHR on another node"}, 201, &k)
+		sys := map[string]string{"Authorization": "Bearer " + k.Key}
+		req := strings.TrimPrefix(viewURL, "/abha/records/view/")
+		var c struct{ Purpose, Patient string }
+		jsonCall(t, "GET", base+"/api/v1/hiu/"+phrHIU+"/consent-requests/"+req, sys, nil, 200, &c)
+		if c.Purpose != "PATRQT" || c.Patient != p.address {
+			t.Fatalf("the request as the key reads it: %+v", c)
+		}
+		other := verifiedFacility(t, base, op, "Another HIU")
+		jsonCall(t, "POST", base+"/api/v1/admin/hiu/facilities", op, map[string]string{"facilityId": other}, 201, nil)
+		jsonCall(t, "GET", base+"/api/v1/hiu/"+other+"/consent-requests", sys, nil, 403, nil)
+		jsonCall(t, "GET", base+"/api/v1/hiu/"+phrHIU+"/consent-requests", map[string]string{"Authorization": "Bearer " + k.Key[:len(k.Key)-2] + "zz"}, nil, 401, nil)
+	})
+
 	t.Run("AccessLog", func(t *testing.T) {
 		_, page := b.get("/abha/access")
 		if !strings.Contains(page, "Arogya PHR") {
