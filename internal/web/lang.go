@@ -184,10 +184,13 @@ func keepQuery(page []byte, r *http.Request) []byte {
 
 // Most of a page's words are the template's, looked up in the page's
 // catalogue by t. Some are made by a handler before the page is rendered (a
-// form's error, a registry form's labels, a document's kind) and the
-// handlers make them from the English catalogue. The page set reads those
-// back: every text of a rendered page that is an English message, with its
-// arguments if it has any, becomes the same message in the page's language.
+// form's error, a registry form's labels, a document's kind), from the
+// request's catalogue (pageSet.catFor). Only the PHR record viewer's
+// handlers (phr_view.go) still make an HI type's name from the English
+// catalogue; on its pages alone (pageSet.withReadBack) the page set reads
+// those back: every text of a rendered page that is an English message,
+// with its arguments if it has any, becomes the same message in the page's
+// language. Once they take the request's catalogue, the translator goes.
 // Text a person typed into a form (a textarea's) is left as it is; so is
 // every attribute, and any text that is no English message, such as a
 // service's own error. Handlers that take the request's catalogue make

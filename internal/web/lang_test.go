@@ -366,7 +366,7 @@ func TestTranslatePage(t *testing.T) {
 // TestTemplateArgsInHindi: t reads back an argument a handler made from the
 // English catalogue, as the PHR's purpose in "For %[1]s".
 func TestTemplateArgsInHindi(t *testing.T) {
-	tmpl := template.Must(template.New("x").Funcs(langFuncs("hi")).Parse(`{{t "phr.consent.purpose" .}}`))
+	tmpl := template.Must(template.New("x").Funcs(langFuncs("hi", true)).Parse(`{{t "phr.consent.purpose" .}}`))
 	var b strings.Builder
 	if err := tmpl.Execute(&b, messagesEN["phr.purpose.CAREMGT"]); err != nil {
 		t.Fatal(err)
