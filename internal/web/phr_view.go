@@ -195,8 +195,13 @@ func (p *PHR) viewOpen(w http.ResponseWriter, r *http.Request, who *person, v *p
 		}
 	}
 	if req.ConsentRequestID == "" {
+		// the CM refused it (a locked ABHA, say), or has not answered
+		status := http.StatusServiceUnavailable
 		v.View = &viewPage{Stage: "failed", Failed: "phrview.err.cm"}
-		p.render(w, r, http.StatusServiceUnavailable, "phr_view", v)
+		if req.Status != "PENDING" {
+			v.View.Failed, status = "phrview.failed.errored", http.StatusUnprocessableEntity
+		}
+		p.render(w, r, status, "phr_view", v)
 		return
 	}
 	v.View = p.pinPage(f, cc, req)
