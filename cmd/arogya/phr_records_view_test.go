@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -156,6 +157,12 @@ func TestPHRRecordsView(t *testing.T) {
 		_, list := b.get(viewURL)
 		if strings.Contains(list, "Consultation") || strings.Count(list, `href="/abha/records/view/`) != 1 {
 			t.Fatalf("another visit's record came:\n%s", list)
+		}
+		// In Hindi, the page's words and the record's kind are Hindi.
+		hreq, _ := http.NewRequest("GET", base+viewURL, nil)
+		hreq.Header.Set("Accept-Language", "hi")
+		if st, hi, _ := b.do(hreq); st != 200 || !strings.Contains(hi, "यह ऐप जो प्रति लाता है") || !strings.Contains(hi, "जाँच रिपोर्ट") || strings.Contains(hi, "Test report") {
+			t.Fatalf("the records in Hindi: %d\n%s", st, hi)
 		}
 		req2, _ := urlGet(t, b, recordURL+"/fhir")
 		if req2.status != 200 || req2.ctype != "application/fhir+json" || !strings.Contains(req2.body, `"resourceType":"Bundle"`) && !strings.Contains(req2.body, `"resourceType": "Bundle"`) {

@@ -204,15 +204,15 @@ func (p *PHR) viewOpen(w http.ResponseWriter, r *http.Request, who *person, v *p
 		p.render(w, r, status, "phr_view", v)
 		return
 	}
-	v.View = p.pinPage(f, cc, req)
+	v.View = p.pinPage(r, f, cc, req)
 	p.render(w, r, http.StatusOK, "phr_view", v)
 }
 
-func (p *PHR) pinPage(f *phr.Facility, cc *phr.LinkedContext, req *phr.HIUConsentRequest) *viewPage {
+func (p *PHR) pinPage(r *http.Request, f *phr.Facility, cc *phr.LinkedContext, req *phr.HIUConsentRequest) *viewPage {
 	vp := &viewPage{Stage: "pin", Facility: cmp.Or(f.HIP.Name, f.HIP.ID), Visit: cmp.Or(cc.Display, cc.ReferenceNumber),
 		Request: req.ID, HIP: f.HIP.ID, Ref: cc.ReferenceNumber, EraseAt: viewTime(req.DataEraseAt.Time)}
 	for _, t := range req.HITypes {
-		vp.Types = append(vp.Types, p.hiTypeLabel(t))
+		vp.Types = append(vp.Types, p.hiTypeLabelFor(r, t))
 	}
 	return vp
 }
@@ -298,7 +298,7 @@ func (p *PHR) viewApprove(w http.ResponseWriter, r *http.Request, who *person, v
 		p.viewFail(w, r, v, notFoundErr(), nil)
 		return
 	}
-	v.View = p.pinPage(fac, cc, req)
+	v.View = p.pinPage(r, fac, cc, req)
 	tok, err := p.cm.VerifyPIN(who.ctx, who.token, f.Get("pin"), phr.ScopeApprove, req.ConsentRequestID)
 	if err != nil {
 		p.fail(w, r, "phr_view", v, err, pinErrors)
@@ -417,8 +417,8 @@ func (p *PHR) viewShow(w http.ResponseWriter, r *http.Request, who *person, v *p
 	}
 	slices.SortStableFunc(recs, func(a, b phr.HIURecord) int { return b.Date.Compare(a.Date.Time) })
 	for _, rc := range recs {
-		kind, title := p.hiTypeLabel(rc.HIType), rc.Title
-		if strings.EqualFold(strings.ReplaceAll(title, " ", ""), rc.HIType) || strings.EqualFold(title, kind) {
+		kind, title := p.hiTypeLabelFor(r, rc.HIType), rc.Title
+		if strings.EqualFold(strings.ReplaceAll(title, " ", ""), rc.HIType) || strings.EqualFold(title, kind) || strings.EqualFold(title, p.hiTypeLabel(rc.HIType)) {
 			title = ""
 		}
 		vp.Records = append(vp.Records, viewRecord{URL: viewURL(req.ID) + "/" + url.PathEscape(rc.ID), Kind: kind, Title: title, Date: viewTime(rc.Date.Time)})
@@ -486,7 +486,7 @@ func (p *PHR) viewRecord(w http.ResponseWriter, r *http.Request, who *person, v 
 		return
 	}
 	v.View = &viewPage{Stage: "record", Facility: cmp.Or(rec.HIPName, rec.HIPID), EraseAt: viewTime(rec.DataEraseAt.Time),
-		FHIRURL: r.URL.Path + "/fhir", BackURL: viewURL(req.ID), Kind: p.hiTypeLabel(rec.HIType),
+		FHIRURL: r.URL.Path + "/fhir", BackURL: viewURL(req.ID), Kind: p.hiTypeLabelFor(r, rec.HIType),
 		HTML: template.HTML(buf.String())} // #nosec: fhir's templates escape the record
 	p.render(w, r, http.StatusOK, "phr_view_record", v)
 }
