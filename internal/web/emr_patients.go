@@ -203,11 +203,11 @@ func (e *EMR) patient(w http.ResponseWriter, r *http.Request) {
 				when = rec.Date
 			}
 		}
-		vv := emrVisit{Ref: cc.Ref, Display: cc.Display, Date: when.Format("2 Jan 2006")}
+		vv := emrVisit{Ref: cc.Ref, Display: cc.Display, Date: dateIn(e.catFor(r), when, "2 Jan 2006")}
 		for _, rec := range rs {
 			vv.Records = append(vv.Records, emrRecordRow{
 				URL:  pv.URL + "/visits/" + url.PathEscape(cc.Ref) + "/records/" + url.PathEscape(rec.ID),
-				Kind: "emr.kind." + rec.HIType, Date: rec.Date.Format("2 Jan 2006 15:04 MST")})
+				Kind: "emr.kind." + rec.HIType, Date: dateIn(e.catFor(r), rec.Date, "2 Jan 2006 15:04 MST")})
 		}
 		visits = append(visits, dated{vv, when})
 	}

@@ -66,7 +66,7 @@ func (h *HIU) records(w http.ResponseWriter, r *http.Request) {
 	for _, g := range groups {
 		hg := hiuGroup{HIP: g.HIPName, HIPID: g.HIPID, Day: g.Day}
 		if d, ok := hiuDay(g.Day, false); ok {
-			hg.Day = d.Format("Mon, 2 Jan 2006")
+			hg.Day = dateIn(h.catFor(r), d, "Mon, 2 Jan 2006")
 		}
 		if hg.HIP == "" {
 			hg.HIP = g.HIPID
@@ -74,7 +74,7 @@ func (h *HIU) records(w http.ResponseWriter, r *http.Request) {
 		for _, rec := range g.Records {
 			ru := u + "/records/" + url.PathEscape(rec.ID)
 			kind, title := "hiu.hitype."+rec.HIType, rec.Title
-			if strings.EqualFold(strings.ReplaceAll(title, " ", ""), rec.HIType) || strings.EqualFold(title, h.catFor(r).text(kind)) {
+			if strings.EqualFold(strings.ReplaceAll(title, " ", ""), rec.HIType) || strings.EqualFold(title, h.cat.text(kind)) || strings.EqualFold(title, h.catFor(r).text(kind)) {
 				title = "" // the record's title only names its kind: "Prescription · Prescription"
 			}
 			hg.Records = append(hg.Records, hiuRecordRow{URL: ru, FHIRURL: ru + "/fhir", Kind: kind,

@@ -114,3 +114,18 @@ func TestTypedTextStaysAsTyped(t *testing.T) {
 		t.Errorf("the title was translated:\n%s", p.body)
 	}
 }
+
+// TestDateIn: a date a handler formats names its month in the catalogue's
+// words.
+func TestDateIn(t *testing.T) {
+	d := time.Date(2026, time.November, 30, 9, 32, 0, 0, time.UTC)
+	if got := dateIn(messagesEN, d, "Mon, 2 Jan 2006 15:04 MST"); got != "Mon, 30 Nov 2026 09:32 UTC" {
+		t.Errorf("English: %q", got)
+	}
+	if got, want := dateIn(messagesHI, d, "2 Jan 2006"), "30 "+messagesHI["month.11"]+" 2026"; got != want {
+		t.Errorf("Hindi: %q, want %q", got, want)
+	}
+	if got := dateIn(messagesHI, d, "02-01-2006"); got != "30-11-2026" {
+		t.Errorf("digits: %q", got)
+	}
+}

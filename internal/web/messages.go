@@ -1,6 +1,11 @@
 package web
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // catalogue maps message ids to text in one language.
 type catalogue map[string]string
@@ -25,6 +30,16 @@ func (c catalogue) text(id string, args ...any) string {
 	}
 	if len(args) > 0 {
 		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+// dateIn formats t with layout, whose month is "Jan", with cat's short name
+// of t's month (month.1 … month.12).
+func dateIn(cat catalogue, t time.Time, layout string) string {
+	s := t.Format(layout)
+	if name, ok := cat["month."+strconv.Itoa(int(t.Month()))]; ok && strings.Contains(layout, "Jan") {
+		s = strings.Replace(s, t.Month().String()[:3], name, 1)
 	}
 	return s
 }

@@ -790,4 +790,17 @@ var messagesHI = catalogue{
 	"notice.emr.known":            "इस मरीज़ का यहाँ पहले से पंजीकरण है।",
 	"notice.ops.staff.disabled":   "खाता निष्क्रिय कर दिया गया।",
 	"notice.emr.recorded":         "रिकॉर्ड सहेज लिया गया।",
+	// महीनों के छोटे नाम
+	"month.1":  "जन॰",
+	"month.2":  "फ़र॰",
+	"month.3":  "मार्च",
+	"month.4":  "अप्रैल",
+	"month.5":  "मई",
+	"month.6":  "जून",
+	"month.7":  "जुल॰",
+	"month.8":  "अग॰",
+	"month.9":  "सित॰",
+	"month.10": "अक्टू॰",
+	"month.11": "नव॰",
+	"month.12": "दिस॰",
 }
