@@ -62,7 +62,7 @@ func (e *EMR) defaultVisit(r *http.Request, s *emrStaff, prefix, display string)
 	}
 	now := time.Now()
 	return visitFields{PatientURL: patientURL(ref),
-		VisitRef:     fmt.Sprintf("%s-%s-%d", prefix, now.Format("20060102"), len(ccs)+1),
+		VisitRef: fmt.Sprintf("%s-%s-%d", prefix, now.Format("20060102"), len(ccs)+1),
 		// The display is the visit's, kept and shared as data: in English.
 		VisitDisplay: e.cat.text(display, now.Format("2 Jan 2006"))}, nil
 }

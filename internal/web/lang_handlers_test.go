@@ -44,7 +44,7 @@ func wantHindi(t *testing.T, p page, status int, ids ...string) {
 
 // TestHandlerWordsInHindi: the words a handler makes on a form's error are
 // in the page's language from the start, on every page set, without the
-// read-back of lang.go's translator, which none of these pages has.
+// read-back of English text into Hindi after rendering that pages once had.
 func TestHandlerWordsInHindi(t *testing.T) {
 	t.Run("emr", func(t *testing.T) {
 		e := newEMREnv(t)

@@ -58,8 +58,7 @@ func NewPHR(svc *abha.Service, cm *phr.Client, docs *phr.Documents, opts PHROpti
 	c := abhaCookies
 	c.maxForm = 64 << 10 // consent choices can be long
 	return &PHR{abha: svc, cm: cm, docs: docs, reg: opts.Registry, hiu: opts.HIU, now: now, cookieScope: c,
-		// phr_view.go's handlers still make HI types' names in English.
-		pageSet: newPageSet(phrPageNames, "templates/phr_layout.html", "templates/parts.html").withReadBack("phr_view", "phr_view_record")}
+		pageSet: newPageSet(phrPageNames, "templates/phr_layout.html", "templates/parts.html")}
 }
 
 // Register adds the PHR pages to mux. The ABHA pages serve the static

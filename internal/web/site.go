@@ -23,9 +23,8 @@ import (
 // and parts once per language, and the English catalogue the handlers make
 // their messages from.
 type pageSet struct {
-	cat      catalogue
-	pages    map[string]map[string]*template.Template // language → page → template
-	readBack map[string]bool                          // pages whose handler still makes English (lang.go's translator)
+	cat   catalogue
+	pages map[string]map[string]*template.Template // language → page → template
 }
 
 // newPageSet parses every page in names with frame.html and the site's
@@ -40,7 +39,7 @@ func newPageSet(names []string, common ...string) pageSet {
 	}
 	for _, name := range names {
 		files := slices.Concat([]string{"templates/frame.html"}, common, []string{"templates/" + name + ".html"})
-		t, err := template.New(name).Funcs(langFuncs(defaultLang, false)).ParseFS(assets, files...)
+		t, err := template.New(name).Funcs(langFuncs(defaultLang)).ParseFS(assets, files...)
 		if err != nil {
 			panic(fmt.Errorf("web: parse %s: %w", name, err))
 		}
@@ -49,25 +48,10 @@ func newPageSet(names []string, common ...string) pageSet {
 			if err != nil {
 				panic(fmt.Errorf("web: clone %s: %w", name, err))
 			}
-			pages[tag][name] = c.Funcs(langFuncs(tag, false))
+			pages[tag][name] = c.Funcs(langFuncs(tag))
 		}
 	}
 	return pageSet{cat: en, pages: pages}
-}
-
-// withReadBack returns s reading back into the page's language what the
-// handlers of pages names still make from the English catalogue, as
-// pageSet.write and t do for them alone. Every other page's handler makes
-// its words from catFor's catalogue, so a person's text is never read back.
-func (s pageSet) withReadBack(names ...string) pageSet {
-	s.readBack = make(map[string]bool, len(names))
-	for _, name := range names {
-		s.readBack[name] = true
-		for tag := range catalogues {
-			s.pages[tag][name].Funcs(langFuncs(tag, true))
-		}
-	}
-	return s
 }
 
 // catFor returns the catalogue of the language r's page is written in, the
@@ -76,32 +60,17 @@ func (s pageSet) catFor(r *http.Request) catalogue { return catalogues[requestLa
 
 // langFuncs are the template functions of pages written in tag: t looks a
 // message up by id, and langs lists the other languages for the switch.
-// With readBack, in a language other than English, t reads back an
-// argument a handler made from the English catalogue ("your care" in "For
-// %[1]s") into it.
-func langFuncs(tag string, readBack bool) template.FuncMap {
-	cat := catalogues[tag]
+func langFuncs(tag string) template.FuncMap {
 	links := langLinks(tag)
-	t := cat.text
-	if readBack && tag != defaultLang {
-		t = func(id string, args ...any) string {
-			for i, a := range args {
-				if s, ok := a.(string); ok {
-					args[i] = englishMessages().translate(s, cat)
-				}
-			}
-			return cat.text(id, args...)
-		}
-	}
 	return template.FuncMap{
-		"t":     t,
+		"t":     catalogues[tag].text,
 		"langs": func() []langLink { return links },
 	}
 }
 
 // write renders page name's layout with v and status, in the language r
-// asks for; on a page in readBack it reads back into it what the handler
-// made from the English catalogue (lang.go). It renders into a buffer first so a template
+// asks for, whose catalogue the handler made its words from (catFor). It
+// renders into a buffer first so a template
 // failure becomes a clean 500.
 func (s pageSet) write(w http.ResponseWriter, r *http.Request, status int, name string, v any) {
 	tag := requestLang(r)
@@ -112,9 +81,6 @@ func (s pageSet) write(w http.ResponseWriter, r *http.Request, status int, name 
 		return
 	}
 	page := keepQuery(buf.Bytes(), r)
-	if tag != defaultLang && s.readBack[name] {
-		page = englishMessages().page(page, catalogues[tag]) // what the handler made in English
-	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Add("Vary", "Cookie, Accept-Language")
 	w.WriteHeader(status)
