@@ -4,10 +4,8 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -188,44 +186,15 @@ func (s *Service) StaffActive(ctx context.Context, facilityID, hprID string) boo
 	return err == nil && st.DisabledAt.IsZero()
 }
 
-// signStaff makes a clinician token: "hu1." + base64(facility|hpr|exp) +
-// "." + base64(HMAC-SHA256).
+// signStaff makes a clinician token (auth.SignStaffToken, prefix "hu1.").
 func (s *Service) signStaff(facilityID, hprID string, exp time.Time) string {
-	body := base64.RawURLEncoding.EncodeToString([]byte(facilityID + "|" + hprID + "|" + strconv.FormatInt(exp.Unix(), 10)))
-	m := hmac.New(sha256.New, s.cfg.TokenKey)
-	m.Write([]byte("hu1." + body))
-	return "hu1." + body + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	return auth.SignStaffToken(s.cfg.TokenKey, "hu1.", facilityID, hprID, exp)
 }
 
 // CheckStaffToken returns the facility and HPR number of a genuine,
 // unexpired clinician token.
 func (s *Service) CheckStaffToken(tok string) (facilityID, hprID string, ok bool) {
-	if len(s.cfg.TokenKey) == 0 || !strings.HasPrefix(tok, "hu1.") || len(tok) > 512 {
-		return "", "", false
-	}
-	body, mac, found := strings.Cut(strings.TrimPrefix(tok, "hu1."), ".")
-	if !found {
-		return "", "", false
-	}
-	m := hmac.New(sha256.New, s.cfg.TokenKey)
-	m.Write([]byte("hu1." + body))
-	got, err := base64.RawURLEncoding.DecodeString(mac)
-	if err != nil || !hmac.Equal(got, m.Sum(nil)) {
-		return "", "", false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(body)
-	if err != nil {
-		return "", "", false
-	}
-	parts := strings.Split(string(raw), "|")
-	if len(parts) != 3 {
-		return "", "", false
-	}
-	exp, err := strconv.ParseInt(parts[2], 10, 64)
-	if err != nil || !s.now().Before(time.Unix(exp, 0)) {
-		return "", "", false
-	}
-	return parts[0], parts[1], true
+	return auth.CheckStaffToken(s.cfg.TokenKey, "hu1.", tok, s.now())
 }
 
 // Authorize checks a bearer token for the facility's HIU API: the
