@@ -396,7 +396,7 @@ func (o *Ops) stateName(r *http.Request, code string) string {
 	case noState:
 		return o.catFor(r).text("ops.consents.nostate")
 	}
-	if n := registry.StateName(code); n != "" {
+	if n := stateName(o.catFor(r), code); n != "" {
 		return n
 	}
 	return code

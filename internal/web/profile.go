@@ -31,12 +31,12 @@ type profileView struct {
 	HasPassword bool
 }
 
-// newProfileView prepares a for display.
-func newProfileView(a *abha.Account) *profileView {
+// newProfileView prepares a for display, in cat's language.
+func newProfileView(cat catalogue, a *abha.Account) *profileView {
 	v := &profileView{
 		Name: a.FullName(), Number: abha.FormatNumber(a.Number), Preferred: a.Preferred, Addresses: a.Addresses,
 		Gender: "gender." + a.Gender, BirthDate: a.BirthDate, Email: a.Email, Address: a.AddressLine,
-		State: abha.StateName(a.StateCode), District: abha.DistrictName(a.StateCode, a.DistrictCode),
+		State: stateName(cat, a.StateCode), District: abha.DistrictName(a.StateCode, a.DistrictCode),
 		PinCode: a.PinCode, KYC: a.KYCVerified, HasPassword: a.PasswordHash != "",
 	}
 	if a.Mobile != "" {
@@ -72,7 +72,7 @@ func (p *ABHA) showProfile(ctx context.Context, w http.ResponseWriter, r *http.R
 		p.fail(w, r, "error", v, err)
 		return
 	}
-	v.Profile = newProfileView(a)
+	v.Profile = newProfileView(p.catFor(r), a)
 	p.render(w, r, status, "profile", v)
 }
 

@@ -207,7 +207,7 @@ func (g *Registry) stateFields(r *http.Request, in, errs map[string]string) []*f
 	if in["state"] == "" {
 		district.Hint = g.catFor(r).text("registry.district.pick")
 	}
-	return []*formField{g.selectField(r, "state", g.catFor(r).text("registry.f.state"), stateOptions(in["state"]), errs), district}
+	return []*formField{g.selectField(r, "state", g.catFor(r).text("registry.f.state"), stateOptions(g.catFor(r), in["state"]), errs), district}
 }
 
 // searchFailed re-renders a search page with the messages beside the
@@ -247,7 +247,7 @@ func (g *Registry) facilities(w http.ResponseWriter, r *http.Request) {
 			in["state"], in["district"] = d.StateCode, d.Code
 			api.Set("state", d.StateCode)
 			api.Set("district", d.Code)
-			nearNote = g.catFor(r).text("registry.near.district", near, d.Name, registry.StateName(d.StateCode))
+			nearNote = g.catFor(r).text("registry.near.district", near, d.Name, stateName(g.catFor(r), d.StateCode))
 		} else {
 			errs["near"] = g.catFor(r).text("registry.near.unknown")
 		}
@@ -268,10 +268,10 @@ func (g *Registry) facilities(w http.ResponseWriter, r *http.Request) {
 	s := &searchView{Action: "/registry/facilities", NearNote: nearNote,
 		Q: g.queryField(g.catFor(r).text("registry.facilities.q"), g.catFor(r).text("registry.facilities.q.hint"), in["q"], errs)}
 	s.Filters = append(g.stateFields(r, in, errs),
-		g.selectField(r, "type", g.catFor(r).text("registry.f.type"), vocabOptions(registry.FacilityTypes, in["type"]), errs),
-		g.selectField(r, "ownership", g.catFor(r).text("registry.f.ownership"), vocabOptions(registry.Ownerships, in["ownership"]), errs),
-		g.selectField(r, "system", g.catFor(r).text("registry.f.system"), vocabOptions(registry.SystemsOfMedicine, in["system"]), errs),
-		g.selectField(r, "speciality", g.catFor(r).text("registry.f.speciality"), vocabOptions(registry.Specialities, in["speciality"]), errs),
+		g.selectField(r, "type", g.catFor(r).text("registry.f.type"), vocabOptions(g.catFor(r), vocabFacilityTypes, in["type"]), errs),
+		g.selectField(r, "ownership", g.catFor(r).text("registry.f.ownership"), vocabOptions(g.catFor(r), vocabOwnerships, in["ownership"]), errs),
+		g.selectField(r, "system", g.catFor(r).text("registry.f.system"), vocabOptions(g.catFor(r), vocabSystems, in["system"]), errs),
+		g.selectField(r, "speciality", g.catFor(r).text("registry.f.speciality"), vocabOptions(g.catFor(r), vocabSpecialities, in["speciality"]), errs),
 		&formField{Kind: "text", Name: "pin", ID: "pin", Label: g.catFor(r).text("registry.f.pin"), Value: in["pin"],
 			InputMode: "numeric", MaxLength: 6, Pattern: "[1-9][0-9]{5}", Error: errs["pin"]},
 	)
@@ -297,7 +297,7 @@ func (g *Registry) facilities(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, h := range res.Items {
-		fv := newFacilityView(h.Facility)
+		fv := newFacilityView(g.catFor(r), h.Facility)
 		if q.Near != nil {
 			fv.DistanceKm = km(h.DistanceKm)
 		}
@@ -323,10 +323,10 @@ func (g *Registry) professionals(w http.ResponseWriter, r *http.Request) {
 	s := &searchView{Action: "/registry/professionals",
 		Q: g.queryField(g.catFor(r).text("registry.professionals.q"), g.catFor(r).text("registry.professionals.q.hint"), in["q"], errs)}
 	s.Filters = append([]*formField{
-		g.selectField(r, "category", g.catFor(r).text("registry.f.category"), vocabOptions(registry.ProfessionalCategories, in["category"]), errs),
-		g.selectField(r, "speciality", g.catFor(r).text("registry.f.speciality"), vocabOptions(registry.Specialities, in["speciality"]), errs),
-		g.selectField(r, "language", g.catFor(r).text("registry.f.language"), vocabOptions(registry.Languages, in["language"]), errs),
-		g.selectField(r, "system", g.catFor(r).text("registry.f.system"), vocabOptions(registry.SystemsOfMedicine, in["system"]), errs),
+		g.selectField(r, "category", g.catFor(r).text("registry.f.category"), vocabOptions(g.catFor(r), vocabCategories, in["category"]), errs),
+		g.selectField(r, "speciality", g.catFor(r).text("registry.f.speciality"), vocabOptions(g.catFor(r), vocabSpecialities, in["speciality"]), errs),
+		g.selectField(r, "language", g.catFor(r).text("registry.f.language"), vocabOptions(g.catFor(r), vocabLanguages, in["language"]), errs),
+		g.selectField(r, "system", g.catFor(r).text("registry.f.system"), vocabOptions(g.catFor(r), vocabSystems, in["system"]), errs),
 	}, g.stateFields(r, in, errs)...)
 	s.Filters = append(s.Filters, &formField{Kind: "text", Name: "facility", ID: "facility", Label: g.catFor(r).text("registry.f.facility"),
 		Hint: g.catFor(r).text("registry.f.facility.hint"), Value: in["facility"], MaxLength: 12, Autocomplete: "off", Error: errs["facility"]})
@@ -349,7 +349,7 @@ func (g *Registry) professionals(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, h := range res.Items {
-		s.Professionals = append(s.Professionals, newProfessionalView(h.Professional, false))
+		s.Professionals = append(s.Professionals, newProfessionalView(g.catFor(r), h.Professional, false))
 	}
 	s.paging(in, res.Total, res.Page, res.PageSize)
 	g.render(w, r, http.StatusOK, page, v)
@@ -370,8 +370,8 @@ func (g *Registry) drugs(w http.ResponseWriter, r *http.Request) {
 	s := &searchView{Action: "/registry/drugs",
 		Q: g.queryField(g.catFor(r).text("registry.drugs.q"), g.catFor(r).text("registry.drugs.q.hint"), in["q"], errs),
 		Filters: []*formField{
-			g.selectField(r, "form", g.catFor(r).text("registry.f.form"), vocabOptions(registry.DosageForms, in["form"]), errs),
-			g.selectField(r, "schedule", g.catFor(r).text("registry.f.schedule"), vocabOptions(registry.Schedules, in["schedule"]), errs),
+			g.selectField(r, "form", g.catFor(r).text("registry.f.form"), vocabOptions(g.catFor(r), vocabDosageForms, in["form"]), errs),
+			g.selectField(r, "schedule", g.catFor(r).text("registry.f.schedule"), vocabOptions(g.catFor(r), vocabSchedules, in["schedule"]), errs),
 		},
 		FiltersOpen: in["form"] != "" || in["schedule"] != ""}
 	v.Search = s
@@ -390,8 +390,8 @@ func (g *Registry) drugs(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, d := range res.Items {
-		s.Drugs = append(s.Drugs, drugView{Generic: d.Generic, Strength: d.Strength, Form: registry.DosageForms.Label(d.Form),
-			Route: registry.Routes.Label(d.Route), Schedule: registry.Schedules.Label(d.Schedule), Manufacturer: d.Manufacturer,
+		s.Drugs = append(s.Drugs, drugView{Generic: d.Generic, Strength: d.Strength, Form: vocabDosageForms.label(g.catFor(r), d.Form),
+			Route: vocabRoutes.label(g.catFor(r), d.Route), Schedule: vocabSchedules.label(g.catFor(r), d.Schedule), Manufacturer: d.Manufacturer,
 			ATC: d.ATC, Brands: d.Brands, Prescription: d.Schedule != "" && d.Schedule != "OTC"})
 	}
 	s.paging(in, res.Total, res.Page, res.PageSize)
@@ -406,7 +406,7 @@ func (g *Registry) facility(w http.ResponseWriter, r *http.Request) {
 		g.detailFailed(w, r, v, err)
 		return
 	}
-	v.Facility = newFacilityView(f)
+	v.Facility = newFacilityView(g.catFor(r), f)
 	g.render(w, r, http.StatusOK, "registry_facility", v)
 }
 
@@ -419,7 +419,7 @@ func (g *Registry) professional(w http.ResponseWriter, r *http.Request) {
 		g.detailFailed(w, r, v, err)
 		return
 	}
-	v.Pro = newProfessionalView(p, false)
+	v.Pro = newProfessionalView(g.catFor(r), p, false)
 	g.linkFacilities(r.Context(), v.Pro)
 	g.render(w, r, http.StatusOK, "registry_professional", v)
 }

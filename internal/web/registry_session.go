@@ -68,7 +68,7 @@ func (g *Registry) session(r *http.Request) (*verifierSession, bool) {
 		return nil, false
 	}
 	f := s.fields
-	return &verifierSession{ID: f[0], StateCode: f[1], Name: f[2], StateName: registry.StateName(f[1])}, true
+	return &verifierSession{ID: f[0], StateCode: f[1], Name: f[2], StateName: stateName(g.catFor(r), f[1])}, true
 }
 
 // verifierContext names the session's verifier as the actor, for the

@@ -112,7 +112,7 @@ func textField(name, label, value string, maxLen int, errs map[string]string) *f
 // that shows its districts (no script), and the district select.
 func (g *Registry) stateEntry(r *http.Request, state, district string, errs map[string]string) []*formField {
 	st := &formField{Kind: "select", Name: "state", ID: "state", Label: g.catFor(r).text("registry.f.state"),
-		Prompt: g.catFor(r).text("registry.choose"), Options: stateOptions(state), Required: true, Error: errs["state"]}
+		Prompt: g.catFor(r).text("registry.choose"), Options: stateOptions(g.catFor(r), state), Required: true, Error: errs["state"]}
 	refresh := &formField{Kind: "refresh", Name: "action", ID: "show-districts", Value: "districts", Label: g.catFor(r).text("registry.districts.show")}
 	d := &formField{Kind: "select", Name: "district", ID: "district", Label: g.catFor(r).text("registry.f.district"),
 		Prompt: g.catFor(r).text("registry.choose"), Options: districtOptions(state, district), Required: true, Error: errs["district"]}
@@ -163,7 +163,7 @@ func (g *Registry) facilityForm(r *http.Request, f url.Values, errs map[string]s
 	sub := &formField{Kind: "select", Name: "ownershipSubType", ID: "ownershipSubType", Label: g.catFor(r).text("registry.f.subtype"),
 		Hint: g.catFor(r).text("registry.f.subtype.hint"), Prompt: g.catFor(r).text("registry.choose"), Error: errs["ownershipSubType"]}
 	for _, o := range registry.Ownerships {
-		sub.Groups = append(sub.Groups, optgroup{Label: o.Label, Options: vocabOptions(registry.OwnershipSubTypes[o.Code], get("ownershipSubType"))})
+		sub.Groups = append(sub.Groups, optgroup{Label: vocabOwnerships.label(g.catFor(r), o.Code), Options: vocabOptions(g.catFor(r), vocabOwnershipSubTypes(o.Code), get("ownershipSubType"))})
 	}
 	name := textField("name", g.catFor(r).text("registry.f.name"), get("name"), 200, errs)
 	name.Required = true
@@ -190,12 +190,12 @@ func (g *Registry) facilityForm(r *http.Request, f url.Values, errs map[string]s
 		{Legend: g.catFor(r).text("registry.set.about"), Fields: []*formField{
 			name,
 			{Kind: "select", Name: "type", ID: "type", Label: g.catFor(r).text("registry.f.type"), Prompt: g.catFor(r).text("registry.choose"),
-				Options: vocabOptions(registry.FacilityTypes, get("type")), Required: true, Error: errs["type"]},
+				Options: vocabOptions(g.catFor(r), vocabFacilityTypes, get("type")), Required: true, Error: errs["type"]},
 			{Kind: "select", Name: "ownership", ID: "ownership", Label: g.catFor(r).text("registry.f.ownership"), Prompt: g.catFor(r).text("registry.choose"),
-				Options: vocabOptions(registry.Ownerships, own), Required: true, Error: errs["ownership"]},
+				Options: vocabOptions(g.catFor(r), vocabOwnerships, own), Required: true, Error: errs["ownership"]},
 			sub,
 			{Kind: "checks", Name: "systems", ID: "systems", Label: g.catFor(r).text("registry.f.systems"), Hint: g.catFor(r).text("registry.f.systems.hint"),
-				Checks: vocabChecks(registry.SystemsOfMedicine, "systems", values(f, "systems")), Error: errs["systems"]},
+				Checks: vocabChecks(g.catFor(r), vocabSystems, "systems", values(f, "systems")), Error: errs["systems"]},
 		}},
 		{Legend: g.catFor(r).text("registry.set.address"), Fields: append(append([]*formField{line,
 			textField("city", g.catFor(r).text("registry.f.city"), get("city"), 100, errs)},
@@ -203,14 +203,14 @@ func (g *Registry) facilityForm(r *http.Request, f url.Values, errs map[string]s
 		{Legend: g.catFor(r).text("registry.set.contact"), Hint: g.catFor(r).text("registry.set.contact.hint"), Fields: []*formField{phone, email, web}},
 		{Legend: g.catFor(r).text("registry.set.services"), Fields: []*formField{
 			{Kind: "checks", Name: "specialities", ID: "specialities", Label: g.catFor(r).text("registry.f.specialities"), Compact: true,
-				Checks: vocabChecks(registry.Specialities, "specialities", values(f, "specialities")), Error: errs["specialities"]},
+				Checks: vocabChecks(g.catFor(r), vocabSpecialities, "specialities", values(f, "specialities")), Error: errs["specialities"]},
 			services, beds, timings,
 		}},
 		{Legend: g.catFor(r).text("registry.set.abdm"), Fields: []*formField{
 			{Kind: "check", Name: "abdmEnabled", ID: "abdmEnabled", Value: "yes", Label: g.catFor(r).text("registry.f.abdm"),
 				Checked: get("abdmEnabled") == "yes", Error: errs["abdmEnabled"]},
 			{Kind: "checks", Name: "abdmRoles", ID: "abdmRoles", Label: g.catFor(r).text("registry.f.abdmRoles"),
-				Checks: vocabChecks(registry.ABDMRoles, "abdmRoles", values(f, "abdmRoles")), Error: errs["abdmRoles"]},
+				Checks: vocabChecks(g.catFor(r), vocabABDMRoles, "abdmRoles", values(f, "abdmRoles")), Error: errs["abdmRoles"]},
 			textField("drugLicence", g.catFor(r).text("registry.f.drugLicence"), get("drugLicence"), 60, errs),
 		}},
 	}}
@@ -332,17 +332,17 @@ func (g *Registry) professionalForm(r *http.Request, f url.Values, errs map[stri
 		}},
 		{Legend: g.catFor(r).text("registry.set.practice"), Fields: append([]*formField{
 			{Kind: "select", Name: "category", ID: "category", Label: g.catFor(r).text("registry.f.category"), Prompt: g.catFor(r).text("registry.choose"),
-				Options: vocabOptions(registry.ProfessionalCategories, get("category")), Required: true, Error: errs["category"]},
+				Options: vocabOptions(g.catFor(r), vocabCategories, get("category")), Required: true, Error: errs["category"]},
 			{Kind: "select", Name: "system", ID: "system", Label: g.catFor(r).text("registry.f.system"), Hint: g.catFor(r).text("registry.f.system.hint"),
-				Prompt: g.catFor(r).text("registry.none"), Options: vocabOptions(registry.SystemsOfMedicine, get("system")), Error: errs["system"]},
+				Prompt: g.catFor(r).text("registry.none"), Options: vocabOptions(g.catFor(r), vocabSystems, get("system")), Error: errs["system"]},
 			textField("council", g.catFor(r).text("registry.f.council"), get("council"), 200, errs),
 			textField("registration", g.catFor(r).text("registry.f.registration"), get("registration"), 60, errs),
 		}, quals...)},
 		{Legend: g.catFor(r).text("registry.set.skills"), Fields: []*formField{
 			{Kind: "checks", Name: "specialities", ID: "specialities", Label: g.catFor(r).text("registry.f.specialities"), Compact: true,
-				Checks: vocabChecks(registry.Specialities, "specialities", values(f, "specialities")), Error: errs["specialities"]},
+				Checks: vocabChecks(g.catFor(r), vocabSpecialities, "specialities", values(f, "specialities")), Error: errs["specialities"]},
 			{Kind: "checks", Name: "languages", ID: "languages", Label: g.catFor(r).text("registry.f.languages"), Compact: true,
-				Checks: vocabChecks(registry.Languages, "languages", values(f, "languages")), Error: errs["languages"]},
+				Checks: vocabChecks(g.catFor(r), vocabLanguages, "languages", values(f, "languages")), Error: errs["languages"]},
 			facilities,
 		}},
 		{Legend: g.catFor(r).text("registry.set.where"), Fields: append(append([]*formField{

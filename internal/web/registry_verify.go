@@ -108,12 +108,12 @@ func (g *Registry) queue(w http.ResponseWriter, r *http.Request) {
 	}
 	q := &queueView{}
 	for _, f := range fs {
-		fv := newFacilityView(f)
+		fv := newFacilityView(g.catFor(r), f)
 		fv.URL = "/registry/verify/facilities/" + f.ID
 		q.Facilities = append(q.Facilities, fv)
 	}
 	for _, p := range ps {
-		pv := newProfessionalView(p, true)
+		pv := newProfessionalView(g.catFor(r), p, true)
 		pv.URL = "/registry/verify/professionals/" + p.ID
 		q.Professionals = append(q.Professionals, pv)
 	}
@@ -163,14 +163,14 @@ func (g *Registry) review(w http.ResponseWriter, r *http.Request, v *regView, ki
 			g.verifierFailed(w, r, v, err)
 			return
 		}
-		rv.Facility, rv.Action, st = newFacilityView(f), "/registry/verify/facilities/"+f.ID, f.Status
+		rv.Facility, rv.Action, st = newFacilityView(g.catFor(r), f), "/registry/verify/facilities/"+f.ID, f.Status
 	default:
 		p, err := g.svc.Professional(ctx, id)
 		if err != nil {
 			g.verifierFailed(w, r, v, err)
 			return
 		}
-		rv.Pro, rv.Action, st = newProfessionalView(p, true), "/registry/verify/professionals/"+p.ID, p.Status
+		rv.Pro, rv.Action, st = newProfessionalView(g.catFor(r), p, true), "/registry/verify/professionals/"+p.ID, p.Status
 		g.linkFacilities(ctx, rv.Pro)
 	}
 	rv.CanApprove, rv.CanReject = st != registry.StatusVerified, st != registry.StatusRejected

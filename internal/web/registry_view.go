@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/arogya-health/arogya/internal/india"
 	"github.com/arogya-health/arogya/internal/registry"
 )
 
@@ -52,53 +51,6 @@ type fieldset struct {
 	Fields []*formField
 }
 
-// vocabOptions lists a vocabulary's terms, marking sel.
-func vocabOptions(v registry.Vocabulary, sel string) []option {
-	out := make([]option, len(v))
-	for i, t := range v {
-		out[i] = option{Value: t.Code, Label: t.Label, Selected: t.Code == sel}
-	}
-	return out
-}
-
-// vocabChecks lists a vocabulary's terms as checkboxes named name.
-func vocabChecks(v registry.Vocabulary, name string, checked []string) []option {
-	out := make([]option, len(v))
-	for i, t := range v {
-		out[i] = option{Value: t.Code, Label: t.Label, ID: name + "-" + t.Code, Selected: slices.Contains(checked, t.Code)}
-	}
-	return out
-}
-
-// stateOptions lists the states and union territories by name.
-func stateOptions(sel string) []option {
-	states := india.States()
-	out := make([]option, len(states))
-	for i, s := range states {
-		out[i] = option{Value: s.Code, Label: s.Name, Selected: s.Code == sel}
-	}
-	return out
-}
-
-// districtOptions lists a state's districts by name; none without a state.
-func districtOptions(state, sel string) []option {
-	ds := india.Districts(state)
-	out := make([]option, len(ds))
-	for i, d := range ds {
-		out[i] = option{Value: d.Code, Label: d.Name, Selected: d.Code == sel}
-	}
-	return out
-}
-
-// labels returns the vocabulary labels of codes.
-func labels(v registry.Vocabulary, codes []string) []string {
-	out := make([]string, len(codes))
-	for i, c := range codes {
-		out[i] = v.Label(c)
-	}
-	return out
-}
-
 // ist is India Standard Time, fixed so no time zone database is needed.
 var ist = time.FixedZone("IST", 5*3600+1800)
 
@@ -123,9 +75,9 @@ type placeView struct {
 	Line, City, District, State, PIN string
 }
 
-func newPlace(a registry.Address) placeView {
+func newPlace(cat catalogue, a registry.Address) placeView {
 	p := placeView{Line: a.Line, City: a.City, PIN: a.PIN,
-		District: registry.DistrictName(a.StateCode, a.DistrictCode), State: registry.StateName(a.StateCode)}
+		District: registry.DistrictName(a.StateCode, a.DistrictCode), State: stateName(cat, a.StateCode)}
 	if strings.EqualFold(p.City, p.District) {
 		p.City = "" // a district headquarters: say it once
 	}
@@ -150,19 +102,19 @@ type facilityView struct {
 	URL                                         string
 }
 
-func newFacilityView(f *registry.Facility) *facilityView {
+func newFacilityView(cat catalogue, f *registry.Facility) *facilityView {
 	v := &facilityView{
-		ID: f.ID, Name: f.Name, Type: registry.FacilityTypes.Label(f.Type), Ownership: registry.Ownerships.Label(f.Ownership),
-		Systems: labels(registry.SystemsOfMedicine, f.Systems), Specialities: labels(registry.Specialities, f.Specialities),
-		Services: f.Services, ABDMRoles: labels(registry.ABDMRoles, f.ABDMRoles), Place: newPlace(f.Address),
+		ID: f.ID, Name: f.Name, Type: vocabFacilityTypes.label(cat, f.Type), Ownership: vocabOwnerships.label(cat, f.Ownership),
+		Systems: vocabSystems.labels(cat, f.Systems), Specialities: vocabSpecialities.labels(cat, f.Specialities),
+		Services: f.Services, ABDMRoles: vocabABDMRoles.labels(cat, f.ABDMRoles), Place: newPlace(cat, f.Address),
 		Phone: f.Phone, Email: f.Email, Website: f.Website, Beds: f.Beds, Timings: f.Timings, DrugLicence: f.DrugLicence,
 		ABDM: f.ABDMEnabled, Status: "registry.status." + string(f.Status), Reason: f.Reason,
 		Pending: f.Status == registry.StatusPending, Verified: f.Status == registry.StatusVerified,
 		Rejected: f.Status == registry.StatusRejected, Submitted: when(f.SubmittedAt), Updated: when(f.UpdatedAt),
 		URL: "/registry/facilities/" + f.ID,
 	}
-	if subs, ok := registry.OwnershipSubTypes[f.Ownership]; ok && f.OwnershipSubType != "" {
-		v.OwnershipSubType = subs.Label(f.OwnershipSubType)
+	if _, ok := registry.OwnershipSubTypes[f.Ownership]; ok && f.OwnershipSubType != "" {
+		v.OwnershipSubType = vocabOwnershipSubTypes(f.Ownership).label(cat, f.OwnershipSubType)
 	}
 	if f.Lat != 0 || f.Lon != 0 {
 		v.Lat, v.Lon = strconv.FormatFloat(f.Lat, 'f', 5, 64), strconv.FormatFloat(f.Lon, 'f', 5, 64)
@@ -191,19 +143,19 @@ type facilityLink struct {
 	ID, Name, URL string
 }
 
-func newProfessionalView(p *registry.Professional, private bool) *professionalView {
+func newProfessionalView(cat catalogue, p *registry.Professional, private bool) *professionalView {
 	v := &professionalView{
 		ID: p.ID, DisplayID: registry.FormatHPRID(p.ID), HPRAddress: p.Handle + "@" + registry.HPRDomain, Name: p.Name,
-		Gender: "gender." + p.Gender, Category: registry.ProfessionalCategories.Label(p.Category),
+		Gender: "gender." + p.Gender, Category: vocabCategories.label(cat, p.Category),
 		Council: p.Council, Registration: p.RegistrationNumber,
-		Specialities: labels(registry.Specialities, p.Specialities), Languages: labels(registry.Languages, p.Languages),
-		Place: newPlace(p.Address), Status: "registry.status." + string(p.Status),
+		Specialities: vocabSpecialities.labels(cat, p.Specialities), Languages: vocabLanguages.labels(cat, p.Languages),
+		Place: newPlace(cat, p.Address), Status: "registry.status." + string(p.Status),
 		Pending: p.Status == registry.StatusPending, Verified: p.Status == registry.StatusVerified,
 		Rejected: p.Status == registry.StatusRejected, HealthWorker: slices.Contains(registry.HealthWorkerCategories, p.Category),
 		Submitted: when(p.SubmittedAt), Updated: when(p.UpdatedAt), URL: "/registry/professionals/" + p.ID,
 	}
 	if p.System != "" {
-		v.System = registry.SystemsOfMedicine.Label(p.System)
+		v.System = vocabSystems.label(cat, p.System)
 	}
 	for _, q := range p.Qualifications {
 		s := q.Degree
