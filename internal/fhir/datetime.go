@@ -95,11 +95,17 @@ func isDate(s string) bool {
 // live in.
 var ist = time.FixedZone("IST", 5*3600+30*60)
 
-// formatDateTime shows a FHIR date or dateTime to people: a time in India
-// Standard Time, whatever zone it was recorded in, and saying so ("4 Jan
-// 2024, 15:36 IST"); a date as written ("4 Jan 2024", "Jan 2024",
-// "1991"). Text that does not parse is shown as it is.
+// formatDateTime shows a FHIR date or dateTime to people in English: a
+// time in India Standard Time, whatever zone it was recorded in, and saying
+// so ("4 Jan 2024, 15:36 IST"); a date as written ("4 Jan 2024", "Jan
+// 2024", "1991"). Text that does not parse is shown as it is.
 func formatDateTime(s string) string {
+	return wordsEN.dateTime(s)
+}
+
+// dateTime is formatDateTime in w's language: the month is w's name for it
+// ("4 जनवरी 2024" in Hindi), the digits and their order are the same.
+func (w words) dateTime(s string) string {
 	t, p, err := ParseDateTime(s)
 	if err != nil {
 		return s
@@ -108,11 +114,12 @@ func formatDateTime(s string) string {
 	case PrecisionYear:
 		return t.Format("2006")
 	case PrecisionMonth:
-		return t.Format("Jan 2006")
+		return w.month(int(t.Month())) + t.Format(" 2006")
 	case PrecisionDay:
-		return t.Format("2 Jan 2006")
+		return t.Format("2 ") + w.month(int(t.Month())) + t.Format(" 2006")
 	}
-	return t.In(ist).Format("2 Jan 2006, 15:04 MST")
+	t = t.In(ist)
+	return t.Format("2 ") + w.month(int(t.Month())) + t.Format(" 2006, 15:04 ") + w.t("date.zone")
 }
 
 // fhirDateTime formats a time as a FHIR dateTime to the second, in its own

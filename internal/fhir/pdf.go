@@ -21,7 +21,9 @@ import (
 // abnormal flags in words, and the attachments listed, small images drawn.
 // It uses the PDF core fonts, which draw Latin text (Windows-1252): other
 // characters are transliterated where common (₹, ≤, ā) and otherwise drawn
-// as '?', never failing the document.
+// as '?', never failing the document. The PDF is always in English, its
+// fixed words and month names too: the core fonts have no Devanagari, so a
+// Hindi heading would be drawn as '?'s (RenderHTMLIn speaks other languages).
 func RenderPDF(w io.Writer, b *Bundle) error {
 	return renderPDF(w, b, true)
 }
@@ -37,7 +39,7 @@ const (
 )
 
 func renderPDF(w io.Writer, b *Bundle, compress bool) error {
-	v, err := newView(b)
+	v, err := newView(b, defaultLanguage)
 	if err != nil {
 		return err
 	}

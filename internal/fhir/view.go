@@ -13,6 +13,7 @@ import (
 // view is a document made ready to show to people: what RenderHTML and
 // RenderPDF both draw. It holds text only; templates escape it.
 type view struct {
+	Lang                      string // the tag of the language the view's words are in
 	Title, Kind, Date, Status string
 	Patient                   viewPatient
 	Authors                   []string
@@ -83,28 +84,30 @@ const (
 	maxNesting     = 8       // section and result (hasMember) nesting
 )
 
-// newView reads the document for display. It needs a Composition as the
-// first entry; anything else missing or malformed is shown as missing.
-func newView(b *Bundle) (*view, error) {
+// newView reads the document for display, its fixed words in the language
+// lang (English if there is no catalogue for it). It needs a Composition as
+// the first entry; anything else missing or malformed is shown as missing.
+func newView(b *Bundle, lang string) (*view, error) {
 	comp, err := b.Composition()
 	if err != nil {
 		return nil, fmt.Errorf("fhir: render: %w", err)
 	}
-	v := &view{Title: clean(comp.Title), Date: formatDateTime(comp.Date), Status: statusText(comp.Status)}
-	vb := &viewBuilder{b: b, res: newResolver(b), v: v, attIndex: map[string]int{}}
+	lang, w := language(lang)
+	v := &view{Lang: lang, Title: clean(comp.Title), Date: w.dateTime(comp.Date), Status: w.statusText(comp.Status)}
+	vb := &viewBuilder{b: b, res: newResolver(b), v: v, w: w, attIndex: map[string]int{}}
 	if k, ok := compositionKind(comp.Type); ok {
-		v.Kind = k.label
+		v.Kind = w.code("kind.", k.hiType, k.label)
 	} else {
 		v.Kind = comp.Type.Label()
 	}
 	if v.Title == "" {
-		v.Title = firstNonEmpty(v.Kind, "Health record")
+		v.Title = firstNonEmpty(v.Kind, w.t("record.untitled"))
 	}
 	if comp.Subject != nil {
 		v.Patient = vb.patient(comp.Subject)
 	}
 	if v.Patient.Name == "" {
-		v.Patient.Name = "Not stated"
+		v.Patient.Name = w.t("record.notStated")
 	}
 	for i := range comp.Author {
 		if name := vb.name(&comp.Author[i]); name != "" {
@@ -132,6 +135,7 @@ type viewBuilder struct {
 	b        *Bundle
 	res      *resolver
 	v        *view
+	w        words // the fixed words, in the view's language
 	rows     int
 	attIndex map[string]int // attachments already listed, by data or URL
 }
@@ -159,7 +163,7 @@ func (vb *viewBuilder) patient(ref *Reference) viewPatient {
 	if !vb.decode(ref, &p) {
 		return viewPatient{Name: clean(ref.Display)}
 	}
-	vp := viewPatient{Gender: titleCase(p.Gender), BirthDate: formatDateTime(p.BirthDate)}
+	vp := viewPatient{Gender: vb.w.code("gender.", p.Gender, titleCase(p.Gender)), BirthDate: vb.w.dateTime(p.BirthDate)}
 	if len(p.Name) > 0 {
 		vp.Name = clean(p.Name[0].String())
 	}
@@ -167,29 +171,31 @@ func (vb *viewBuilder) patient(ref *Reference) viewPatient {
 		if strings.TrimSpace(id.Value) == "" {
 			continue
 		}
-		vp.IDs = append(vp.IDs, labelValue{identifierLabel(id), clean(id.Value)})
+		vp.IDs = append(vp.IDs, labelValue{vb.w.identifierLabel(id), clean(id.Value)})
 	}
 	return vp
 }
 
-func identifierLabel(id Identifier) string {
+// identifierLabel names an identifier: by its type's text or display as
+// the record gives them, else in w's words.
+func (w words) identifierLabel(id Identifier) string {
 	switch {
 	case id.Type != nil && id.Type.Text != "":
 		return clean(id.Type.Text)
 	case strings.Contains(id.System, "healthid"):
 		switch {
 		case abhaNumber(id.Value) != "":
-			return "ABHA number"
+			return w.t("id.abhaNumber")
 		case strings.Contains(id.Value, "@"):
-			return "ABHA address"
+			return w.t("id.abhaAddress")
 		}
-		return "Health ID"
+		return w.t("id.healthID")
 	case id.Type.Has(systemV2IdentifierType, "MR"):
-		return "Medical record number"
+		return w.t("id.mrn")
 	case id.Type != nil && id.Type.Label() != "":
 		return clean(id.Type.Label())
 	}
-	return "Identifier"
+	return w.t("id.other")
 }
 
 // name is the display name of a referenced person or organisation.
@@ -214,11 +220,6 @@ func (vb *viewBuilder) name(ref *Reference) string {
 	return clean(ref.Display)
 }
 
-var encounterClassText = map[string]string{
-	"AMB": "Outpatient visit", "IMP": "Inpatient admission", "EMER": "Emergency visit", "VR": "Teleconsultation",
-	"HH": "Home visit", "SS": "Short stay", "FLD": "Field visit", "ACUTE": "Inpatient admission", "OBSENC": "Observation",
-}
-
 func (vb *viewBuilder) encounter(ref *Reference) string {
 	var e Encounter
 	if !vb.decode(ref, &e) {
@@ -226,24 +227,12 @@ func (vb *viewBuilder) encounter(ref *Reference) string {
 	}
 	var parts []string
 	if e.Class != nil {
-		parts = append(parts, firstNonEmpty(encounterClassText[e.Class.Code], clean(e.Class.Display), clean(e.Class.Code)))
+		parts = append(parts, firstNonEmpty(vb.w.code("encounter.", e.Class.Code, ""), clean(e.Class.Display), clean(e.Class.Code)))
 	}
-	if p := periodText(e.Period); p != "" {
+	if p := vb.w.periodText(e.Period); p != "" {
 		parts = append(parts, p)
 	}
 	return strings.Join(parts, ", ")
-}
-
-func periodText(p *Period) string {
-	switch {
-	case p == nil || (p.Start == "" && p.End == ""):
-		return ""
-	case p.End == "":
-		return "from " + formatDateTime(p.Start)
-	case p.Start == "":
-		return "until " + formatDateTime(p.End)
-	}
-	return formatDateTime(p.Start) + " to " + formatDateTime(p.End)
 }
 
 func (vb *viewBuilder) sections(prefix string, secs []Section, depth int) {
@@ -252,7 +241,7 @@ func (vb *viewBuilder) sections(prefix string, secs []Section, depth int) {
 	}
 	for i := range secs {
 		s := &secs[i]
-		title := firstNonEmpty(clean(s.Title), s.Code.Label(), fmt.Sprintf("Section %d", len(vb.v.Sections)+1))
+		title := firstNonEmpty(clean(s.Title), s.Code.Label(), vb.w.tf("section.untitled", len(vb.v.Sections)+1))
 		if prefix != "" {
 			title = prefix + " – " + title
 		}
@@ -268,7 +257,7 @@ func (vb *viewBuilder) sections(prefix string, secs []Section, depth int) {
 			vb.add(&vs, &s.Entry[j])
 		}
 		if len(s.Entry) == 0 && len(vs.Text) == 0 && s.EmptyReason != nil {
-			vs.Text = []string{"Nothing to record: " + s.EmptyReason.Label()}
+			vs.Text = []string{vb.w.tf("section.emptyReason", s.EmptyReason.Label())}
 		}
 		vb.v.Sections = append(vb.v.Sections, vs)
 		vb.sections(title, s.Section, depth+1)
@@ -277,13 +266,14 @@ func (vb *viewBuilder) sections(prefix string, secs []Section, depth int) {
 
 // add shows one section entry in the way its resource type reads best.
 func (vb *viewBuilder) add(vs *viewSection, ref *Reference) {
+	w := vb.w
 	e := vb.entry(ref)
 	if e == nil {
-		vs.Items = append(vs.Items, viewItem{Text: firstNonEmpty(clean(ref.Display), "An entry the record refers to is missing")})
+		vs.Items = append(vs.Items, viewItem{Text: firstNonEmpty(clean(ref.Display), w.t("entry.missing"))})
 		return
 	}
 	item := func(text string, detail ...string) {
-		vs.Items = append(vs.Items, viewItem{Text: firstNonEmpty(text, e.Type()), Detail: joinNonEmpty(" · ", detail...)})
+		vs.Items = append(vs.Items, viewItem{Text: firstNonEmpty(text, w.resourceType(e.Type())), Detail: joinNonEmpty(" · ", detail...)})
 	}
 	switch typ := e.Type(); typ {
 	case "MedicationRequest", "MedicationStatement":
@@ -293,26 +283,26 @@ func (vb *viewBuilder) add(vs *viewSection, ref *Reference) {
 		if e.Decode(&o) == nil {
 			vs.Results = append(vs.Results, vb.results(&o, 0)...)
 		} else {
-			item("An observation that could not be read")
+			item(w.t("entry.unreadableObservation"))
 		}
 	case "DiagnosticReport":
 		var r DiagnosticReport
 		if e.Decode(&r) == nil {
 			vs.Reports = append(vs.Reports, vb.report(&r))
 		} else {
-			item("A report that could not be read")
+			item(w.t("entry.unreadableReport"))
 		}
 	case "Invoice":
 		var in Invoice
 		if e.Decode(&in) == nil {
 			vs.Invoices = append(vs.Invoices, vb.invoice(&in))
 		} else {
-			item("An invoice that could not be read")
+			item(w.t("entry.unreadableInvoice"))
 		}
 	case "Condition":
 		var c Condition
 		_ = e.Decode(&c)
-		item(c.Code.Label(), c.Severity.Label(), onsetText(c.OnsetDateTime, c.OnsetPeriod, c.OnsetString),
+		item(c.Code.Label(), c.Severity.Label(), w.onsetText(c.OnsetDateTime, c.OnsetPeriod, c.OnsetString),
 			statusLabel(c.ClinicalStatus))
 	case "AllergyIntolerance":
 		var a AllergyIntolerance
@@ -323,13 +313,18 @@ func (vb *viewBuilder) add(vs *viewSection, ref *Reference) {
 				reactions = append(reactions, r.Manifestation[i].Label())
 			}
 		}
-		item(a.Code.Label(), titleCase(strings.Join(a.Category, ", ")), labelled("Criticality", a.Criticality),
-			labelled("Reaction", strings.Join(reactions, ", ")))
+		var cats []string
+		for _, c := range a.Category {
+			cats = append(cats, w.code("allergy.category.", c, c))
+		}
+		item(a.Code.Label(), titleCase(strings.Join(cats, ", ")),
+			labelled(w.t("allergy.criticality"), w.code("allergy.criticality.", a.Criticality, a.Criticality)),
+			labelled(w.t("allergy.reaction"), strings.Join(reactions, ", ")))
 	case "Procedure":
 		var p Procedure
 		_ = e.Decode(&p)
-		item(p.Code.Label(), firstNonEmpty(formatDateTime(p.PerformedDateTime), periodText(p.PerformedPeriod), clean(p.PerformedString)),
-			labelled("Outcome", p.Outcome.Label()), statusText(p.Status))
+		item(p.Code.Label(), firstNonEmpty(w.dateTime(p.PerformedDateTime), w.periodText(p.PerformedPeriod), clean(p.PerformedString)),
+			labelled(w.t("procedure.outcome"), p.Outcome.Label()), w.statusText(p.Status))
 	case "Immunization":
 		var im Immunization
 		_ = e.Decode(&im)
@@ -337,22 +332,22 @@ func (vb *viewBuilder) add(vs *viewSection, ref *Reference) {
 		if len(im.ProtocolApplied) > 0 {
 			pa := im.ProtocolApplied[0]
 			if pa.DoseNumberPositiveInt > 0 {
-				dose = "Dose " + strconv.Itoa(pa.DoseNumberPositiveInt)
+				dose = w.tf("immunization.dose", strconv.Itoa(pa.DoseNumberPositiveInt))
 			} else if pa.DoseNumberString != "" {
-				dose = "Dose " + clean(pa.DoseNumberString)
+				dose = w.tf("immunization.dose", clean(pa.DoseNumberString))
 			}
 		}
 		maker := ""
 		if im.Manufacturer != nil {
 			maker = vb.name(im.Manufacturer)
 		}
-		item(im.VaccineCode.Label(), firstNonEmpty(formatDateTime(im.OccurrenceDateTime), clean(im.OccurrenceString)), dose,
-			labelled("Lot", im.LotNumber), labelled("Manufacturer", maker), im.Route.Label(), notDone(im.Status))
+		item(im.VaccineCode.Label(), firstNonEmpty(w.dateTime(im.OccurrenceDateTime), clean(im.OccurrenceString)), dose,
+			labelled(w.t("immunization.lot"), im.LotNumber), labelled(w.t("immunization.manufacturer"), maker), im.Route.Label(), w.notDone(im.Status))
 	case "Appointment":
 		var a Appointment
 		_ = e.Decode(&a)
-		item(firstNonEmpty(clean(a.Description), a.AppointmentType.Label(), "Appointment"),
-			firstNonEmpty(formatDateTime(a.Start), "date not set"), statusText(a.Status))
+		item(firstNonEmpty(clean(a.Description), a.AppointmentType.Label(), w.t("appointment")),
+			firstNonEmpty(w.dateTime(a.Start), w.t("appointment.noDate")), w.statusText(a.Status))
 	case "CarePlan":
 		var c CarePlan
 		_ = e.Decode(&c)
@@ -360,11 +355,11 @@ func (vb *viewBuilder) add(vs *viewSection, ref *Reference) {
 		for _, n := range c.Note {
 			notes = append(notes, clean(n.Text))
 		}
-		item(firstNonEmpty(clean(c.Description), clean(c.Title)), append([]string{labelled("Plan", clean(c.Title)), periodText(c.Period)}, notes...)...)
+		item(firstNonEmpty(clean(c.Description), clean(c.Title)), append([]string{labelled(w.t("carePlan.plan"), clean(c.Title)), w.periodText(c.Period)}, notes...)...)
 	case "ServiceRequest":
 		var s ServiceRequest
 		_ = e.Decode(&s)
-		item(s.Code.Label(), labelled("Ordered", formatDateTime(s.AuthoredOn)), clean(s.PatientInstruction))
+		item(s.Code.Label(), labelled(w.t("serviceRequest.ordered"), w.dateTime(s.AuthoredOn)), clean(s.PatientInstruction))
 	case "DocumentReference":
 		var d DocumentReference
 		_ = e.Decode(&d)
@@ -374,15 +369,15 @@ func (vb *viewBuilder) add(vs *viewSection, ref *Reference) {
 				atts = append(atts, vb.attachment(*c.Attachment, firstNonEmpty(clean(d.Description), d.Type.Label())))
 			}
 		}
-		vs.Items = append(vs.Items, viewItem{Text: firstNonEmpty(clean(d.Description), d.Type.Label(), "Document"),
-			Detail: formatDateTime(d.Date), Attachments: nonZero(atts)})
+		vs.Items = append(vs.Items, viewItem{Text: firstNonEmpty(clean(d.Description), d.Type.Label(), w.t("document")),
+			Detail: w.dateTime(d.Date), Attachments: nonZero(atts)})
 	case "Binary":
 		var bin Binary
 		_ = e.Decode(&bin)
-		n := vb.attachment(Attachment{ContentType: bin.ContentType, Data: bin.Data}, "File")
-		vs.Items = append(vs.Items, viewItem{Text: "File", Attachments: nonZero([]int{n})})
+		n := vb.attachment(Attachment{ContentType: bin.ContentType, Data: bin.Data}, w.t("file"))
+		vs.Items = append(vs.Items, viewItem{Text: w.t("file"), Attachments: nonZero([]int{n})})
 	case "Encounter":
-		item("Visit", vb.encounter(ref))
+		item(w.t("record.visit"), vb.encounter(ref))
 	case "Medication":
 		var m Medication
 		_ = e.Decode(&m)
@@ -394,9 +389,9 @@ func (vb *viewBuilder) add(vs *viewSection, ref *Reference) {
 	case "Specimen":
 		var s Specimen
 		_ = e.Decode(&s)
-		item(labelled("Specimen", s.Type.Label()), collectedText(&s))
+		item(labelled(w.t("specimen"), s.Type.Label()), w.collectedText(&s))
 	case "Patient", "Practitioner", "Organization":
-		item(vb.name(ref), typ)
+		item(vb.name(ref), w.resourceType(typ))
 	default:
 		if label := genericLabel(e); label != "" {
 			item(label, typ)
@@ -427,14 +422,14 @@ func (vb *viewBuilder) medicine(e *Entry) viewMedicine {
 	}
 	var parts []string
 	for _, d := range dosages {
-		parts = append(parts, dosageText(d))
+		parts = append(parts, vb.w.dosageText(d))
 	}
-	return viewMedicine{Name: firstNonEmpty(name, "Medicine not named"), Dosage: joinNonEmpty("; ", parts...)}
+	return viewMedicine{Name: firstNonEmpty(name, vb.w.t("medicine.unnamed")), Dosage: joinNonEmpty("; ", parts...)}
 }
 
 // dosageText is a dosage in words: its text, else built from its parts;
 // with the patient instruction if the text does not already say it.
-func dosageText(d Dosage) string {
+func (w words) dosageText(d Dosage) string {
 	text := clean(d.Text)
 	if text == "" {
 		var parts []string
@@ -445,20 +440,24 @@ func dosageText(d Dosage) string {
 		if d.Timing != nil && d.Timing.Repeat != nil {
 			r := d.Timing.Repeat
 			if r.Frequency > 0 {
-				per := map[string]string{"d": "a day", "h": "an hour", "wk": "a week", "mo": "a month"}[r.PeriodUnit]
+				per := w.code("dosage.per.", r.PeriodUnit, "")
 				if r.Period != "" && r.Period != "1" {
-					per = "every " + string(r.Period) + " " + clean(r.PeriodUnit)
+					per = w.tf("dosage.every", string(r.Period), clean(r.PeriodUnit))
 				}
-				parts = append(parts, fmt.Sprintf("%d time%s %s", r.Frequency, plural(r.Frequency, "", "s"), per))
+				times := w.t("dosage.times.other")
+				if r.Frequency == 1 {
+					times = w.t("dosage.times.one")
+				}
+				parts = append(parts, fmt.Sprintf(times, r.Frequency, per))
 			}
 			if r.BoundsDuration != nil {
-				parts = append(parts, "for "+quantityText(r.BoundsDuration))
+				parts = append(parts, w.tf("dosage.for", quantityText(r.BoundsDuration)))
 			}
 		} else if d.Timing != nil {
 			parts = append(parts, d.Timing.Code.Label())
 		}
 		if d.AsNeededBoolean {
-			parts = append(parts, "when needed")
+			parts = append(parts, w.t("dosage.whenNeeded"))
 		}
 		for i := range d.AdditionalInstruction {
 			parts = append(parts, d.AdditionalInstruction[i].Label())
@@ -474,17 +473,18 @@ func dosageText(d Dosage) string {
 // results shows an Observation as rows: one for its value, one per
 // component (a blood pressure as one "128/84" row), and its members.
 func (vb *viewBuilder) results(o *Observation, depth int) []viewResult {
-	name := firstNonEmpty(o.Code.Label(), "Observation")
+	w := vb.w
+	name := firstNonEmpty(o.Code.Label(), w.t("resource.Observation"))
 	var rows []viewResult
 	if bp := bloodPressure(o); bp != "" {
 		return []viewResult{{Name: name, Value: bp}}
 	}
-	if v := observationValue(o.ValueQuantity, o.ValueCodeableConcept, o.ValueString, o.ValueBoolean, o.ValueInteger, o.ValueDateTime, o.DataAbsentReason); v != "" || len(o.Component) == 0 && len(o.HasMember) == 0 {
-		rows = append(rows, resultRow(name, v, o.ValueQuantity, o.Interpretation, o.ReferenceRange))
+	if v := w.observationValue(o.ValueQuantity, o.ValueCodeableConcept, o.ValueString, o.ValueBoolean, o.ValueInteger, o.ValueDateTime, o.DataAbsentReason); v != "" || len(o.Component) == 0 && len(o.HasMember) == 0 {
+		rows = append(rows, w.resultRow(name, v, o.ValueQuantity, o.Interpretation, o.ReferenceRange))
 	}
 	for _, c := range o.Component {
-		v := observationValue(c.ValueQuantity, c.ValueCodeableConcept, c.ValueString, nil, "", "", c.DataAbsentReason)
-		rows = append(rows, resultRow(name+": "+firstNonEmpty(c.Code.Label(), "component"), v, c.ValueQuantity, c.Interpretation, c.ReferenceRange))
+		v := w.observationValue(c.ValueQuantity, c.ValueCodeableConcept, c.ValueString, nil, "", "", c.DataAbsentReason)
+		rows = append(rows, w.resultRow(name+": "+firstNonEmpty(c.Code.Label(), w.t("observation.component")), v, c.ValueQuantity, c.Interpretation, c.ReferenceRange))
 	}
 	if depth < maxNesting {
 		for i := range o.HasMember {
@@ -517,7 +517,7 @@ func bloodPressure(o *Observation) string {
 	return strings.TrimSpace(string(sys.Value) + "/" + string(dia.Value) + " " + unit)
 }
 
-func observationValue(q *Quantity, cc *CodeableConcept, s string, b *bool, i json.Number, dt string, absent *CodeableConcept) string {
+func (w words) observationValue(q *Quantity, cc *CodeableConcept, s string, b *bool, i json.Number, dt string, absent *CodeableConcept) string {
 	switch {
 	case q != nil && q.Value != "":
 		return quantityText(q)
@@ -526,18 +526,21 @@ func observationValue(q *Quantity, cc *CodeableConcept, s string, b *bool, i jso
 	case s != "":
 		return clean(s)
 	case b != nil:
-		return map[bool]string{true: "Yes", false: "No"}[*b]
+		if *b {
+			return w.t("observation.yes")
+		}
+		return w.t("observation.no")
 	case i != "":
 		return string(i)
 	case dt != "":
-		return formatDateTime(dt)
+		return w.dateTime(dt)
 	case absent != nil:
-		return "Not recorded (" + absent.Label() + ")"
+		return w.tf("observation.notRecorded", absent.Label())
 	}
 	return ""
 }
 
-func resultRow(name, value string, q *Quantity, interp []CodeableConcept, ranges []ReferenceRange) viewResult {
+func (w words) resultRow(name, value string, q *Quantity, interp []CodeableConcept, ranges []ReferenceRange) viewResult {
 	r := viewResult{Name: name, Value: value}
 	if len(ranges) > 0 {
 		r.Range = rangeText(ranges[0])
@@ -565,7 +568,7 @@ func resultRow(name, value string, q *Quantity, interp []CodeableConcept, ranges
 		r.Flag = interpret(string(q.Value), low, high)
 	}
 	if r.Flag != "" {
-		r.FlagText = interpretations[r.Flag]
+		r.FlagText = w.code("flag.", r.Flag, interpretations[r.Flag])
 	}
 	r.Abnormal = r.FlagText != "" && r.Flag != "N"
 	return r
@@ -607,7 +610,8 @@ func quantityText(q *Quantity) string {
 }
 
 func (vb *viewBuilder) report(r *DiagnosticReport) viewReport {
-	vr := viewReport{Title: firstNonEmpty(r.Code.Label(), "Report"), Conclusion: clean(r.Conclusion)}
+	w := vb.w
+	vr := viewReport{Title: firstNonEmpty(r.Code.Label(), w.t("report.untitled")), Conclusion: clean(r.Conclusion)}
 	var cats []string
 	for i := range r.Category {
 		cats = append(cats, r.Category[i].Label())
@@ -616,11 +620,11 @@ func (vb *viewBuilder) report(r *DiagnosticReport) viewReport {
 	for i := range r.Specimen {
 		var s Specimen
 		if vb.decode(&r.Specimen[i], &s) {
-			specimens = append(specimens, joinNonEmpty(", ", s.Type.Label(), collectedText(&s)))
+			specimens = append(specimens, joinNonEmpty(", ", s.Type.Label(), w.collectedText(&s)))
 		}
 	}
-	vr.Detail = joinNonEmpty(" · ", strings.Join(cats, ", "), statusText(r.Status),
-		labelled("Issued", formatDateTime(r.Issued)), labelled("Specimen", strings.Join(specimens, "; ")))
+	vr.Detail = joinNonEmpty(" · ", strings.Join(cats, ", "), w.statusText(r.Status),
+		labelled(w.t("report.issued"), w.dateTime(r.Issued)), labelled(w.t("specimen"), strings.Join(specimens, "; ")))
 	for i := range r.Result {
 		var o Observation
 		if vb.rows < maxViewRows && vb.decode(&r.Result[i], &o) {
@@ -642,22 +646,23 @@ func (vb *viewBuilder) report(r *DiagnosticReport) viewReport {
 	return vr
 }
 
-func collectedText(s *Specimen) string {
+func (w words) collectedText(s *Specimen) string {
 	if s.Collection == nil || s.Collection.CollectedDateTime == "" {
 		return ""
 	}
-	return "collected " + formatDateTime(s.Collection.CollectedDateTime)
+	return w.tf("specimen.collected", w.dateTime(s.Collection.CollectedDateTime))
 }
 
 func (vb *viewBuilder) invoice(in *Invoice) viewInvoice {
-	vi := viewInvoice{Title: "Invoice"}
+	w := vb.w
+	vi := viewInvoice{Title: w.t("invoice")}
 	for _, id := range in.Identifier {
 		if id.Value != "" {
-			vi.Title = "Invoice " + clean(id.Value)
+			vi.Title = w.tf("invoice.numbered", clean(id.Value))
 			break
 		}
 	}
-	vi.Detail = joinNonEmpty(" · ", formatDateTime(in.Date), statusText(in.Status))
+	vi.Detail = joinNonEmpty(" · ", w.dateTime(in.Date), w.statusText(in.Status))
 	for _, li := range in.LineItem {
 		line := viewInvoiceLine{Item: li.ChargeItemCodeableConcept.Label()}
 		if li.ChargeItemReference != nil {
@@ -671,13 +676,13 @@ func (vb *viewBuilder) invoice(in *Invoice) viewInvoice {
 		}
 		for _, pc := range li.PriceComponent {
 			if pc.Type == "base" && pc.Amount != nil {
-				line.Amount = moneyText(pc.Amount)
+				line.Amount = w.moneyText(pc.Amount)
 			}
 		}
-		line.Item = firstNonEmpty(line.Item, "Item")
+		line.Item = firstNonEmpty(line.Item, w.t("invoice.item"))
 		vi.Lines = append(vi.Lines, line)
 	}
-	vi.Total = moneyText(firstMoney(in.TotalGross, in.TotalNet))
+	vi.Total = w.moneyText(firstMoney(in.TotalGross, in.TotalNet))
 	return vi
 }
 
@@ -690,12 +695,12 @@ func firstMoney(ms ...*Money) *Money {
 	return nil
 }
 
-func moneyText(m *Money) string {
+func (w words) moneyText(m *Money) string {
 	if m == nil || m.Value == "" {
 		return ""
 	}
 	if m.Currency == "INR" {
-		return "Rs. " + string(m.Value)
+		return w.tf("money.INR", string(m.Value))
 	}
 	return strings.TrimSpace(clean(m.Currency) + " " + string(m.Value))
 }
@@ -714,13 +719,13 @@ func (vb *viewBuilder) attachment(a Attachment, fallback string) int {
 	if len(vb.v.Attachments) >= maxViewRows {
 		return 0
 	}
-	va := viewAttachment{N: len(vb.v.Attachments) + 1, Title: firstNonEmpty(clean(a.Title), fallback, "Attachment"),
-		ContentType: firstNonEmpty(clean(a.ContentType), "unknown type"), URL: clean(a.URL)}
+	va := viewAttachment{N: len(vb.v.Attachments) + 1, Title: firstNonEmpty(clean(a.Title), fallback, vb.w.t("attachment")),
+		ContentType: firstNonEmpty(clean(a.ContentType), vb.w.t("attachment.unknownType")), URL: clean(a.URL)}
 	size := a.Size
 	if a.Data != "" {
 		size = int64(len(a.Data)/4*3 - strings.Count(a.Data[max(0, len(a.Data)-2):], "="))
 	}
-	va.Size = sizeText(size)
+	va.Size = vb.w.sizeText(size)
 	switch a.ContentType {
 	case "image/png", "image/jpeg", "image/gif", "image/webp":
 		if a.Data != "" && len(a.Data) <= base64.StdEncoding.EncodedLen(maxInlineImage) {
@@ -735,16 +740,16 @@ func (vb *viewBuilder) attachment(a Attachment, fallback string) int {
 	return va.N
 }
 
-func sizeText(n int64) string {
+func (w words) sizeText(n int64) string {
 	switch {
 	case n <= 0:
-		return "size unknown"
+		return w.t("size.unknown")
 	case n < 1000:
-		return fmt.Sprintf("%d bytes", n)
+		return w.tf("size.bytes", n)
 	case n < 1000*1000:
-		return fmt.Sprintf("%.1f kB", float64(n)/1000)
+		return w.tf("size.kB", float64(n)/1000)
 	}
-	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+	return w.tf("size.MB", float64(n)/1e6)
 }
 
 // genericLabel names a resource this package does not model, from the

@@ -11,12 +11,12 @@ import (
 // Text helpers for the view: short phrases from codes and dates, and
 // plain text from narratives.
 
-func onsetText(dt string, p *Period, s string) string {
+func (w words) onsetText(dt string, p *Period, s string) string {
 	switch {
 	case dt != "":
-		return "since " + formatDateTime(dt)
+		return w.tf("onset.since", w.dateTime(dt))
 	case p != nil && p.Start != "":
-		return periodText(p)
+		return w.periodText(p)
 	}
 	return clean(s)
 }
@@ -29,20 +29,35 @@ func statusLabel(cc *CodeableConcept) string {
 	return titleCase(l)
 }
 
-// statusText shows a status code, leaving out the usual ones.
-func statusText(s string) string {
+// statusText shows a status code in w's words, leaving out the usual ones;
+// a code no catalogue knows is shown as written.
+func (w words) statusText(s string) string {
 	switch s {
 	case "", "final", "active", "completed", "current", "finished", "issued", "billed":
 		return ""
 	}
-	return titleCase(strings.ReplaceAll(clean(s), "-", " "))
+	return w.code("status.", s, titleCase(strings.ReplaceAll(clean(s), "-", " ")))
 }
 
-func notDone(status string) string {
+// notDone says that an immunization was not given.
+func (w words) notDone(status string) string {
 	if status == "not-done" {
-		return "Not given"
+		return w.t("immunization.notGiven")
 	}
 	return ""
+}
+
+// periodText shows a period: "from …", "until …" or "… to …".
+func (w words) periodText(p *Period) string {
+	switch {
+	case p == nil || (p.Start == "" && p.End == ""):
+		return ""
+	case p.End == "":
+		return w.tf("period.from", w.dateTime(p.Start))
+	case p.Start == "":
+		return w.tf("period.until", w.dateTime(p.End))
+	}
+	return w.tf("period.range", w.dateTime(p.Start), w.dateTime(p.End))
 }
 
 func labelled(label, value string) string {
