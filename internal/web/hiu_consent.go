@@ -74,14 +74,23 @@ type hiuTransfer struct {
 
 func hiuRequestURL(id string) string { return "/hiu/requests/" + url.PathEscape(id) }
 
-func istDay(t time.Time) string {
+// istDayIn shows t's day in India, with the month in cat's words; "" for
+// no time.
+func istDayIn(cat catalogue, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(ist).Format("2 Jan 2006")
+	return dateIn(cat, t.In(ist), "2 Jan 2006")
 }
 
-func istTime(t time.Time) string { return t.In(ist).Format("2 Jan 2006 15:04 MST") }
+// istTimeIn shows t in India's time, with the month in cat's words.
+func istTimeIn(cat catalogue, t time.Time) string {
+	return dateIn(cat, t.In(ist), "2 Jan 2006 15:04 MST")
+}
+
+// istTime is istTimeIn in English, for the callers that have no catalogue
+// to hand yet (hiu_records.go).
+func istTime(t time.Time) string { return istTimeIn(messagesEN, t) }
 
 // statusClass is the badge style of a status: waiting, good or ended.
 func statusClass(s string) string {
@@ -116,7 +125,7 @@ func (h *HIU) home(w http.ResponseWriter, r *http.Request) {
 	v.Home = &hiuHome{}
 	for _, c := range list {
 		v.Home.Requests = append(v.Home.Requests, hiuRequestRow{URL: hiuRequestURL(c.ID), Patient: c.Patient,
-			Purpose: "hiu.purpose." + c.Purpose, Status: "hiu.status." + c.Status, StatusClass: statusClass(c.Status), Created: istTime(c.CreatedAt)})
+			Purpose: "hiu.purpose." + c.Purpose, Status: "hiu.status." + c.Status, StatusClass: statusClass(c.Status), Created: istTimeIn(h.catFor(r), c.CreatedAt)})
 	}
 	h.render(w, r, http.StatusOK, "hiu_home", v)
 }
@@ -297,7 +306,7 @@ func (h *HIU) request(w http.ResponseWriter, r *http.Request) {
 	}
 	u := hiuRequestURL(c.ID)
 	rq := &hiuRequest{ID: c.ID, URL: u, RecordsURL: u + "/records", Patient: c.Patient, Purpose: "hiu.purpose." + c.Purpose,
-		Dates: istDay(c.From) + " – " + istDay(c.To), EraseAt: istDay(c.EraseAt), HIPID: c.HIPID, Ref: c.CMID, HITypes: hiTypeIDs(c.HITypes),
+		Dates: istDayIn(h.catFor(r), c.From) + " – " + istDayIn(h.catFor(r), c.To), EraseAt: istDayIn(h.catFor(r), c.EraseAt), HIPID: c.HIPID, Ref: c.CMID, HITypes: hiTypeIDs(c.HITypes),
 		Status: "hiu.status." + c.Status, StatusClass: statusClass(c.Status), Error: c.Error,
 		Waiting: c.Status == hiu.RequestPending || c.Status == hiu.RequestRequested}
 	for _, a := range arts {
@@ -308,7 +317,7 @@ func (h *HIU) request(w http.ResponseWriter, r *http.Request) {
 			ha.HIP = a.HIPID
 		}
 		if !a.From.IsZero() {
-			ha.Dates, ha.EraseAt = istDay(a.From)+" – "+istDay(a.To), istTime(a.EraseAt)
+			ha.Dates, ha.EraseAt = istDayIn(h.catFor(r), a.From)+" – "+istDayIn(h.catFor(r), a.To), istTimeIn(h.catFor(r), a.EraseAt)
 		}
 		rq.Waiting = rq.Waiting || a.Status == hiu.ArtefactFetching
 		rq.Artefacts = append(rq.Artefacts, ha)

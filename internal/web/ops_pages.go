@@ -79,10 +79,10 @@ func (o *Ops) bridges(w http.ResponseWriter, r *http.Request) {
 	v.Bridges = make([]opsBridge, len(bs))
 	for i, b := range bs {
 		ob := opsBridge{ID: b.ID, Name: b.Name, URL: b.URL, Version: b.Version, Active: b.Active,
-			Created: when(b.CreatedAt), Updated: when(b.UpdatedAt)}
+			Created: when(o.catFor(r), b.CreatedAt), Updated: when(o.catFor(r), b.UpdatedAt)}
 		for _, s := range b.Services {
 			ob.Services = append(ob.Services, opsService{ID: s.ID, Name: s.Name, Types: s.Types, Active: s.Active,
-				Updated: when(s.UpdatedAt)})
+				Updated: when(o.catFor(r), s.UpdatedAt)})
 		}
 		v.Bridges[i] = ob
 	}
@@ -128,7 +128,7 @@ func (o *Ops) traffic(w http.ResponseWriter, r *http.Request) {
 		o.failPage(w, r, v, err)
 		return
 	}
-	tv := &opsTraffic{At: when(t.At), Sample: t.Sample}
+	tv := &opsTraffic{At: when(o.catFor(r), t.At), Sample: t.Sample}
 	for _, win := range t.Windows {
 		ow := opsWindow{ID: "w" + strconv.Itoa(int(win.Span.Hours())) + "h", Total: o.kind(r, win.Total),
 			Inbound: win.Inbound, InboundTotal: win.InboundTotal, InboundSkipped: win.InboundSkipped}
@@ -219,7 +219,7 @@ func (o *Ops) deadList(w http.ResponseWriter, r *http.Request, ctx context.Conte
 	d := &opsDead{Total: total}
 	for _, m := range ms {
 		d.Items = append(d.Items, opsLetter{ID: m.ID, Kind: m.Kind, Bridge: m.BridgeID, Target: m.TargetID,
-			Attempts: m.Attempts, LastError: m.LastError, Created: when(m.CreatedAt),
+			Attempts: m.Attempts, LastError: m.LastError, Created: when(o.catFor(r), m.CreatedAt),
 			Action: "/cm/ops/dead/" + strconv.FormatInt(m.ID, 10) + "/replay"})
 	}
 	if len(ms) == deadPage {

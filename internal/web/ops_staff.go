@@ -112,11 +112,16 @@ func roleStaffURL(seg, facilityID string) string {
 	return "/cm/ops/facilities/" + url.PathEscape(facilityID) + "/" + seg
 }
 
-func member(seg string, st staffAccount) opsMember {
-	m := opsMember{HPRID: st.HPRID, Name: st.Name, Added: st.CreatedAt.UTC().Format("2 Jan 2006 15:04 MST"), MustChange: st.MustChange,
+// staffTimeLayout shows when an account was added or disabled, in UTC.
+const staffTimeLayout = "2 Jan 2006 15:04 MST"
+
+// member is st's row on the staff page of role seg, its dates with the
+// month in cat's words.
+func member(cat catalogue, seg string, st staffAccount) opsMember {
+	m := opsMember{HPRID: st.HPRID, Name: st.Name, Added: dateIn(cat, st.CreatedAt.UTC(), staffTimeLayout), MustChange: st.MustChange,
 		DisableURL: roleStaffURL(seg, st.FacilityID) + "/" + url.PathEscape(st.HPRID) + "/disable"}
 	if !st.DisabledAt.IsZero() {
-		m.Disabled = st.DisabledAt.UTC().Format("2 Jan 2006 15:04 MST")
+		m.Disabled = dateIn(cat, st.DisabledAt.UTC(), staffTimeLayout)
 	}
 	return m
 }
@@ -164,7 +169,7 @@ func (o *Ops) staffPage(w http.ResponseWriter, r *http.Request, v *opsView, role
 	}
 	v.Staff = &opsStaff{Suffix: role.suffix, Facility: opsFacility{ID: id, Name: name, URL: roleStaffURL(role.seg, id)}}
 	for _, st := range list {
-		v.Staff.Members = append(v.Staff.Members, member(role.seg, st))
+		v.Staff.Members = append(v.Staff.Members, member(o.catFor(r), role.seg, st))
 	}
 	return true
 }
@@ -198,7 +203,7 @@ func (o *Ops) staffAdd(role *staffRole) func(http.ResponseWriter, *http.Request,
 		var msg string
 		switch arogya.ErrorCode(err) {
 		case "":
-			m := member(role.seg, st)
+			m := member(o.catFor(r), role.seg, st)
 			v.Staff.Added, v.Staff.Password = &m, password
 			o.render(w, r, http.StatusCreated, "ops_staff_added", v)
 			return

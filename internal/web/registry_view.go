@@ -54,12 +54,12 @@ type fieldset struct {
 // ist is India Standard Time, fixed so no time zone database is needed.
 var ist = time.FixedZone("IST", 5*3600+1800)
 
-// when shows a time to a person in India.
-func when(t time.Time) string {
+// when shows a time to a person in India, with the month in cat's words.
+func when(cat catalogue, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(ist).Format("02 Jan 2006, 15:04 IST")
+	return dateIn(cat, t.In(ist), "02 Jan 2006, 15:04 IST")
 }
 
 // km shows a distance.
@@ -110,7 +110,7 @@ func newFacilityView(cat catalogue, f *registry.Facility) *facilityView {
 		Phone: f.Phone, Email: f.Email, Website: f.Website, Beds: f.Beds, Timings: f.Timings, DrugLicence: f.DrugLicence,
 		ABDM: f.ABDMEnabled, Status: "registry.status." + string(f.Status), Reason: f.Reason,
 		Pending: f.Status == registry.StatusPending, Verified: f.Status == registry.StatusVerified,
-		Rejected: f.Status == registry.StatusRejected, Submitted: when(f.SubmittedAt), Updated: when(f.UpdatedAt),
+		Rejected: f.Status == registry.StatusRejected, Submitted: when(cat, f.SubmittedAt), Updated: when(cat, f.UpdatedAt),
 		URL: "/registry/facilities/" + f.ID,
 	}
 	if _, ok := registry.OwnershipSubTypes[f.Ownership]; ok && f.OwnershipSubType != "" {
@@ -152,7 +152,7 @@ func newProfessionalView(cat catalogue, p *registry.Professional, private bool) 
 		Place: newPlace(cat, p.Address), Status: "registry.status." + string(p.Status),
 		Pending: p.Status == registry.StatusPending, Verified: p.Status == registry.StatusVerified,
 		Rejected: p.Status == registry.StatusRejected, HealthWorker: slices.Contains(registry.HealthWorkerCategories, p.Category),
-		Submitted: when(p.SubmittedAt), Updated: when(p.UpdatedAt), URL: "/registry/professionals/" + p.ID,
+		Submitted: when(cat, p.SubmittedAt), Updated: when(cat, p.UpdatedAt), URL: "/registry/professionals/" + p.ID,
 	}
 	if p.System != "" {
 		v.System = vocabSystems.label(cat, p.System)
@@ -190,7 +190,7 @@ func (g *Registry) newHistory(r *http.Request, hs []registry.HistoryEntry) []his
 		if s, ok := g.catFor(r)["registry.history."+h.Action]; ok {
 			action = s
 		}
-		out[i] = historyView{At: when(h.At), Actor: h.Actor, Action: action, Reason: h.Reason}
+		out[i] = historyView{At: when(g.catFor(r), h.At), Actor: h.Actor, Action: action, Reason: h.Reason}
 	}
 	return out
 }
