@@ -61,7 +61,7 @@ type emrRecordRow struct {
 type emrRecord struct {
 	PatientURL string
 	PDFURL     string
-	HTML       template.HTML // fhir.RenderHTMLFragment's output, which escapes all the record's text
+	HTML       template.HTML // fhir.RenderHTMLFragmentIn's output, in the page's language, which escapes all the record's text
 }
 
 func patientURL(ref string) string { return "/emr/patients/" + url.PathEscape(ref) }
@@ -242,7 +242,7 @@ func (e *EMR) record(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := fhir.RenderHTMLFragment(&buf, b); err != nil {
+	if err := fhir.RenderHTMLFragmentIn(&buf, b, requestLang(r)); err != nil {
 		e.failPage(w, r, v, err)
 		return
 	}

@@ -40,7 +40,7 @@ type hiuErased struct {
 // hiuRecord is one record, rendered.
 type hiuRecord struct {
 	RecordsURL, FHIRURL, HIP, EraseAt string
-	HTML                              template.HTML // fhir.RenderHTMLFragment's output, which escapes all the record's text
+	HTML                              template.HTML // fhir.RenderHTMLFragmentIn's output, in the page's language, which escapes all the record's text
 }
 
 // records lists the patient's records held by the facility: the patient
@@ -143,7 +143,7 @@ func (h *HIU) record(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var buf bytes.Buffer
-	if err := fhir.RenderHTMLFragment(&buf, b); err != nil {
+	if err := fhir.RenderHTMLFragmentIn(&buf, b, requestLang(r)); err != nil {
 		h.failPage(w, r, v, err)
 		return
 	}

@@ -35,11 +35,26 @@ func (c catalogue) text(id string, args ...any) string {
 }
 
 // dateIn formats t with layout, whose month is "Jan", with cat's short name
-// of t's month (month.1 … month.12).
+// of t's month (month.1 … month.12), and whose weekday, if it shows one
+// ("Mon" or "Monday"), with cat's name of t's weekday (weekday.0 for
+// Sunday … weekday.6). A catalogue's weekday names are short: a layout's
+// full "Monday" keeps English's full name in English and takes the
+// catalogue's name in other languages.
 func dateIn(cat catalogue, t time.Time, layout string) string {
 	s := t.Format(layout)
 	if name, ok := cat["month."+strconv.Itoa(int(t.Month()))]; ok && strings.Contains(layout, "Jan") {
 		s = strings.Replace(s, t.Month().String()[:3], name, 1)
+	}
+	day := t.Weekday().String()
+	if name, ok := cat["weekday."+strconv.Itoa(int(t.Weekday()))]; ok {
+		switch {
+		case strings.Contains(layout, "Monday"):
+			if name != day[:3] {
+				s = strings.Replace(s, day, name, 1)
+			}
+		case strings.Contains(layout, "Mon"):
+			s = strings.Replace(s, day[:3], name, 1)
+		}
 	}
 	return s
 }

@@ -800,4 +800,12 @@ var messagesEN = catalogue{
 	"month.10": "Oct",
 	"month.11": "Nov",
 	"month.12": "Dec",
+	// short weekday names of dates a handler formats (dateIn), Sunday first
+	"weekday.0": "Sun",
+	"weekday.1": "Mon",
+	"weekday.2": "Tue",
+	"weekday.3": "Wed",
+	"weekday.4": "Thu",
+	"weekday.5": "Fri",
+	"weekday.6": "Sat",
 }

@@ -803,4 +803,12 @@ var messagesHI = catalogue{
 	"month.10": "अक्टू॰",
 	"month.11": "नव॰",
 	"month.12": "दिस॰",
+	// दिनों के छोटे नाम, रविवार से
+	"weekday.0": "रवि",
+	"weekday.1": "सोम",
+	"weekday.2": "मंगल",
+	"weekday.3": "बुध",
+	"weekday.4": "गुरु",
+	"weekday.5": "शुक्र",
+	"weekday.6": "शनि",
 }

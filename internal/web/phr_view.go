@@ -481,7 +481,7 @@ func (p *PHR) viewRecord(w http.ResponseWriter, r *http.Request, who *person, v 
 		return
 	}
 	var buf bytes.Buffer
-	if err := fhir.RenderHTMLFragment(&buf, b); err != nil {
+	if err := fhir.RenderHTMLFragmentIn(&buf, b, requestLang(r)); err != nil {
 		p.viewFail(w, r, v, err, nil)
 		return
 	}
