@@ -182,7 +182,7 @@ func (e *EMR) failPage(w http.ResponseWriter, r *http.Request, v *emrView, err e
 	case arogya.EFORBIDDEN, arogya.EUNAUTHORIZED:
 		v.Error = e.catFor(r).text("emr.error.forbidden")
 	case arogya.EINVALID, arogya.EUNPROCESSABLE:
-		v.Error = arogya.ErrorMessage(err)
+		v.Error = errText(e.catFor(r), err)
 	default:
 		v.Error = e.catFor(r).text("emr.error.internal")
 	}

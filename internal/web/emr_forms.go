@@ -199,7 +199,7 @@ func (e *EMR) recordContent(w http.ResponseWriter, r *http.Request, v *emrView, 
 	case "":
 		redirect(w, r, vf.PatientURL, "emr.recorded")
 	case arogya.EINVALID, arogya.EUNPROCESSABLE:
-		v.Error = e.catFor(r).text("emr.form.invalid", arogya.ErrorMessage(err))
+		v.Error = e.catFor(r).text("emr.form.invalid", errText(e.catFor(r), err))
 		e.render(w, r, http.StatusUnprocessableEntity, page, v)
 	default:
 		e.failPage(w, r, v, err)

@@ -94,7 +94,7 @@ func (p *ABHA) enrolOTP(w http.ResponseWriter, r *http.Request, v *view) {
 		// The ABHA exists; the other mobile can be linked later. Say why
 		// it was not, and go on.
 		errStatus(r, err)
-		v.Error = arogya.ErrorMessage(err)
+		v.Error = errText(p.catFor(r), err)
 	}
 	p.showAddress(ctx, w, r, enrolView(v, stepAddress), http.StatusOK)
 }
@@ -128,7 +128,7 @@ func (p *ABHA) enrolAddress(w http.ResponseWriter, r *http.Request, v *view) {
 		_, _, err = p.svc.CreateAddress(ctx, v.TxnID, handle, true)
 	}
 	if err != nil {
-		v.Error = arogya.ErrorMessage(err)
+		v.Error = errText(p.catFor(r), err)
 		p.showAddress(ctx, w, r, v, errStatus(r, err))
 		return
 	}

@@ -175,7 +175,7 @@ func (h *HIU) failPage(w http.ResponseWriter, r *http.Request, v *hiuView, err e
 	case arogya.EUNAVAILABLE:
 		v.Error = h.catFor(r).text("hiu.error.unavailable")
 	case arogya.EINVALID, arogya.EUNPROCESSABLE:
-		v.Error = arogya.ErrorMessage(err) // the service's messages hold no personal data
+		v.Error = errText(h.catFor(r), err) // the service's messages hold no personal data
 	default:
 		v.Error = h.catFor(r).text("hiu.error.internal")
 	}

@@ -276,7 +276,7 @@ func (h *HIU) ask(w http.ResponseWriter, r *http.Request, v *hiuView) {
 	c, err := h.svc.RequestConsent(staffContext(r.Context(), v.Staff), v.Staff.FacilityID, hiu.ConsentInput{
 		Patient: a.Patient, HIPID: a.HIPID, Purpose: purpose, HITypes: types, From: from, To: to, EraseAt: erase})
 	if arogya.ErrorCode(err) == arogya.EINVALID {
-		refuse("hiu.ask.invalid", arogya.ErrorMessage(err))
+		refuse("hiu.ask.invalid", errText(h.catFor(r), err))
 		return
 	} else if err != nil {
 		h.failPage(w, r, v, err)

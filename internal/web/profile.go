@@ -111,7 +111,7 @@ func (p *ABHA) profilePost(w http.ResponseWriter, r *http.Request, v *view) {
 		return
 	}
 	if _, err := p.svc.UpdateProfile(ctx, number, u); err != nil {
-		v.Error = arogya.ErrorMessage(err)
+		v.Error = errText(p.catFor(r), err)
 		p.showProfile(ctx, w, r, number, v, errStatus(r, err))
 		return
 	}

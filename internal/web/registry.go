@@ -114,7 +114,7 @@ func (g *Registry) failPage(w http.ResponseWriter, r *http.Request, v *regView, 
 	case arogya.ECONFLICT:
 		v.Error = g.catFor(r).text("registry.error.conflict")
 	case arogya.EINVALID:
-		v.Error = arogya.ErrorMessage(err)
+		v.Error = errText(g.catFor(r), err)
 	default:
 		v.Error = g.catFor(r).text("registry.error.internal")
 	}

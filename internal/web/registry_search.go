@@ -226,7 +226,7 @@ func (g *Registry) searchFailed(w http.ResponseWriter, r *http.Request, name str
 // is at fault, else the error page.
 func (g *Registry) serviceFailed(w http.ResponseWriter, r *http.Request, name string, v *regView, err error) {
 	if arogya.ErrorCode(err) == arogya.EINVALID {
-		v.Error = arogya.ErrorMessage(err)
+		v.Error = errText(g.catFor(r), err)
 		g.render(w, r, http.StatusBadRequest, name, v)
 		return
 	}

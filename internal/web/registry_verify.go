@@ -227,7 +227,7 @@ func (g *Registry) decide(w http.ResponseWriter, r *http.Request, v *regView, ki
 	case err == nil:
 		redirect(w, r, "/registry/verify", "registry.rejected")
 	case code == arogya.EINVALID:
-		rv.ReasonError = arogya.ErrorMessage(err)
+		rv.ReasonError = errText(g.catFor(r), err)
 		v.Error = g.catFor(r).text("registry.form.fix")
 		g.review(w, r, v, kind, rv, http.StatusBadRequest)
 	case code == arogya.ECONFLICT:

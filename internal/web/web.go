@@ -159,7 +159,7 @@ func (p *ABHA) render(w http.ResponseWriter, r *http.Request, status int, name s
 
 // fail re-renders page name with err's safe message and matching status.
 func (p *ABHA) fail(w http.ResponseWriter, r *http.Request, name string, v *view, err error) {
-	v.Error = arogya.ErrorMessage(err)
+	v.Error = errText(p.catFor(r), err)
 	p.render(w, r, errStatus(r, err), name, v)
 }
 
