@@ -106,12 +106,12 @@ func addServeFlags(fs *flag.FlagSet, cfg *Config, getenv func(string) string) *s
 	str(&cfg.OutboxLease, "outbox-lease", "30s", "cm: how long a claimed callback is held before it is tried again (after a crash, the longest wait for redelivery)")
 	str(&cfg.DebugAddr, "debug-addr", "", "serve Go's pprof profiles on this separate address, e.g. 127.0.0.1:6060 (off by default)")
 	str(&cfg.HIPGatewayURL, "hip-gateway-url", "", "hip: the ABDM gateway's v0.5 base URL the HIP bridge uses (default: this node's public URL + /gateway)")
-	str(&cfg.HIPClientID, "hip-client-id", "", "hip: the HIP bridge's client ID at a remote gateway (default: a bridge the local cm role creates)")
+	str(&cfg.HIPClientID, "hip-client-id", "", "hip: the HIP bridge's client ID at a remote gateway (default: a bridge the local cm role creates); with the hiu role on v0.5, the one bridge both roles share")
 	str(&cfg.HIPClientSecret, "hip-client-secret", "", "hip: the HIP bridge's client secret at a remote gateway")
 	str(&cfg.HIPVersion, "hip-version", "v0.5", "hip: the ABDM protocol the HIP bridge speaks to the gateway, v0.5 or v3 (v3: sessions, callback URL and messages under the gateway's /api/hiecm, its v3 base beside --hip-gateway-url's /gateway; links new visits with v3 link tokens)")
 	str(&cfg.HIPPushPrivate, "hip-push-private", "auto", "hip: may the HIP push records to an HIU's dataPushUrl on a loopback or private address: yes, no, or auto (yes when this node's own public URL is loopback or private, as in the demo)")
 	str(&cfg.HIUGatewayURL, "hiu-gateway-url", "", "hiu: the ABDM gateway's v0.5 base URL the HIU bridge uses (default: --hip-gateway-url, else this node's public URL + /gateway)")
-	str(&cfg.HIUClientID, "hiu-client-id", "", "hiu: the HIU bridge's client ID at a remote gateway (default: a bridge the local cm role creates)")
+	str(&cfg.HIUClientID, "hiu-client-id", "", "hiu: the HIU bridge's client ID at a remote gateway (default: with the hip role on v0.5, the HIP's bridge, shared, so that a facility can be both; else a bridge the local cm role creates). Giving another ID makes the HIU a bridge of its own")
 	str(&cfg.HIUClientSecret, "hiu-client-secret", "", "hiu: the HIU bridge's client secret at a remote gateway")
 	roles := new(string)
 	str(roles, "roles", strings.Join(defaultRoles, ","), "comma-separated roles to serve: "+strings.Join(knownRoles, ", "))
@@ -177,8 +177,8 @@ func (c *Config) finish(roles string) error {
 	if (c.HIUClientID == "") != (c.HIUClientSecret == "") {
 		return fmt.Errorf("give both --hiu-client-id and --hiu-client-secret, or neither")
 	}
-	if c.has("hiu") && !c.has("cm") && (c.HIUClientID == "" || (c.HIUGatewayURL == "" && c.HIPGatewayURL == "")) {
-		return fmt.Errorf("--roles hiu without cm needs the remote gateway: --hiu-gateway-url (or --hip-gateway-url), --hiu-client-id and --hiu-client-secret")
+	if c.has("hiu") && !c.has("cm") && ((c.HIUClientID == "" && !c.sharesBridge()) || (c.HIUGatewayURL == "" && c.HIPGatewayURL == "")) {
+		return fmt.Errorf("--roles hiu without cm needs the remote gateway: --hiu-gateway-url (or --hip-gateway-url), --hiu-client-id and --hiu-client-secret (or, with the hip role, the HIP's, for one bridge serving both)")
 	}
 	if c.has("phr") && !c.has("abha") {
 		return fmt.Errorf("--roles phr needs the abha role on the same node: the PHR's pages use the ABHA login")

@@ -18,8 +18,8 @@ import (
 
 // TestHIUEndToEnd is issue 6's journey on one node serving every role, all
 // of it over HTTP between the roles: a person has records at two HIP
-// facilities and links them; a clinician of a third facility, served as
-// HIU by the node, finds the person, requests consent for their 2025
+// facilities and links them; a clinician of one of them, which the node
+// serves as HIU too (one bridge, one service with both types), finds the person, requests consent for their 2025
 // consultations, and the person grants one care context at each HIP. The
 // HIU fetches the artefacts, asks each HIP for the data with fresh
 // Fidelius keys, decrypts, validates and keeps exactly the consented
@@ -136,15 +136,17 @@ func TestHIUEndToEnd(t *testing.T) {
 		jsonCall(t, "POST", base+"/cm/v1/links/link/confirm/"+initiated.Link.ReferenceNumber, person, map[string]string{"token": otp}, 200, nil)
 	}
 
-	// The node serves a third facility as HIU, registered with the
-	// gateway by the bridge alone; a doctor working there gets an account.
-	// (The lakeside hospital, served as HIP by the node's other bridge,
-	// cannot be an HIU service of this one too: the gateway refuses it,
-	// and that holds up no other facility.)
-	jsonCall(t, "POST", base+"/api/v1/admin/hiu/facilities", op, map[string]string{"facilityId": hips[0]}, 201, nil)
-	hiuID := verifiedFacility(t, base, op, "Review Clinic")
+	// The node serves the lakeside hospital as HIU too, and a clinic:
+	// registered with the gateway by the bridge alone. The node's HIP and
+	// HIU share one bridge, so the hospital is one service with both
+	// types, and its doctors ask for records through the exchange (its own
+	// records desk answers them as any other HIP would). A doctor working
+	// there gets an account.
+	hiuID := hips[0]
 	jsonCall(t, "POST", base+"/api/v1/admin/hiu/facilities", op, map[string]string{"facilityId": hiuID}, 201, nil)
-	jsonCall(t, "POST", base+"/api/v1/admin/hiu/facilities", op, map[string]string{"facilityId": hiuID}, 409, nil)
+	clinic := verifiedFacility(t, base, op, "Review Clinic")
+	jsonCall(t, "POST", base+"/api/v1/admin/hiu/facilities", op, map[string]string{"facilityId": clinic}, 201, nil)
+	jsonCall(t, "POST", base+"/api/v1/admin/hiu/facilities", op, map[string]string{"facilityId": clinic}, 409, nil)
 	var listed struct {
 		Facilities []struct{ FacilityID string } `json:"facilities"`
 	}
@@ -152,9 +154,20 @@ func TestHIUEndToEnd(t *testing.T) {
 	if len(listed.Facilities) != 2 {
 		t.Fatalf("HIU facilities: %+v", listed)
 	}
-	waitFor(t, "the HIU bridge registers the facility", func() string { return service(hiuID, "HIU") })
-	if service(hips[0], "HIP") != "" {
-		t.Fatal("the HIU bridge took the HIP's service")
+	waitFor(t, "the bridge registers the facilities as HIU", func() string { return service(hiuID, "HIU") + service(clinic, "HIU") })
+	if msg := service(hiuID, "HIP") + service(hips[1], "HIP"); msg != "" {
+		t.Fatalf("declaring the HIU services lost a HIP service: %s", msg)
+	}
+	var bridges []string
+	for _, id := range []string{hiuID, hips[1], clinic} {
+		s, err := n.db.Service(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bridges = append(bridges, s.BridgeID)
+	}
+	if bridges[0] != bridges[1] || bridges[1] != bridges[2] {
+		t.Fatalf("the node's services are on bridges %v, want one", bridges)
 	}
 	var prof struct{ ID string }
 	jsonCall(t, "POST", base+"/api/v1/professionals", nil, map[string]any{"handle": "dr.anita.das", "name": "Anita Das", "gender": "F", "category": "doctor",
@@ -170,7 +183,7 @@ func TestHIUEndToEnd(t *testing.T) {
 	var signed struct{ Token string }
 	jsonCall(t, "POST", api+"/staff/sign-in", nil, map[string]string{"hprId": prof.ID, "password": "a long passphrase"}, 200, &signed)
 	doctor := map[string]string{"Authorization": "Bearer " + signed.Token}
-	jsonCall(t, "GET", base+"/api/v1/hiu/"+hips[0]+"/consent-requests", doctor, nil, 403, nil) // another facility
+	jsonCall(t, "GET", base+"/api/v1/hiu/"+clinic+"/consent-requests", doctor, nil, 403, nil) // another facility
 
 	// The doctor finds the person by ABHA address, and asks for consent.
 	var found struct {

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/subtle"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -25,6 +22,7 @@ import (
 	"github.com/arogya-health/arogya/internal/abha"
 	"github.com/arogya-health/arogya/internal/audit"
 	"github.com/arogya-health/arogya/internal/auth"
+	"github.com/arogya-health/arogya/internal/bridgeclient"
 	"github.com/arogya-health/arogya/internal/gateway"
 	"github.com/arogya-health/arogya/internal/hip"
 	"github.com/arogya-health/arogya/internal/hiu"
@@ -57,6 +55,7 @@ type node struct {
 	outbox    *gateway.Outbox
 	hip       *hip.Service
 	hipBridge *hip.Bridge
+	bridge    *bridgeclient.Shared // the bridge the HIP and HIU roles share; nil when the node is not both
 	hiu       *hiu.Service
 	hiuBridge *hiu.Bridge
 	phrPages  *web.PHR           // the person's app, under /abha/
@@ -175,11 +174,15 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 		go n.expireConsents(logger)
 	}
 	n.opsSecret = auth.DeriveKey(master, "cm/ops-session") // the operator's pages: the cm's, or the staff pages alone
+	n.bridge = n.sharedBridge(master, opt)                 // nil unless the node is both HIP and HIU
 	if cfg.has("hip") {
 		n.wireHIP(master, opt)
 	}
 	if cfg.has("hiu") {
 		n.wireHIU(master, opt)
+	}
+	if n.bridge != nil {
+		go n.bridge.Run(n.bg) // after both roles have joined it
 	}
 	if cfg.has("phr") {
 		if err := n.wirePHR(master, opt); err != nil {
@@ -235,11 +238,17 @@ func (n *node) routes() http.Handler {
 	if n.cfg.has("hip") {
 		hip.NewHandler(n.hip, n.admin).Register(mux, n.requireAdmin)
 		n.hipBridge.Register(mux)
+		if n.bridge != nil {
+			n.hipBridge.RegisterAt(mux, sharedCallbackPath)
+		}
 		web.NewEMR(n.hip, web.Options{Secret: n.emrSecret}).Register(mux)
 	}
 	if n.cfg.has("hiu") {
 		hiu.NewHandler(n.hiu).Register(mux, n.requireAdmin)
 		n.hiuBridge.Register(mux)
+		if n.bridge != nil {
+			n.hiuBridge.RegisterAt(mux, sharedCallbackPath)
+		}
 		web.NewHIU(n.hiu, web.Options{Secret: n.hiuSecret}).Register(mux)
 	}
 	if n.cfg.has("registry") {
@@ -295,42 +304,16 @@ func (n *node) wireHIP(master []byte, opt nodeOptions) {
 		TokenKey: auth.DeriveKey(master, "hip/link-token"),
 		SMS:      n.sms, Logger: n.log,
 		AllowPrivatePush: cfg.HIPPushPrivate == "yes" || (cfg.HIPPushPrivate != "no" && privateURL(public)), // "" is auto
+		Shared:           n.bridge,
 	}
-	if cfg.HIPClientID == "" && cfg.has("cm") {
+	if cfg.HIPClientID == "" && cfg.has("cm") && n.bridge == nil {
 		id := "arogya-hip-" + auth.KeyedHash(auth.DeriveKey(master, "hip/node-id"), "hip")[:8]
 		bc.Provision = func(ctx context.Context) (string, string, string, error) {
-			return n.provisionHIPBridge(ctx, public, id)
+			return n.provisionBridge(ctx, public, id, "Arogya HIP bridge")
 		}
 	}
 	n.hipBridge = hip.NewBridge(n.hip, bc)
 	go n.hipBridge.Run(n.bg)
-}
-
-// provisionHIPBridge creates the HIP's bridge at this node's gateway with
-// the operator token, over HTTP as an operator would.
-func (n *node) provisionHIPBridge(ctx context.Context, public, id string) (string, string, string, error) {
-	body, _ := json.Marshal(map[string]string{"id": id, "name": "Arogya HIP bridge"})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, public+"/api/v1/admin/bridges", bytes.NewReader(body))
-	if err != nil {
-		return "", "", "", err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+n.admin)
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		return "", "", "", fmt.Errorf("hip: creating the bridge: %w", err)
-	}
-	defer resp.Body.Close()
-	var b struct {
-		ID, ClientID, ClientSecret string
-	}
-	if resp.StatusCode != http.StatusCreated && resp.StatusCode != http.StatusOK {
-		return "", "", "", fmt.Errorf("hip: creating the bridge %s: HTTP %d", id, resp.StatusCode)
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&b); err != nil || b.ClientID == "" || b.ClientSecret == "" {
-		return "", "", "", fmt.Errorf("hip: creating the bridge: the answer has no credentials")
-	}
-	return b.ID, b.ClientID, b.ClientSecret, nil
 }
 
 // securityHeaders sets headers every response should carry.

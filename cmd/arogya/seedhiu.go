@@ -8,12 +8,15 @@ import (
 	"github.com/arogya-health/arogya/internal/registry"
 )
 
-// seedHIUDemo makes one verified facility of the registry, not one the
-// demo serves as HIP (the gateway keeps a facility to one bridge), a
-// facility this node serves as HIU, and gives a doctor who works there a
-// clinician account; it returns them with the one-time password, for the
-// banner. It needs the node to be serving: the HIU asks the registry over
-// HTTP. It returns nil if the registry has no such facility.
+// seedHIUDemo makes a verified facility of the registry one this node
+// serves as HIU, and gives a doctor who works there a clinician account;
+// it returns them with the one-time password, for the banner. When the
+// node's HIP and HIU share one bridge, it is one of the demo's HIP
+// hospitals, as in life: its doctors read what other hospitals hold. A
+// node whose roles have a bridge each (a v3 HIP) picks another facility,
+// as the gateway keeps a facility to one bridge. It needs the node to be
+// serving: the HIU asks the registry over HTTP. It returns nil if the
+// registry has no such facility.
 func seedHIUDemo(ctx context.Context, n *node) (*demoStaff, error) {
 	op := arogya.NewContext(ctx, arogya.Actor{Kind: arogya.ActorOperator})
 	asHIP := map[string]bool{}
@@ -26,6 +29,22 @@ func seedHIUDemo(ctx context.Context, n *node) (*demoStaff, error) {
 			asHIP[f.ID] = true
 		}
 	}
+	for _, pass := range []bool{true, false} { // HIP hospitals first, when the bridge is shared
+		if pass && n.bridge == nil {
+			continue
+		}
+		st, err := seedHIUClinician(op, n, func(id string) bool { return asHIP[id] == pass || !pass && n.bridge != nil })
+		if st != nil || err != nil {
+			return st, err
+		}
+	}
+	return nil, nil
+}
+
+// seedHIUClinician serves as HIU the first facility of the demo's states
+// that ok takes and that has a verified doctor, and gives the doctor an
+// account; nil if there is none.
+func seedHIUClinician(op context.Context, n *node, ok func(facilityID string) bool) (*demoStaff, error) {
 	for _, st := range demoStates {
 		page, err := n.registry.SearchFacilities(op, registry.FacilityQuery{State: st, PageSize: 20})
 		if err != nil {
@@ -33,7 +52,7 @@ func seedHIUDemo(ctx context.Context, n *node) (*demoStaff, error) {
 		}
 		for _, it := range page.Items {
 			f := it.Facility
-			if asHIP[f.ID] {
+			if !ok(f.ID) {
 				continue
 			}
 			pros, err := n.registry.SearchProfessionals(op, registry.ProfessionalQuery{Facility: f.ID, Category: "doctor", PageSize: 1})

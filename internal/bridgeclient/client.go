@@ -18,6 +18,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -261,14 +262,23 @@ const (
 	HIU = "HIU"
 )
 
-// Service is a facility a bridge declares as its service.
+// Service is a facility a bridge declares as its service, with the types
+// it has there (HIP, HIU, or both when one bridge serves the facility in
+// both roles).
 type Service struct {
 	ID, Name string
+	Types    []string
 }
 
-// postServices declares ss, active, as services of type typ in one call:
-// v0.5's addUpdateServices or v3's bridge-services (with v3 headers).
-func (c *Client) postServices(ctx context.Context, typ string, ss []Service) (int, error) {
+// maxEntries is how many entries one addUpdateServices call carries: the
+// gateway takes 1 to 100.
+const maxEntries = 100
+
+// postServices declares ss, active, in one call: v0.5's
+// addUpdateServices or v3's bridge-services (with v3 headers), one entry
+// per service and type, as ABDM registers a service once per type (the
+// gateway merges a service's entries within one call).
+func (c *Client) postServices(ctx context.Context, ss []Service) (int, error) {
 	url := c.base + "/v1/bridges/addUpdateServices"
 	if c.version == protocol.V3 {
 		url = c.base3 + "/gateway/v3/bridge-services"
@@ -277,31 +287,66 @@ func (c *Client) postServices(ctx context.Context, typ string, ss []Service) (in
 	if err != nil {
 		return 0, err
 	}
-	list := make([]map[string]any, len(ss))
-	for i, s := range ss {
-		list[i] = map[string]any{"id": s.ID, "name": s.Name, "type": typ, "active": true}
+	var list []map[string]any
+	for _, s := range ss {
+		for _, t := range s.Types {
+			list = append(list, map[string]any{"id": s.ID, "name": s.Name, "type": t, "active": true})
+		}
 	}
 	b, _ := json.Marshal(list)
 	st, _, err := c.Call(ctx, http.MethodPost, url, hdr, b)
 	if err != nil {
-		return 0, fmt.Errorf("%s: registering %s services: %w", c.role, typ, err)
+		return 0, fmt.Errorf("%s: registering %s services: %w", c.role, typesOf(ss), err)
 	}
 	return st, nil
 }
 
+// typesOf names the types of ss for errors: "HIP", or "HIP and HIU".
+func typesOf(ss []Service) string {
+	var ts []string
+	for _, s := range ss {
+		for _, t := range s.Types {
+			if !slices.Contains(ts, t) {
+				ts = append(ts, t)
+			}
+		}
+	}
+	return strings.Join(ts, " and ")
+}
+
+// batches splits ss into calls of at most maxEntries entries, keeping
+// each service's entries in one call (a later call would replace its
+// types).
+func batches(ss []Service) [][]Service {
+	var out [][]Service
+	start, n := 0, 0
+	for i, s := range ss {
+		if k := max(len(s.Types), 1); n+k > maxEntries && i > start {
+			out = append(out, ss[start:i])
+			start, n = i, 0
+		}
+		n += max(len(s.Types), 1)
+	}
+	if start < len(ss) {
+		out = append(out, ss[start:])
+	}
+	return out
+}
+
+// withType returns ss, each with the one type typ.
+func withType(typ string, ss []Service) []Service {
+	out := make([]Service, len(ss))
+	for i, s := range ss {
+		out[i] = Service{ID: s.ID, Name: s.Name, Types: []string{typ}}
+	}
+	return out
+}
+
 // AddServices declares ss as the bridge's services of type typ (HIP or
-// HIU), all in one call; none is no call.
+// HIU), in as few calls as the gateway's limit allows; none is no call.
 func (c *Client) AddServices(ctx context.Context, typ string, ss []Service) error {
-	if len(ss) == 0 {
-		return nil
-	}
-	st, err := c.postServices(ctx, typ, ss)
-	if err != nil {
-		return err
-	} else if st/100 != 2 {
-		return fmt.Errorf("%s: registering %s services: HTTP %d", c.role, typ, st)
-	}
-	return nil
+	_, err := c.declare(ctx, withType(typ, ss), false)
+	return err
 }
 
 // AddServicesEach is AddServices, except that when the gateway refuses
@@ -310,29 +355,39 @@ func (c *Client) AddServices(ctx context.Context, typ string, ss []Service) erro
 // bridge), it declares them one by one, so that the others are not held
 // up. It returns the IDs the gateway would not take.
 func (c *Client) AddServicesEach(ctx context.Context, typ string, ss []Service) ([]string, error) {
-	if len(ss) == 0 {
-		return nil, nil
-	}
-	st, err := c.postServices(ctx, typ, ss)
-	if err != nil {
-		return nil, err
-	}
-	if st != http.StatusConflict {
-		if st/100 != 2 {
-			return nil, fmt.Errorf("%s: registering %s services: HTTP %d", c.role, typ, st)
-		}
-		return nil, nil
-	}
+	return c.declare(ctx, withType(typ, ss), true)
+}
+
+// Declare is AddServicesEach for services that each carry their own
+// types: a bridge that serves some facilities as both HIP and HIU.
+func (c *Client) Declare(ctx context.Context, ss []Service) ([]string, error) {
+	return c.declare(ctx, ss, true)
+}
+
+// declare posts ss in batches; each, it retries a batch refused with 409
+// one service at a time and returns the IDs refused.
+func (c *Client) declare(ctx context.Context, ss []Service, each bool) ([]string, error) {
 	var taken []string
-	for _, s := range ss {
-		st, err := c.postServices(ctx, typ, []Service{s})
+	for _, batch := range batches(ss) {
+		st, err := c.postServices(ctx, batch)
 		switch {
 		case err != nil:
 			return taken, err
-		case st == http.StatusConflict:
-			taken = append(taken, s.ID)
-		case st/100 != 2:
-			return taken, fmt.Errorf("%s: registering %s services: HTTP %d", c.role, typ, st)
+		case st/100 == 2:
+			continue
+		case st != http.StatusConflict || !each:
+			return taken, fmt.Errorf("%s: registering %s services: HTTP %d", c.role, typesOf(batch), st)
+		}
+		for _, s := range batch {
+			st, err := c.postServices(ctx, []Service{s})
+			switch {
+			case err != nil:
+				return taken, err
+			case st == http.StatusConflict:
+				taken = append(taken, s.ID)
+			case st/100 != 2:
+				return taken, fmt.Errorf("%s: registering %s services: HTTP %d", c.role, typesOf([]Service{s}), st)
+			}
 		}
 	}
 	return taken, nil

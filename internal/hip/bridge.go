@@ -54,6 +54,13 @@ type BridgeConfig struct {
 	// dataPushUrl is the HIU's choice (pushguard.go).
 	AllowPrivatePush bool
 
+	// Shared, when set, is the node's one bridge, shared with its HIU
+	// role: its client, callback URL and declaration of services are
+	// used instead of the credentials, callback URL and registration
+	// above, so that a facility can be both HIP and HIU (Version must be
+	// the shared client's).
+	Shared *bridgeclient.Shared
+
 	SMS    notify.SMS
 	Logger *slog.Logger
 	HTTP   *http.Client // nil: a client with a 15 s timeout
@@ -93,19 +100,24 @@ func NewBridge(svc *Service, cfg BridgeConfig) *Bridge {
 		cfg.TokenKey = auth.DeriveKey(cfg.SecretKey, "hip/link-token")
 	}
 	b := &Bridge{svc: svc, cfg: cfg, log: cfg.Logger, push: pushClient(cfg.HTTP, cfg.AllowPrivatePush), kick: make(chan struct{}, 1), kickXfer: make(chan struct{}, 1), registered: make(chan struct{}, 1)}
-	b.gw = bridgeclient.NewLazy(bridgeclient.Config{Role: "hip", Version: cfg.Version, Base: cfg.GatewayURL, V3Base: cfg.V3URL, CMID: cfg.CMID, HTTP: cfg.HTTP, Now: svc.cfg.Now},
-		bridgeclient.Credentials{Role: "hip", ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, SecretKey: cfg.SecretKey, Provision: cfg.Provision,
-			Stored: func(ctx context.Context) (string, []byte, error) {
-				c, err := svc.store.HIPBridge(ctx)
-				if err != nil {
-					return "", nil, err
-				}
-				return c.ClientID, c.Secret, nil
-			},
-			Store: func(ctx context.Context, id, clientID string, sealed []byte) error {
-				return svc.store.PutHIPBridge(ctx, &BridgeCreds{ID: id, ClientID: clientID, Secret: sealed, GatewayURL: cfg.GatewayURL, CreatedAt: svc.now()})
-			}})
-	svc.onFacility = func() { signal(b.registered) }
+	if cfg.Shared != nil {
+		b.gw = cfg.Shared.Gateway()
+		svc.onFacility = cfg.Shared.Join(bridgeclient.HIP, b.services, b.Kick)
+	} else {
+		b.gw = bridgeclient.NewLazy(bridgeclient.Config{Role: "hip", Version: cfg.Version, Base: cfg.GatewayURL, V3Base: cfg.V3URL, CMID: cfg.CMID, HTTP: cfg.HTTP, Now: svc.cfg.Now},
+			bridgeclient.Credentials{Role: "hip", ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, SecretKey: cfg.SecretKey, Provision: cfg.Provision,
+				Stored: func(ctx context.Context) (string, []byte, error) {
+					c, err := svc.store.HIPBridge(ctx)
+					if err != nil {
+						return "", nil, err
+					}
+					return c.ClientID, c.Secret, nil
+				},
+				Store: func(ctx context.Context, id, clientID string, sealed []byte) error {
+					return svc.store.PutHIPBridge(ctx, &BridgeCreds{ID: id, ClientID: clientID, Secret: sealed, GatewayURL: cfg.GatewayURL, CreatedAt: svc.now()})
+				}})
+		svc.onFacility = func() { signal(b.registered) }
+	}
 	svc.newContext = b.linkJob
 	svc.kick = b.Kick
 	return b
@@ -128,8 +140,10 @@ func (b *Bridge) Kick() {
 // for messages, and transferWorkers for transfers, so that a long transfer
 // never holds up the answer to a discovery the person is waiting for.
 func (b *Bridge) Run(ctx context.Context) {
-	signal(b.registered)
-	go b.registerLoop(ctx)
+	if b.cfg.Shared == nil { // else the node runs the shared bridge's registration
+		signal(b.registered)
+		go b.registerLoop(ctx)
+	}
 	for range transferWorkers {
 		go b.work(ctx, b.kickXfer, true)
 	}
@@ -149,18 +163,27 @@ func (b *Bridge) register(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fs, err := b.svc.store.HIPFacilities(ctx)
+	ss, err := b.services(ctx)
 	if err != nil {
 		return err
 	}
 	if err := gw.SetCallbackURL(ctx, b.cfg.CallbackURL); err != nil {
 		return err
 	}
+	return gw.AddServices(ctx, bridgeclient.HIP, ss)
+}
+
+// services are the facilities served as HIP, as the bridge declares them.
+func (b *Bridge) services(ctx context.Context) ([]bridgeclient.Service, error) {
+	fs, err := b.svc.store.HIPFacilities(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ss := make([]bridgeclient.Service, len(fs))
 	for i, f := range fs {
 		ss[i] = bridgeclient.Service{ID: f.ID, Name: f.Name}
 	}
-	return gw.AddServices(ctx, bridgeclient.HIP, ss)
+	return ss, nil
 }
 
 // transferWorkers is how many transfers a node runs at once: a consent

@@ -17,17 +17,22 @@ import (
 // of the endpoint that last set the URL, and messages already queued may
 // come in the other. Both are checked alike (accept); each is answered
 // 202 once stored.
-func (b *Bridge) Register(mux *http.ServeMux) {
+func (b *Bridge) Register(mux *http.ServeMux) { b.RegisterAt(mux, "/hip") }
+
+// RegisterAt mounts the callbacks under prefix instead: a node whose HIP
+// and HIU share one bridge (BridgeConfig.Shared) mounts both roles'
+// callbacks under that bridge's one callback URL too.
+func (b *Bridge) RegisterAt(mux *http.ServeMux, prefix string) {
 	for _, kind := range inboundKinds {
 		route, ok := protocol.ByKind(kind)
 		if !ok || route.Dir != protocol.ToBridge {
 			panic("hip: no inbound route for " + kind)
 		}
 		if p := protocol.BridgePath(route, protocol.V05); p != "" {
-			mux.HandleFunc("POST /hip"+p, b.inbound(kind, protocol.V05))
+			mux.HandleFunc("POST "+prefix+p, b.inbound(kind, protocol.V05))
 		}
 		if p := protocol.BridgePath(route, protocol.V3); p != "" {
-			mux.HandleFunc("POST /hip"+p, b.inbound(p, protocol.V3))
+			mux.HandleFunc("POST "+prefix+p, b.inbound(p, protocol.V3))
 		}
 	}
 }

@@ -35,6 +35,13 @@ type BridgeConfig struct {
 
 	SecretKey []byte // seals the provisioned client secret
 
+	// Shared, when set, is the node's one bridge, shared with its HIP
+	// role: its client, callback URL and declaration of services are used
+	// instead of the credentials and registration above, so that a
+	// facility can be both HIP and HIU. CallbackURL still gives the
+	// dataPushUrl (PushURL).
+	Shared *bridgeclient.Shared
+
 	// EraseEvery is how often erasure runs (default a minute).
 	EraseEvery time.Duration
 	Logger     *slog.Logger
@@ -55,6 +62,7 @@ type Bridge struct {
 
 	kick       chan struct{}
 	registered chan struct{}
+	changed    func()                     // the facilities changed: declare them again
 	waiters    map[string][]chan struct{} // callbacks waited for, by the requestId they answer
 
 	pushMu   sync.Mutex // one page at a time: a transfer's state is read, changed and written
@@ -75,18 +83,24 @@ func NewBridge(svc *Service, cfg BridgeConfig) *Bridge {
 	}
 	b := &Bridge{svc: svc, cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), registered: make(chan struct{}, 1),
 		waiters: map[string][]chan struct{}{}, sessions: map[string]*session{}, inflight: map[string]bool{}}
-	b.gw = bridgeclient.NewLazy(bridgeclient.Config{Role: "hiu", Version: protocol.V05, Base: cfg.GatewayURL, CMID: cfg.CMID, HTTP: cfg.HTTP, Now: svc.cfg.Now},
-		bridgeclient.Credentials{Role: "hiu", ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, SecretKey: cfg.SecretKey, Provision: cfg.Provision,
-			Stored: func(ctx context.Context) (string, []byte, error) {
-				c, err := svc.store.HIUBridge(ctx)
-				if err != nil {
-					return "", nil, err
-				}
-				return c.ClientID, c.Secret, nil
-			},
-			Store: func(ctx context.Context, id, clientID string, sealed []byte) error {
-				return svc.store.PutHIUBridge(ctx, &BridgeCreds{ID: id, ClientID: clientID, Secret: sealed, GatewayURL: cfg.GatewayURL, CreatedAt: svc.now()})
-			}})
+	if cfg.Shared != nil {
+		b.gw = cfg.Shared.Gateway()
+		b.changed = cfg.Shared.Join(bridgeclient.HIU, b.services, b.Kick)
+	} else {
+		b.gw = bridgeclient.NewLazy(bridgeclient.Config{Role: "hiu", Version: protocol.V05, Base: cfg.GatewayURL, CMID: cfg.CMID, HTTP: cfg.HTTP, Now: svc.cfg.Now},
+			bridgeclient.Credentials{Role: "hiu", ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, SecretKey: cfg.SecretKey, Provision: cfg.Provision,
+				Stored: func(ctx context.Context) (string, []byte, error) {
+					c, err := svc.store.HIUBridge(ctx)
+					if err != nil {
+						return "", nil, err
+					}
+					return c.ClientID, c.Secret, nil
+				},
+				Store: func(ctx context.Context, id, clientID string, sealed []byte) error {
+					return svc.store.PutHIUBridge(ctx, &BridgeCreds{ID: id, ClientID: clientID, Secret: sealed, GatewayURL: cfg.GatewayURL, CreatedAt: svc.now()})
+				}})
+		b.changed = func() { signal(b.registered) }
+	}
 	svc.bridge = b
 	return b
 }
@@ -104,8 +118,10 @@ func (b *Bridge) Kick() { signal(b.kick) }
 // Run registers the bridge and runs the worker and the erasure until ctx
 // ends.
 func (b *Bridge) Run(ctx context.Context) {
-	signal(b.registered)
-	go b.registerLoop(ctx)
+	if b.cfg.Shared == nil { // else the node runs the shared bridge's registration
+		signal(b.registered)
+		go b.registerLoop(ctx)
+	}
 	go b.eraseLoop(ctx)
 	b.work(ctx)
 }
@@ -118,28 +134,38 @@ func (b *Bridge) registerLoop(ctx context.Context) {
 
 // register sets the callback URL and declares the facilities as the
 // bridge's HIU services, one by one if the gateway refuses the list for
-// a facility another bridge has (is it served as HIP too?).
+// a facility another bridge has (served as HIP by a bridge of its own:
+// BridgeConfig.Shared is how one node serves a facility in both roles).
 func (b *Bridge) register(ctx context.Context) error {
 	gw, err := b.gw.Client(ctx)
 	if err != nil {
 		return err
 	}
-	fs, err := b.svc.store.HIUFacilities(ctx)
+	ss, err := b.services(ctx)
 	if err != nil {
 		return err
 	}
 	if err := gw.SetCallbackURL(ctx, b.cfg.CallbackURL); err != nil {
 		return err
 	}
+	taken, err := gw.AddServicesEach(ctx, bridgeclient.HIU, ss)
+	for _, id := range taken {
+		b.log.Warn("hiu: the gateway has this facility as another bridge's service: it is not an HIU of this bridge (a node serving it as HIP too must share one bridge between its roles)", "facility", id)
+	}
+	return err
+}
+
+// services are the facilities served as HIU, as the bridge declares them.
+func (b *Bridge) services(ctx context.Context) ([]bridgeclient.Service, error) {
+	fs, err := b.svc.store.HIUFacilities(ctx)
+	if err != nil {
+		return nil, err
+	}
 	ss := make([]bridgeclient.Service, len(fs))
 	for i, f := range fs {
 		ss[i] = bridgeclient.Service{ID: f.ID, Name: f.Name}
 	}
-	taken, err := gw.AddServicesEach(ctx, bridgeclient.HIU, ss)
-	for _, id := range taken {
-		b.log.Warn("hiu: the gateway has this facility as another bridge's service (is it served as HIP too?); it is not an HIU of this bridge", "facility", id)
-	}
-	return err
+	return ss, nil
 }
 
 // Retry schedule of jobs: doubling from 1 s to 10 min, 16 attempts.

@@ -13,8 +13,17 @@ import (
 // callback URL is <public URL>/hiu), each answered 202 once stored, and
 // the data push at PushPath, answered 202 once its records are kept.
 func (b *Bridge) Register(mux *http.ServeMux) {
+	b.RegisterAt(mux, "/hiu")
+	mux.HandleFunc("POST "+PushPath, b.push)
+}
+
+// RegisterAt mounts the gateway's callbacks under prefix instead (the push
+// stays at PushPath): a node whose HIP and HIU share one bridge
+// (BridgeConfig.Shared) mounts both roles' callbacks under that bridge's
+// one callback URL too.
+func (b *Bridge) RegisterAt(mux *http.ServeMux, prefix string) {
 	for _, kind := range inboundKinds {
-		mux.HandleFunc("POST /hiu/v0.5/"+kind, func(w http.ResponseWriter, r *http.Request) {
+		mux.HandleFunc("POST "+prefix+"/v0.5/"+kind, func(w http.ResponseWriter, r *http.Request) {
 			body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxInbound))
 			if err != nil {
 				var mbe *http.MaxBytesError
@@ -32,7 +41,6 @@ func (b *Bridge) Register(mux *http.ServeMux) {
 			w.WriteHeader(http.StatusAccepted)
 		})
 	}
-	mux.HandleFunc("POST "+PushPath, b.push)
 }
 
 // push takes POST /hiu/v0.5/health-information/transfer.

@@ -90,7 +90,7 @@ func (s *Service) AddFacility(ctx context.Context, id string) (*Facility, error)
 	}
 	s.auditEvent(ctx, actorOf(ctx), "hiu.facility.add", id, "ok", "")
 	if s.bridge != nil {
-		signal(s.bridge.registered)
+		s.bridge.changed()
 	}
 	return f, nil
 }
