@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
