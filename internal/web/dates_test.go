@@ -24,7 +24,7 @@ func TestDatesInHindi(t *testing.T) {
 		{"HIU day", istDayIn(messagesHI, d), "4 " + march + " 2026"},
 		{"HIU no day", istDayIn(messagesHI, time.Time{}), ""},
 		{"HIU time", istTimeIn(messagesHI, d), "4 " + march + " 2026 15:02 IST"},
-		{"HIU English", istTime(d), "4 Mar 2026 15:02 IST"},
+		{"HIU English", istTimeIn(messagesEN, d), "4 Mar 2026 15:02 IST"},
 		{"staff added", hm.Added, "4 " + march + " 2026 09:32 UTC"},
 		{"staff disabled", hm.Disabled, "4 " + messagesHI["month.4"] + " 2026 09:32 UTC"},
 		{"staff English", em.Added, "4 Mar 2026 09:32 UTC"},

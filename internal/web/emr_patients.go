@@ -154,7 +154,7 @@ func (e *EMR) register(w http.ResponseWriter, r *http.Request, v *emrView) {
 	}
 	p, created, err := e.svc.RegisterPatient(staffContext(r.Context(), v.Staff), v.Staff.FacilityID, in)
 	if arogya.ErrorCode(err) == arogya.EINVALID {
-		v.Error = e.catFor(r).text("emr.register.invalid", arogya.ErrorMessage(err))
+		v.Error = e.catFor(r).text("emr.register.invalid", errText(e.catFor(r), err))
 		e.render(w, r, http.StatusUnprocessableEntity, "emr_home", v)
 		return
 	} else if err != nil {

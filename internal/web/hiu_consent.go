@@ -88,10 +88,6 @@ func istTimeIn(cat catalogue, t time.Time) string {
 	return dateIn(cat, t.In(ist), "2 Jan 2006 15:04 MST")
 }
 
-// istTime is istTimeIn in English, for the callers that have no catalogue
-// to hand yet (hiu_records.go).
-func istTime(t time.Time) string { return istTimeIn(messagesEN, t) }
-
 // statusClass is the badge style of a status: waiting, good or ended.
 func statusClass(s string) string {
 	switch s {

@@ -78,7 +78,7 @@ func (h *HIU) records(w http.ResponseWriter, r *http.Request) {
 				title = "" // the record's title only names its kind: "Prescription · Prescription"
 			}
 			hg.Records = append(hg.Records, hiuRecordRow{URL: ru, FHIRURL: ru + "/fhir", Kind: kind,
-				Title: title, Date: istTime(rec.Date), EraseAt: istTime(rec.EraseAt)})
+				Title: title, Date: istTimeIn(h.catFor(r), rec.Date), EraseAt: istTimeIn(h.catFor(r), rec.EraseAt)})
 		}
 		rv.Groups = append(rv.Groups, hg)
 	}
@@ -152,7 +152,7 @@ func (h *HIU) record(w http.ResponseWriter, r *http.Request) {
 	if hip == "" {
 		hip = rec.HIPID
 	}
-	v.Record = &hiuRecord{RecordsURL: u + "/records", FHIRURL: r.URL.Path + "/fhir", HIP: hip, EraseAt: istTime(rec.EraseAt),
+	v.Record = &hiuRecord{RecordsURL: u + "/records", FHIRURL: r.URL.Path + "/fhir", HIP: hip, EraseAt: istTimeIn(h.catFor(r), rec.EraseAt),
 		HTML: template.HTML(buf.String())} // #nosec: fhir's templates escape the record
 	h.render(w, r, http.StatusOK, "hiu_record", v)
 }
