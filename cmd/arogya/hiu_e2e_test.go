@@ -288,6 +288,21 @@ func TestHIUEndToEnd(t *testing.T) {
 	if tr := fetch(hips[1]); tr.Records != 1 {
 		t.Fatalf("the other hospital's transfer: %+v", tr)
 	}
+	// Asked for months in which it holds nothing, the HIP says so with one
+	// empty page, and the transfer ends at once instead of waiting a day.
+	var empty transfer
+	jsonCall(t, "POST", api+"/artefacts/"+artefactOf[hips[1]]+"/data-requests", doctor,
+		map[string]any{"dateRange": map[string]string{"from": "2025-10-01T00:00:00.000Z", "to": "2025-11-30T00:00:00.000Z"}}, 202, &empty)
+	waitFor(t, "the transfer of nothing", func() string {
+		jsonCall(t, "GET", api+"/data-requests/"+empty.ID, doctor, nil, 200, &empty)
+		if empty.Status != "TRANSFERRED" {
+			return empty.Status
+		}
+		return ""
+	})
+	if empty.Records != 0 || empty.PagesReceived != 1 {
+		t.Fatalf("the transfer of nothing: %+v", empty)
+	}
 
 	// The records, grouped by facility and day, are exactly those
 	// consented, byte for byte.

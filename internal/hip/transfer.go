@@ -134,6 +134,9 @@ func (b *Bridge) transfer(ctx context.Context, j *Job) (*Effects, error) {
 			status[pg.contextRef] = "ERRORED"
 		}
 	}
+	if len(pages) == 0 {
+		b.pushEmpty(ctx, t, priv)
+	}
 	overall := "TRANSFERRED"
 	for _, cc := range c.Contexts {
 		st, ok := status[cc.ContextRef]
@@ -149,6 +152,28 @@ func (b *Bridge) transfer(ctx context.Context, j *Job) (*Effects, error) {
 	}
 	b.svc.auditEvent(ctx, "hip.transfer", facilityID, overall, fmt.Sprintf("consent %s transaction %s pages %d", t.ConsentID, t.TransactionID, len(pages)))
 	return notify(overall, responses), nil
+}
+
+// pushEmpty tells the HIU there is nothing to send, with one page of no
+// entries: the HIU learns that a transfer is complete only from its last
+// page, and without one would wait until its key expired (a day). A
+// failure is logged; the notify to the gateway says what was delivered.
+func (b *Bridge) pushEmpty(ctx context.Context, t transferJob, priv *fidelius.PrivateKey) {
+	nonce, err := fidelius.NewNonce(rand.Reader)
+	if err != nil {
+		b.log.Warn("hip: an empty data push", "transaction", t.TransactionID, "err", err)
+		return
+	}
+	km, err := fidelius.NewKeyMaterial(priv.Public(), fidelius.X509Key, nonce, b.svc.now().Add(24*time.Hour))
+	if err != nil {
+		b.log.Warn("hip: an empty data push", "transaction", t.TransactionID, "err", err)
+		return
+	}
+	body, _ := json.Marshal(map[string]any{"pageNumber": 1, "pageCount": 1, "transactionId": t.TransactionID,
+		"entries": []map[string]string{}, "keyMaterial": km})
+	if err := b.pushPage(ctx, t.DataPushURL, body); err != nil {
+		b.log.Warn("hip: an empty data push failed", "transaction", t.TransactionID, "err", err)
+	}
 }
 
 // push POSTs one page to the HIU's dataPushUrl. It carries no
