@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -176,25 +177,51 @@ func (b *Bridge) pushEmpty(ctx context.Context, t transferJob, priv *fidelius.Pr
 	}
 }
 
-// push POSTs one page to the HIU's dataPushUrl. It carries no
-// credential of the HIP's: the spec names none, and the gateway access
-// token some HIPs send (ProjectEKA's) would let every HIU act as this HIP's
-// bridge until it expires. The page is encrypted for the HIU alone and
-// names a transaction only the HIU and the CM know.
+// pushAttempts is how many times a page is pushed before it is given up:
+// the HIU completes a transfer only when every page has come, so a page
+// lost to a moment's network trouble would leave it waiting for a day.
+const pushAttempts = 3
+
+// pushRetryDelay is the wait before the second attempt, doubled after it.
+var pushRetryDelay = 500 * time.Millisecond
+
+// pushPage POSTs one page to the HIU's dataPushUrl, again after a network
+// error or a 5xx (not after a 4xx: the HIU refused the page itself).
 func (b *Bridge) pushPage(ctx context.Context, url string, body []byte) error {
+	delay := pushRetryDelay
+	for attempt := 1; ; attempt++ {
+		retry, err := b.pushOnce(ctx, url, body)
+		if err == nil || !retry || attempt == pushAttempts {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay *= 2
+	}
+}
+
+// pushOnce POSTs one page; retry says whether another attempt may do
+// better. It carries no credential of the HIP's: the spec names none, and
+// the gateway access token some HIPs send (ProjectEKA's) would let every
+// HIU act as this HIP's bridge until it expires. The page is encrypted for
+// the HIU alone and names a transaction only the HIU and the CM know.
+func (b *Bridge) pushOnce(ctx context.Context, url string, body []byte) (retry bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return err
+		return false, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := b.push.Do(req)
 	if err != nil {
-		return err
+		return !errors.Is(err, errPrivatePush), err
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("the HIU answered HTTP %d", resp.StatusCode)
+		return resp.StatusCode >= 500, fmt.Errorf("the HIU answered HTTP %d", resp.StatusCode)
 	}
-	return nil
+	return false, nil
 }
