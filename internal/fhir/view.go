@@ -94,9 +94,13 @@ func newView(b *Bundle, lang string) (*view, error) {
 	}
 	lang, w := language(lang)
 	v := &view{Lang: lang, Title: clean(comp.Title), Date: w.dateTime(comp.Date), Status: w.statusText(comp.Status)}
-	vb := &viewBuilder{b: b, res: newResolver(b), v: v, w: w, attIndex: map[string]int{}}
+	vb := &viewBuilder{b: b, res: newResolver(b), v: v, w: w, attIndex: map[string]int{}, standardInWords: lang != defaultLanguage}
 	if k, ok := compositionKind(comp.Type); ok {
+		vb.hiType = k.hiType
 		v.Kind = w.code("kind.", k.hiType, k.label)
+		if vb.standardInWords && documentTitle(k.hiType, v.Title) {
+			v.Title = v.Kind // the standard title of its type, in the view's words (headings.go)
+		}
 	} else {
 		v.Kind = comp.Type.Label()
 	}
@@ -138,6 +142,12 @@ type viewBuilder struct {
 	w        words // the fixed words, in the view's language
 	rows     int
 	attIndex map[string]int // attachments already listed, by data or URL
+	hiType   string         // the document's HI type, if its Composition.type names one
+
+	// standardInWords is whether a heading that is the standard English
+	// name of its code is shown in w's words (headings.go): in every
+	// language but English, which shows the record as written.
+	standardInWords bool
 }
 
 func (vb *viewBuilder) entry(ref *Reference) *Entry {
@@ -171,17 +181,19 @@ func (vb *viewBuilder) patient(ref *Reference) viewPatient {
 		if strings.TrimSpace(id.Value) == "" {
 			continue
 		}
-		vp.IDs = append(vp.IDs, labelValue{vb.w.identifierLabel(id), clean(id.Value)})
+		vp.IDs = append(vp.IDs, labelValue{vb.identifierLabel(id), clean(id.Value)})
 	}
 	return vp
 }
 
 // identifierLabel names an identifier: by its type's text or display as
-// the record gives them, else in w's words.
-func (w words) identifierLabel(id Identifier) string {
+// the record gives them (in the view's words if that is the standard name
+// of its type's code), else in the view's words.
+func (vb *viewBuilder) identifierLabel(id Identifier) string {
+	w := vb.w
 	switch {
 	case id.Type != nil && id.Type.Text != "":
-		return clean(id.Type.Text)
+		return vb.identifierType(id, clean(id.Type.Text))
 	case strings.Contains(id.System, "healthid"):
 		switch {
 		case abhaNumber(id.Value) != "":
@@ -193,7 +205,7 @@ func (w words) identifierLabel(id Identifier) string {
 	case id.Type.Has(systemV2IdentifierType, "MR"):
 		return w.t("id.mrn")
 	case id.Type != nil && id.Type.Label() != "":
-		return clean(id.Type.Label())
+		return vb.identifierType(id, clean(id.Type.Label()))
 	}
 	return w.t("id.other")
 }
@@ -241,7 +253,12 @@ func (vb *viewBuilder) sections(prefix string, secs []Section, depth int) {
 	}
 	for i := range secs {
 		s := &secs[i]
-		title := firstNonEmpty(clean(s.Title), s.Code.Label(), vb.w.tf("section.untitled", len(vb.v.Sections)+1))
+		title := firstNonEmpty(clean(s.Title), s.Code.Label())
+		if title != "" {
+			title = vb.sectionTitle(s.Code, title)
+		} else {
+			title = vb.w.tf("section.untitled", len(vb.v.Sections)+1)
+		}
 		if prefix != "" {
 			title = prefix + " – " + title
 		}
@@ -346,7 +363,7 @@ func (vb *viewBuilder) add(vs *viewSection, ref *Reference) {
 	case "Appointment":
 		var a Appointment
 		_ = e.Decode(&a)
-		item(firstNonEmpty(clean(a.Description), a.AppointmentType.Label(), w.t("appointment")),
+		item(firstNonEmpty(clean(a.Description), vb.heading(appointmentTypeNames, a.AppointmentType, a.AppointmentType.Label()), w.t("appointment")),
 			firstNonEmpty(w.dateTime(a.Start), w.t("appointment.noDate")), w.statusText(a.Status))
 	case "CarePlan":
 		var c CarePlan
@@ -614,7 +631,7 @@ func (vb *viewBuilder) report(r *DiagnosticReport) viewReport {
 	vr := viewReport{Title: firstNonEmpty(r.Code.Label(), w.t("report.untitled")), Conclusion: clean(r.Conclusion)}
 	var cats []string
 	for i := range r.Category {
-		cats = append(cats, r.Category[i].Label())
+		cats = append(cats, vb.heading(reportCategoryNames, &r.Category[i], r.Category[i].Label()))
 	}
 	var specimens []string
 	for i := range r.Specimen {

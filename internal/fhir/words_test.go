@@ -268,7 +268,7 @@ func TestRenderHindi(t *testing.T) {
 	}{
 		{"lab-report", []string{
 			`<html lang="hi">`, "<dt>मरीज़</dt>", "<dt>जन्म तिथि</dt>", "<dd>महिला</dd>",
-			"<dt>ABHA number</dt>", // the identifier's type text is the record's own
+			"<dt>ABHA नंबर</dt>", // the identifier's type text is its code's standard name (headings.go)
 			`<p class="kind">जाँच रिपोर्ट · 12 जून 2025, 10:30 IST</p>`, "14 मार्च 1988",
 			"OPD विज़िट, 12 जून 2025, 10:05 IST से 12 जून 2025, 10:25 IST तक",
 			"<caption>परिणाम</caption>", `<th scope="col">जाँच</th>`, `<th scope="col">सामान्य सीमा</th>`,
@@ -279,7 +279,8 @@ func TestRenderHindi(t *testing.T) {
 			"<td>Haemoglobin</td>", // test names are the record's own
 		}},
 		{"prescription", []string{
-			`<html lang="hi">`, "<h1 id=\"record-title\">Prescription</h1>", // the record's own title
+			`<html lang="hi">`, "<h1 id=\"record-title\">पर्चा</h1>", // the standard title of its type (headings.go)
+			`<h2 id="section-0">पर्चा</h2>`, `<h2 id="section-1">Notes</h2>`, // an uncoded section, as written
 			`<p class="kind">पर्चा · 12 जून 2025, 10:30 IST</p>`,
 			"<caption>दवाइयाँ</caption>", `<th scope="col">दवा</th><th scope="col">खुराक और निर्देश</th>`,
 			"<td>Amoxicillin 500 mg oral capsule</td><td>1 capsule, oral, three times a day, for 5 days</td>",
