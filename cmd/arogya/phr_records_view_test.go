@@ -104,10 +104,11 @@ func TestPHRRecordsView(t *testing.T) {
 		return page
 	}
 
-	var viewURL, recordURL string
+	var viewURL, recordURL, firstRequest string
 	t.Run("WrongPINOpensNothing", func(t *testing.T) {
 		page := open(b)
-		st, page, _ := b.post("/abha/records/approve", url.Values{"request": {hiddenField(t, page, "request")}, "hip": {hipID},
+		firstRequest = hiddenField(t, page, "request")
+		st, page, _ := b.post("/abha/records/approve", url.Values{"request": {firstRequest}, "hip": {hipID},
 			"visit": {"LAB-1"}, "pin": {"0000"}})
 		if st == 303 || !strings.Contains(page, "That PIN is wrong.") {
 			t.Fatalf("a wrong PIN: %d", st)
@@ -125,6 +126,9 @@ func TestPHRRecordsView(t *testing.T) {
 			t.Fatalf("the PIN page does not name the visit and the erasure")
 		}
 		req := hiddenField(t, page, "request")
+		if req != firstRequest {
+			t.Fatalf("opening the visit again asked anew (%s), leaving the request still awaiting the PIN (%s) in the inbox", req, firstRequest)
+		}
 		st, _, h := b.post("/abha/records/approve", url.Values{"request": {req}, "hip": {hipID}, "visit": {"LAB-1"}, "pin": {"4826"}})
 		if st != 303 || !strings.HasPrefix(h.Get("Location"), "/abha/records/view/"+req) {
 			t.Fatalf("approve: %d %s", st, h.Get("Location"))
@@ -163,6 +167,11 @@ func TestPHRRecordsView(t *testing.T) {
 		hreq.Header.Set("Accept-Language", "hi")
 		if st, hi, _ := b.do(hreq); st != 200 || !strings.Contains(hi, "यह ऐप जो प्रति लाता है") || !strings.Contains(hi, "जाँच रिपोर्ट") || strings.Contains(hi, "Test report") {
 			t.Fatalf("the records in Hindi: %d\n%s", st, hi)
+		}
+		// Opened again while the copy is kept, the visit shows it, with no
+		// new request.
+		if st, _, h := b.post("/abha/records/open", url.Values{"hip": {hipID}, "visit": {"LAB-1"}}); st != 303 || h.Get("Location") != viewURL {
+			t.Fatalf("opening the granted visit again: %d %q, want 303 to %s", st, h.Get("Location"), viewURL)
 		}
 		req2, _ := urlGet(t, b, recordURL+"/fhir")
 		if req2.status != 200 || req2.ctype != "application/fhir+json" || !strings.Contains(req2.body, `"resourceType":"Bundle"`) && !strings.Contains(req2.body, `"resourceType": "Bundle"`) {

@@ -84,6 +84,10 @@ type HIUConsentRequest struct {
 	HITypes          []string `json:"hiTypes"`
 	DataEraseAt      Time     `json:"dataEraseAt"`
 	ArtefactIDs      []string `json:"artefactIds"`
+	DateRange        struct {
+		From Time `json:"from"`
+		To   Time `json:"to"`
+	} `json:"dateRange"`
 }
 
 // RequestConsent asks the HIU to send a PATRQT consent request for the
@@ -104,6 +108,16 @@ func (h *HIU) ConsentRequest(ctx context.Context, id string) (*HIUConsentRequest
 	return &out, err
 }
 
+// ConsentRequests lists the HIU's consent requests for the person's ABHA
+// address, newest first.
+func (h *HIU) ConsentRequests(ctx context.Context, patient string) ([]HIUConsentRequest, error) {
+	var out struct {
+		ConsentRequests []HIUConsentRequest `json:"consentRequests"`
+	}
+	err := h.do(ctx, "GET", h.path("/consent-requests?patient="+url.QueryEscape(patient)), nil, &out)
+	return out.ConsentRequests, err
+}
+
 // HIUArtefact is a consent artefact the HIU holds.
 type HIUArtefact struct {
 	ID               string `json:"id"`
@@ -112,6 +126,10 @@ type HIUArtefact struct {
 	Patient          string `json:"patient"`
 	HIP              Ref    `json:"hip"`
 	DataEraseAt      Time   `json:"dataEraseAt"`
+	CareContexts     []struct {
+		PatientReference     string `json:"patientReference"`
+		CareContextReference string `json:"careContextReference"`
+	} `json:"careContexts"`
 }
 
 // Artefacts lists the artefacts granted under the HIU's consent request.

@@ -177,6 +177,15 @@ func (p *PHR) viewOpen(w http.ResponseWriter, r *http.Request, who *person, v *p
 		// the visit: its latest record's date, and the month before it
 		from, to = d.AddDate(0, -1, 0), d.AddDate(0, 0, 1)
 	}
+	if req, granted := p.reusable(who, addrs[0], f, cc, types, from, to); req != nil {
+		if granted {
+			redirect(w, r, viewURL(req.ID), "")
+			return
+		}
+		v.View = p.pinPage(r, f, cc, req)
+		p.render(w, r, http.StatusOK, "phr_view", v)
+		return
+	}
 	req, err := p.hiu.RequestConsent(who.ctx, phr.SelfConsent{Patient: addrs[0], HIPID: f.HIP.ID, HITypes: types,
 		From: from, To: to, EraseAt: now.Add(viewErase)})
 	if err != nil {
@@ -206,6 +215,63 @@ func (p *PHR) viewOpen(w http.ResponseWriter, r *http.Request, who *person, v *p
 	}
 	v.View = p.pinPage(r, f, cc, req)
 	p.render(w, r, http.StatusOK, "phr_view", v)
+}
+
+// reuseMargin is how long before its erasure a request is still worth
+// opening again rather than asking anew.
+const reuseMargin = 10 * time.Minute
+
+// reusable finds one of the PHR's own requests that can serve this visit
+// again, so that opening a visit twice does not leave a second request in
+// the person's inbox: one still awaiting the person's PIN for the same
+// facility, types and dates (the grant names the visit, so it may have
+// been asked from another visit of the same day), or one granted for this
+// very visit whose copies are not yet erased (granted is then true). It
+// returns nil when there is none, or when the list cannot be read (a new
+// request then serves).
+func (p *PHR) reusable(who *person, patient string, f *phr.Facility, cc *phr.LinkedContext, types []string, from, to time.Time) (req *phr.HIUConsentRequest, granted bool) {
+	list, err := p.hiu.ConsentRequests(who.ctx, patient)
+	if err != nil {
+		return nil, false
+	}
+	soon := p.now().Add(reuseMargin)
+	for i := range list {
+		c := &list[i]
+		if c.Purpose != "PATRQT" || c.HIPID != f.HIP.ID || !strings.EqualFold(c.Patient, patient) || !c.DataEraseAt.After(soon) ||
+			!sameTypes(c.HITypes, types) || !c.DateRange.From.Equal(from) || !c.DateRange.To.Equal(to) {
+			continue
+		}
+		switch {
+		case c.Status == "REQUESTED" && c.ConsentRequestID != "":
+			return c, false
+		case c.Status == "GRANTED":
+			arts, _, err := p.ownArtefacts(who, c)
+			if err != nil {
+				continue
+			}
+			for _, a := range arts {
+				for _, x := range a.CareContexts {
+					if a.HIP.ID == f.HIP.ID && x.PatientReference == f.ReferenceNumber && x.CareContextReference == cc.ReferenceNumber {
+						return c, true
+					}
+				}
+			}
+		}
+	}
+	return nil, false
+}
+
+// sameTypes says whether a and b hold the same HI types, in any order.
+func sameTypes(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, t := range a {
+		if !slices.Contains(b, t) {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *PHR) pinPage(r *http.Request, f *phr.Facility, cc *phr.LinkedContext, req *phr.HIUConsentRequest) *viewPage {
