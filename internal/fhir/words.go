@@ -9,6 +9,9 @@ import (
 // shows (headings, labels, column headings, flags, month names) to text in
 // one language. Text from the record itself is never looked up here: names,
 // drug names, code displays, values and narratives are shown as written.
+// The one exception is a heading that is only the standard English name of
+// its code (a title "Prescription" on a prescription), which other languages
+// show in their words for the code (headings.go).
 type words map[string]string
 
 // languages holds every language records are rendered in, by the BCP 47
