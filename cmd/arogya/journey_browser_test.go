@@ -536,6 +536,21 @@ func runExchangeJourney(t *testing.T, w *journeyWorld, clinician, person journey
 		t.Errorf("the low haemoglobin is flagged %q", flag)
 	}
 	shots.take(clinician, "hiu-record")
+	// The same record in Hindi: the page's words and the record's own
+	// headings and flag, the record's data as the HIP wrote it.
+	recURL := clinician.eval(`location.origin + location.pathname`) // the HIU's node: the hub's, or its own
+	clinician.do("the record in Hindi", chromedp.Navigate(recURL+"?lang=hi"), chromedp.WaitVisible(chromedp.CSS("article.fhir-record")))
+	if flag := clinician.eval(`document.querySelector('article.fhir-record .flag-abnormal')?.innerText || ''`); !strings.Contains(flag, "कम") {
+		t.Errorf("the low haemoglobin in Hindi is flagged %q", flag)
+	}
+	if rec := clinician.eval(`document.querySelector('article.fhir-record').innerText`); !strings.Contains(rec, "Haemoglobin") || !strings.Contains(rec, "9.2") {
+		t.Errorf("the record in Hindi lost its data: %q", rec)
+	}
+	if shots != nil && shots.dir != "" {
+		clinician.eval(`(document.querySelector('article.fhir-record .flag-abnormal')?.scrollIntoView({block: 'center'}), '')`)
+	}
+	shots.take(clinician, "hiu-record-hi")
+	clinician.do("back to English", chromedp.Navigate(recURL+"?lang=en"), chromedp.WaitVisible(chromedp.CSS("article.fhir-record")))
 
 	// The person's access log shows the fetches.
 	person.front()
