@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/arogya-health/arogya"
@@ -76,157 +75,47 @@ func (db *DB) HIUFacilities(ctx context.Context) ([]*hiu.Facility, error) {
 	return out, rows.Err()
 }
 
+// hiuJobs is the HIU's job table. Its purge forgets every job no longer
+// pending, DONE or DEAD, by when it was made: unlike the HIP's, no HIU
+// state reads a dead job.
+var hiuJobs = newJobTable[hiu.Job]("hiu_jobs", "hiu", errHIUJobNotFound, "status <> 'PENDING' AND created_at < $1")
+
+// hiuBridge is the HIU's bridge credentials.
+var hiuBridge = newBridgeRow[hiu.BridgeCreds]("hiu_bridge", "hiu", errHIUBridgeNotFound)
+
 // HIUBridge returns the node's HIU bridge; ENOTFOUND if none.
 func (db *DB) HIUBridge(ctx context.Context) (*hiu.BridgeCreds, error) {
-	var b hiu.BridgeCreds
-	var at int64
-	err := db.queryRow(ctx, "SELECT id, client_id, secret, gateway_url, created_at FROM hiu_bridge ORDER BY created_at DESC LIMIT 1").
-		Scan(&b.ID, &b.ClientID, &b.Secret, &b.GatewayURL, &at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errHIUBridgeNotFound
-	} else if err != nil {
-		return nil, fmt.Errorf("sqldb: hiu bridge: %w", err)
-	}
-	b.CreatedAt = fromMillis(at)
-	return &b, nil
+	return hiuBridge.get(ctx, db)
 }
 
 // PutHIUBridge stores b as the node's only HIU bridge.
 func (db *DB) PutHIUBridge(ctx context.Context, b *hiu.BridgeCreds) error {
-	err := db.Transact(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM hiu_bridge"); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO hiu_bridge (id, client_id, secret, gateway_url, created_at) VALUES ($1, $2, $3, $4, $5)",
-			b.ID, b.ClientID, b.Secret, b.GatewayURL, millis(b.CreatedAt))
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("sqldb: put hiu bridge: %w", err)
-	}
-	return nil
-}
-
-const hiuJobColumns = "id, kind, facility_id, path, body, status, attempts, next_at, last_error, created_at"
-
-func addHIUJobs(ctx context.Context, q querier, jobs []*hiu.Job) (int, error) {
-	added := 0
-	for _, j := range jobs {
-		res, err := q.ExecContext(ctx, "INSERT INTO hiu_jobs ("+hiuJobColumns+") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"+
-			" ON CONFLICT (id) DO NOTHING", j.ID, j.Kind, j.FacilityID, j.Path, j.Body, hiu.JobPending, j.Attempts, millis(j.NextAt), j.LastError, millis(j.CreatedAt))
-		if err != nil {
-			return added, err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return added, err
-		} else if n == 1 {
-			added++
-		}
-	}
-	return added, nil
+	return hiuBridge.put(ctx, db, b)
 }
 
 // AddHIUJobs stores the jobs whose IDs are new.
 func (db *DB) AddHIUJobs(ctx context.Context, jobs ...*hiu.Job) (int, error) {
-	var added int
-	err := db.Transact(ctx, func(tx *sql.Tx) error {
-		var err error
-		added, err = addHIUJobs(ctx, tx, jobs)
-		return err
-	})
-	if err != nil {
-		return 0, fmt.Errorf("sqldb: add hiu jobs: %w", err)
-	}
-	return added, nil
+	return hiuJobs.add(ctx, db, jobs)
 }
 
-func scanHIUJob(row rowScanner) (*hiu.Job, error) {
-	var j hiu.Job
-	var next, created int64
-	if err := row.Scan(&j.ID, &j.Kind, &j.FacilityID, &j.Path, &j.Body, &j.Status, &j.Attempts, &next, &j.LastError, &created); err != nil {
-		return nil, err
-	}
-	j.NextAt, j.CreatedAt = fromMillis(next), fromMillis(created)
-	return &j, nil
-}
-
-// ClaimHIUJobs leases due pending jobs, as ClaimHIPJobs does.
+// ClaimHIUJobs leases due pending jobs, of every kind.
 func (db *DB) ClaimHIUJobs(ctx context.Context, now, leaseUntil time.Time, limit int) ([]*hiu.Job, error) {
-	var out []*hiu.Job
-	err := db.Transact(ctx, func(tx *sql.Tx) error {
-		out = out[:0]
-		rows, err := tx.QueryContext(ctx, "UPDATE hiu_jobs SET lease_until = $1 WHERE id IN ("+
-			"SELECT id FROM hiu_jobs WHERE status = 'PENDING' AND next_at <= $2 AND lease_until <= $2 ORDER BY next_at LIMIT $3)"+
-			" AND status = 'PENDING' AND lease_until <= $2 RETURNING "+hiuJobColumns, millis(leaseUntil), millis(now), limit)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			j, err := scanHIUJob(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, j)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, fmt.Errorf("sqldb: claim hiu jobs: %w", err)
-	}
-	slices.SortFunc(out, func(a, b *hiu.Job) int {
-		if c := a.NextAt.Compare(b.NextAt); c != 0 {
-			return c
-		}
-		if a.ID < b.ID {
-			return -1
-		}
-		return 1
-	})
-	return out, nil
+	return hiuJobs.claim(ctx, db, now, leaseUntil, limit, "")
 }
 
 // HIUJob returns a job; ENOTFOUND if absent.
 func (db *DB) HIUJob(ctx context.Context, id string) (*hiu.Job, error) {
-	j, err := scanHIUJob(db.queryRow(ctx, "SELECT "+hiuJobColumns+" FROM hiu_jobs WHERE id = $1", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, errHIUJobNotFound
-	} else if err != nil {
-		return nil, fmt.Errorf("sqldb: hiu job: %w", err)
-	}
-	return j, nil
+	return hiuJobs.get(ctx, db, id)
 }
 
 // RetryHIUJob records a failed attempt of a job.
 func (db *DB) RetryHIUJob(ctx context.Context, id string, attempts int, next time.Time, lastError string, dead bool) error {
-	status := hiu.JobPending
-	if dead {
-		status = hiu.JobDead
-	}
-	if len(lastError) > 500 {
-		lastError = lastError[:500]
-	}
-	_, err := db.write.ExecContext(ctx, "UPDATE hiu_jobs SET status = $1, attempts = $2, next_at = $3, lease_until = 0, last_error = $4 WHERE id = $5",
-		status, attempts, millis(next), lastError, id)
-	if err != nil {
-		return fmt.Errorf("sqldb: retry hiu job: %w", err)
-	}
-	return nil
+	return hiuJobs.retry(ctx, db, id, attempts, next, lastError, dead)
 }
 
 // FinishHIUJob writes fx and marks the job done, in one transaction.
 func (db *DB) FinishHIUJob(ctx context.Context, id string, at time.Time, fx *hiu.Effects) error {
-	err := db.Transact(ctx, func(tx *sql.Tx) error {
-		if err := applyHIU(ctx, tx, fx); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, "UPDATE hiu_jobs SET status = $1, lease_until = 0, done_at = $2 WHERE id = $3", hiu.JobDone, millis(at), id)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("sqldb: finish hiu job: %w", err)
-	}
-	return nil
+	return hiuJobs.finish(ctx, db, id, at, func(tx *sql.Tx) error { return applyHIU(ctx, tx, fx) })
 }
 
 // ApplyHIU writes fx in one transaction.
@@ -306,7 +195,7 @@ func applyHIU(ctx context.Context, tx *sql.Tx, fx *hiu.Effects) error {
 			return err
 		}
 	}
-	_, err := addHIUJobs(ctx, tx, fx.Jobs)
+	_, err := hiuJobs.insert(ctx, tx, fx.Jobs)
 	return err
 }
 
@@ -591,7 +480,7 @@ func (db *DB) PurgeHIU(ctx context.Context, before time.Time) (int64, error) {
 	var total int64
 	err := db.Transact(ctx, func(tx *sql.Tx) error {
 		total = 0
-		n, err := affected(tx.ExecContext(ctx, "DELETE FROM hiu_jobs WHERE status <> 'PENDING' AND created_at < $1", millis(before)))
+		n, err := hiuJobs.purge(ctx, tx, before)
 		if err != nil {
 			return err
 		}
