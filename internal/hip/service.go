@@ -18,7 +18,7 @@ import (
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/audit"
 	"github.com/arogya-health/arogya/internal/auth"
-	"github.com/arogya-health/arogya/internal/ratelimit"
+	"github.com/arogya-health/arogya/internal/staff"
 )
 
 // BundleInfo is what the HIP needs to know of a FHIR document bundle.
@@ -76,8 +76,8 @@ type Service struct {
 	newContext func(p *Patient, cc *CareContext) *Job // the work a new care context starts, or nil
 	kick       func()                                 // wakes the bridge's worker
 
-	staff       *StaffConfig      // EMR staff accounts; nil until EnableStaff
-	signInFails *ratelimit.Window // failed staff sign-ins, by facility and HPR number
+	staff    *StaffConfig    // EMR staff accounts; nil until EnableStaff
+	accounts *staff.Accounts // their rules; nil (refusing) until EnableStaff
 }
 
 // NewService returns the HIP service.

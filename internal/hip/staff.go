@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"slices"
@@ -18,23 +16,14 @@ import (
 	"github.com/arogya-health/arogya/internal/audit"
 	"github.com/arogya-health/arogya/internal/auth"
 	"github.com/arogya-health/arogya/internal/fhir"
-	"github.com/arogya-health/arogya/internal/ratelimit"
-	"github.com/arogya-health/arogya/internal/registryapi"
+	"github.com/arogya-health/arogya/internal/staff"
 )
 
 // Staff is a professional of the registry (HPR) who works at a facility
-// this node serves and may use its EMR.
-type Staff struct {
-	FacilityID   string
-	HPRID        string // 14 digits
-	Name         string // as the registry has it
-	PasswordHash string // argon2id
-	MustChange   bool   // the password is the one-time one the operator handed over
-	CreatedAt    time.Time
-	DisabledAt   time.Time // zero while the account is active
-}
+// this node serves and may use its EMR: an account of internal/staff.
+type Staff = staff.Account
 
-// StaffStore keeps staff accounts.
+// StaffStore keeps staff accounts (internal/sqldb's hip_staff).
 type StaffStore interface {
 	// AddHIPStaff stores s; ECONFLICT if the facility has them already.
 	AddHIPStaff(ctx context.Context, s *Staff) error
@@ -48,9 +37,7 @@ type StaffStore interface {
 }
 
 // Professionals is the registry's professionals, over HTTP.
-type Professionals interface {
-	Professional(ctx context.Context, id string) (*registryapi.Professional, error)
-}
+type Professionals = staff.Professionals
 
 // StaffConfig enables the EMR's staff: where accounts are kept, the
 // registry that says who works where, and the key staff tokens are signed
@@ -63,196 +50,67 @@ type StaffConfig struct {
 }
 
 // EnableStaff lets professionals of the facilities work in the EMR. Zero
-// Argon parameters mean auth.DefaultArgon, as for the other roles.
+// Argon parameters mean auth.DefaultArgon, as for the other roles. Until
+// it is called the staff methods answer EUNAVAILABLE.
 func (s *Service) EnableStaff(c StaffConfig) {
-	if c.Argon == (auth.ArgonParams{}) {
-		c.Argon = auth.DefaultArgon
-	}
 	s.staff = &c
-	s.signInFails = ratelimit.New(signInWindow, signInFailures)
+	store := staff.StoreOf[StaffStore]{S: c.Store, Add: StaffStore.AddHIPStaff, Get: StaffStore.HIPStaff,
+		SetPassword: StaffStore.SetHIPStaffPassword, Disable: StaffStore.DisableHIPStaff, List: StaffStore.HIPStaffList}
+	s.accounts = staff.New(staff.Config{Role: "hip", TokenPrefix: "st1.", TokenKey: c.TokenKey, Store: store,
+		Professionals: c.Professionals, Facility: s.facilityID, Audit: s.audit, ActorOf: actorOf, Argon: c.Argon, Now: s.now})
 }
 
-// Failed sign-ins allowed for one account in signInWindow, on this node:
-// then it is refused (429) until the window ends, whatever the password.
-const (
-	signInFailures = 10
-	signInWindow   = 15 * time.Minute
-)
-
-// staffTokenTTL is how long a staff sign-in lasts: a shift.
-const staffTokenTTL = 12 * time.Hour
+// facilityID is the ID of a facility this node serves as HIP, for the
+// staff accounts, which are only ever of one.
+func (s *Service) facilityID(ctx context.Context, id string) (string, error) {
+	f, err := s.facility(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	return f.ID, nil
+}
 
 // AddStaff gives a professional who works at the facility (their registry
 // entry says so, and is verified) an EMR account, with a password to
 // change at first sign-in, returned once.
 func (s *Service) AddStaff(ctx context.Context, facilityID, hprID string) (*Staff, string, error) {
-	if s.staff == nil {
-		return nil, "", arogya.Errorf(arogya.EUNAVAILABLE, "staff accounts are not enabled on this node")
-	}
-	f, err := s.facility(ctx, facilityID)
-	if err != nil {
-		return nil, "", err
-	}
-	hprID = ungroup(hprID)
-	if len(hprID) != 14 || !allDigits(hprID) {
-		return nil, "", arogya.Errorf(arogya.EINVALID, "hprId must be a 14-digit HPR number")
-	}
-	p, err := s.staff.Professionals.Professional(ctx, hprID)
-	if err != nil {
-		return nil, "", err
-	}
-	if !p.Verified || !slices.ContainsFunc(p.Facilities, func(id string) bool { return strings.EqualFold(id, f.ID) }) {
-		return nil, "", arogya.Errorf(arogya.EUNPROCESSABLE, "the registry does not list this professional as verified and working at this facility")
-	}
-	var pw [12]byte
-	rand.Read(pw[:])
-	password := base64.RawURLEncoding.EncodeToString(pw[:])
-	hash, err := auth.HashPassword(password, s.staff.Argon)
-	if err != nil {
-		return nil, "", err
-	}
-	st := &Staff{FacilityID: f.ID, HPRID: hprID, Name: p.Name, PasswordHash: hash, MustChange: true, CreatedAt: s.now()}
-	if err := s.staff.Store.AddHIPStaff(ctx, st); err != nil {
-		return nil, "", err
-	}
-	_ = s.audit.Record(ctx, audit.Event{Actor: actorOf(ctx), Action: "hip.staff.add", Subject: "facility:" + f.ID, Outcome: "ok", Detail: "hpr:" + hprID})
-	return st, password, nil
+	return s.accounts.Add(ctx, facilityID, hprID)
 }
-
-// errMustChange refuses a sign-in with the one-time password.
-var errMustChange = arogya.Errorf(arogya.EFORBIDDEN, "set your own password first: the one you were given works only for that")
 
 // StaffSignIn checks a staff member's password and returns a token for
-// the EMR API (Authorization: Bearer), valid for a shift. The one-time
-// password the operator handed over signs in to nothing: it only sets
-// their own (ChangeStaffPassword).
+// the EMR API (Authorization: Bearer), valid for a shift; the one-time
+// password only sets their own (ChangeStaffPassword).
 func (s *Service) StaffSignIn(ctx context.Context, facilityID, hprID, password string) (string, time.Time, error) {
-	st, err := s.checkStaffPassword(ctx, facilityID, hprID, password)
-	if err != nil {
-		return "", time.Time{}, err
-	}
-	if st.MustChange {
-		return "", time.Time{}, errMustChange
-	}
-	exp := s.now().Add(staffTokenTTL)
-	_ = s.audit.Record(ctx, audit.Event{Actor: "staff:" + st.HPRID, Action: "hip.staff.signin", Subject: "facility:" + st.FacilityID, Outcome: "ok"})
-	return s.signStaff(st.FacilityID, st.HPRID, exp), exp, nil
+	return s.accounts.SignIn(ctx, facilityID, hprID, password)
 }
 
-// checkStaffPassword returns the account if the password is its own.
-func (s *Service) checkStaffPassword(ctx context.Context, facilityID, hprID, password string) (*Staff, error) {
-	bad := arogya.Errorf(arogya.EUNAUTHORIZED, "wrong facility, HPR number or password")
-	if s.staff == nil {
-		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "staff accounts are not enabled on this node")
-	}
-	facilityID = normalFacility(facilityID)
-	hprID = ungroup(hprID)
-	if facilityID == "" || len(hprID) != 14 || len(password) > 256 {
-		return nil, bad
-	}
-	key := facilityID + "\x00" + hprID
-	if s.signInFails.Full(key, s.now()) {
-		return nil, arogya.Errorf(arogya.ETOOMANYREQUESTS, "too many failed sign-ins for this account; try again in 15 minutes")
-	}
-	st, err := s.staff.Store.HIPStaff(ctx, facilityID, hprID)
-	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
-		s.signInFails.Add(key, s.now())
-		return nil, bad
-	} else if err != nil {
-		return nil, err
-	}
-	ok, err := auth.CheckPassword(st.PasswordHash, password)
-	if err != nil {
-		return nil, err
-	}
-	if !ok || !st.DisabledAt.IsZero() {
-		s.signInFails.Add(key, s.now())
-		_ = s.audit.Record(ctx, audit.Event{Actor: "staff:" + hprID, Action: "hip.staff.signin", Subject: "facility:" + facilityID, Outcome: arogya.EUNAUTHORIZED})
-		return nil, bad
-	}
-	return st, nil
-}
-
-// DisableStaff ends a staff account (someone who left the facility): it
-// no longer signs in, and its tokens and page sessions stop working at
-// once (StaffActive).
+// DisableStaff ends a staff account (someone who left the facility): its
+// tokens and page sessions stop working at once (StaffActive).
 func (s *Service) DisableStaff(ctx context.Context, facilityID, hprID string) error {
-	if s.staff == nil {
-		return arogya.Errorf(arogya.EUNAVAILABLE, "staff accounts are not enabled on this node")
-	}
-	facilityID = normalFacility(facilityID)
-	hprID = ungroup(hprID)
-	if err := s.staff.Store.DisableHIPStaff(ctx, facilityID, hprID, s.now()); err != nil {
-		return err
-	}
-	_ = s.audit.Record(ctx, audit.Event{Actor: actorOf(ctx), Action: "hip.staff.disable", Subject: "facility:" + facilityID, Outcome: "ok", Detail: "hpr:" + hprID})
-	return nil
+	return s.accounts.Disable(ctx, facilityID, hprID)
 }
 
 // Staff lists a facility's staff accounts, active and disabled, oldest
-// first, for the operator. Password hashes are cleared: no caller needs them.
+// first, for the operator, without password hashes.
 func (s *Service) Staff(ctx context.Context, facilityID string) ([]*Staff, error) {
-	if s.staff == nil {
-		return nil, arogya.Errorf(arogya.EUNAVAILABLE, "staff accounts are not enabled on this node")
-	}
-	f, err := s.facility(ctx, facilityID)
-	if err != nil {
-		return nil, err
-	}
-	list, err := s.staff.Store.HIPStaffList(ctx, f.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, st := range list {
-		st.PasswordHash = ""
-	}
-	return list, nil
+	return s.accounts.List(ctx, facilityID)
 }
 
 // StaffActive reports whether the account a token or page session names
-// still exists and is not disabled; checked on every request, so that
-// disabling it takes effect at once on every node.
+// still exists and is not disabled; checked on every request.
 func (s *Service) StaffActive(ctx context.Context, facilityID, hprID string) bool {
-	if s.staff == nil {
-		return false
-	}
-	st, err := s.staff.Store.HIPStaff(ctx, facilityID, hprID)
-	return err == nil && st.DisabledAt.IsZero()
+	return s.accounts.Active(ctx, facilityID, hprID)
 }
 
 // ChangeStaffPassword sets a new password after checking the old one.
 func (s *Service) ChangeStaffPassword(ctx context.Context, facilityID, hprID, old, next string) error {
-	if n := utf8.RuneCountInString(next); n < 10 || n > 128 {
-		return arogya.Errorf(arogya.EINVALID, "the new password must be 10 to 128 characters")
-	}
-	if _, err := s.checkStaffPassword(ctx, facilityID, hprID, old); err != nil {
-		return err
-	}
-	hash, err := auth.HashPassword(next, s.staff.Argon)
-	if err != nil {
-		return err
-	}
-	facilityID = normalFacility(facilityID)
-	hprID = ungroup(hprID)
-	if err := s.staff.Store.SetHIPStaffPassword(ctx, facilityID, hprID, hash); err != nil {
-		return err
-	}
-	_ = s.audit.Record(ctx, audit.Event{Actor: "staff:" + hprID, Action: "hip.staff.password", Subject: "facility:" + facilityID, Outcome: "ok"})
-	return nil
+	return s.accounts.ChangePassword(ctx, facilityID, hprID, old, next)
 }
 
-// signStaff makes a staff token (auth.SignStaffToken, prefix "st1.").
-func (s *Service) signStaff(facilityID, hprID string, exp time.Time) string {
-	return auth.SignStaffToken(s.staff.TokenKey, "st1.", facilityID, hprID, exp)
-}
-
-// CheckStaffToken returns the facility and HPR number a staff token was
-// issued for, if it is genuine and not expired.
+// CheckStaffToken returns the facility and HPR number a staff token
+// ("st1.") was issued for, if it is genuine and not expired.
 func (s *Service) CheckStaffToken(tok string) (facilityID, hprID string, ok bool) {
-	if s.staff == nil {
-		return "", "", false
-	}
-	return auth.CheckStaffToken(s.staff.TokenKey, "st1.", tok, s.now())
+	return s.accounts.CheckToken(tok)
 }
 
 // PatientInput registers a patient at a facility.

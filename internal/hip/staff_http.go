@@ -9,15 +9,16 @@ import (
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/fhir"
 	"github.com/arogya-health/arogya/internal/httpx"
+	"github.com/arogya-health/arogya/internal/staff"
 )
 
 // registerStaff mounts the EMR's staff API: accounts, sign-in, patients,
 // visits and records.
 func (h *Handler) registerStaff(mux *http.ServeMux, requireAdmin func(http.Handler) http.Handler) {
-	mux.Handle("POST /api/v1/admin/hip/facilities/{id}/staff", requireAdmin(http.HandlerFunc(h.addStaff)))
-	mux.Handle("DELETE /api/v1/admin/hip/facilities/{id}/staff/{hprId}", requireAdmin(http.HandlerFunc(h.disableStaff)))
-	mux.HandleFunc("POST /api/v1/hip/{hipId}/staff/sign-in", h.staffSignIn)
-	mux.HandleFunc("POST /api/v1/hip/{hipId}/staff/password", h.staffPassword)
+	mux.Handle("POST /api/v1/admin/hip/facilities/{id}/staff", requireAdmin(staff.AddHandler(h.svc, addedStaff)))
+	mux.Handle("DELETE /api/v1/admin/hip/facilities/{id}/staff/{hprId}", requireAdmin(staff.DisableHandler(h.svc)))
+	mux.HandleFunc("POST /api/v1/hip/{hipId}/staff/sign-in", staff.SignInHandler(h.svc, "hipId"))
+	mux.HandleFunc("POST /api/v1/hip/{hipId}/staff/password", staff.PasswordHandler(h.svc, "hipId"))
 	mux.HandleFunc("POST /api/v1/hip/{hipId}/patients", h.registerPatient)
 	mux.HandleFunc("GET /api/v1/hip/{hipId}/patients", h.findPatients)
 	mux.HandleFunc("GET /api/v1/hip/{hipId}/patients/{ref}", h.getPatient)
@@ -26,67 +27,11 @@ func (h *Handler) registerStaff(mux *http.ServeMux, requireAdmin func(http.Handl
 	mux.HandleFunc("GET /api/v1/hip/{hipId}/care-contexts/{ref}/records/{id}", h.getRecord)
 }
 
-func (h *Handler) addStaff(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		HPRID string `json:"hprId"`
-	}
-	if err := httpx.DecodeJSON(r, &req); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	st, password, err := h.svc.AddStaff(r.Context(), r.PathValue("id"), req.HPRID)
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	httpx.WriteJSON(w, http.StatusCreated, map[string]any{"facilityId": st.FacilityID, "hprId": st.HPRID, "name": st.Name,
-		"password": password, "note": "Shown once: hand it to the professional, who signs in with it and sets their own."})
-}
-
-// disableStaff takes DELETE …/staff/{hprId}: the account stops working at
-// once; its records stay, with its name on them.
-func (h *Handler) disableStaff(w http.ResponseWriter, r *http.Request) {
-	if err := h.svc.DisableStaff(r.Context(), r.PathValue("id"), r.PathValue("hprId")); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (h *Handler) staffSignIn(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		HPRID    string `json:"hprId"`
-		Password string `json:"password"`
-	}
-	if err := httpx.DecodeJSON(r, &req); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	tok, exp, err := h.svc.StaffSignIn(r.Context(), hipIDOf(r), req.HPRID, req.Password)
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"token": tok, "expiresAt": exp})
-}
-
-func (h *Handler) staffPassword(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		HPRID       string `json:"hprId"`
-		Password    string `json:"password"`
-		NewPassword string `json:"newPassword"`
-	}
-	if err := httpx.DecodeJSON(r, &req); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	if err := h.svc.ChangeStaffPassword(r.Context(), hipIDOf(r), req.HPRID, req.Password, req.NewPassword); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+// addedStaff is the answer to the operator who added a staff member: the
+// one-time password, shown once.
+func addedStaff(st *Staff, password string) map[string]any {
+	return map[string]any{"facilityId": st.FacilityID, "hprId": st.HPRID, "name": st.Name,
+		"password": password, "note": "Shown once: hand it to the professional, who signs in with it and sets their own."}
 }
 
 type patientJSON struct {

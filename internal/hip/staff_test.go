@@ -283,3 +283,22 @@ func TestStaffEMR(t *testing.T) {
 		t.Fatalf("disabling an account that does not exist: %d, want 404", st)
 	}
 }
+
+// TestStaffNotEnabled: before EnableStaff the EMR's staff methods refuse
+// (internal/staff's nil accounts) rather than fail or let anyone in.
+func TestStaffNotEnabled(t *testing.T) {
+	ctx := context.Background()
+	svc := hip.NewService(sqlite.OpenTest(t), nil, hip.FHIRBundles{}, nil, hip.Config{WrapKey: bytes.Repeat([]byte{7}, 32)})
+	if _, _, err := svc.AddStaff(ctx, "IN2810000001", "71234567890123"); arogya.ErrorCode(err) != arogya.EUNAVAILABLE {
+		t.Errorf("AddStaff: %v, want %s", err, arogya.EUNAVAILABLE)
+	}
+	if _, _, err := svc.StaffSignIn(ctx, "IN2810000001", "71234567890123", "a long passphrase"); arogya.ErrorCode(err) != arogya.EUNAVAILABLE {
+		t.Errorf("StaffSignIn: %v, want %s", err, arogya.EUNAVAILABLE)
+	}
+	if svc.StaffActive(ctx, "IN2810000001", "71234567890123") {
+		t.Error("StaffActive")
+	}
+	if _, _, ok := svc.CheckStaffToken("st1.x.y"); ok {
+		t.Error("CheckStaffToken")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/arogya-health/arogya/internal/httpx"
+	"github.com/arogya-health/arogya/internal/staff"
 )
 
 // Handler is the HIU role's JSON API: the operator's facilities and
@@ -22,11 +23,11 @@ func (h *Handler) Register(mux *http.ServeMux, requireAdmin func(http.Handler) h
 	mux.Handle("POST /api/v1/admin/hiu/facilities", requireAdmin(http.HandlerFunc(h.addFacility)))
 	mux.Handle("GET /api/v1/admin/hiu/facilities", requireAdmin(http.HandlerFunc(h.listFacilities)))
 	mux.Handle("POST /api/v1/admin/hiu/facilities/{id}/keys", requireAdmin(http.HandlerFunc(h.createKey)))
-	mux.Handle("POST /api/v1/admin/hiu/facilities/{id}/staff", requireAdmin(http.HandlerFunc(h.addStaff)))
+	mux.Handle("POST /api/v1/admin/hiu/facilities/{id}/staff", requireAdmin(staff.AddHandler(h.svc, addedStaff)))
 	mux.Handle("GET /api/v1/admin/hiu/facilities/{id}/staff", requireAdmin(http.HandlerFunc(h.listStaff)))
-	mux.Handle("DELETE /api/v1/admin/hiu/facilities/{id}/staff/{hprId}", requireAdmin(http.HandlerFunc(h.disableStaff)))
-	mux.HandleFunc("POST /api/v1/hiu/{hiuId}/staff/sign-in", h.signIn)
-	mux.HandleFunc("POST /api/v1/hiu/{hiuId}/staff/password", h.password)
+	mux.Handle("DELETE /api/v1/admin/hiu/facilities/{id}/staff/{hprId}", requireAdmin(staff.DisableHandler(h.svc)))
+	mux.HandleFunc("POST /api/v1/hiu/{hiuId}/staff/sign-in", staff.SignInHandler(h.svc, "hiuId"))
+	mux.HandleFunc("POST /api/v1/hiu/{hiuId}/staff/password", staff.PasswordHandler(h.svc, "hiuId"))
 	mux.HandleFunc("POST /api/v1/hiu/{hiuId}/patients/find", h.clinician(h.findPatient))
 	mux.HandleFunc("GET /api/v1/hiu/{hiuId}/patients/find/{id}", h.clinician(h.findResult))
 	mux.HandleFunc("POST /api/v1/hiu/{hiuId}/consent-requests", h.clinician(h.requestConsent))
@@ -96,24 +97,13 @@ func staffOut(s *Staff) map[string]any {
 	return m
 }
 
-func (h *Handler) addStaff(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		HPRID string `json:"hprId"`
-	}
-	if err := httpx.DecodeJSON(r, &req); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	st, pw, err := h.svc.AddStaff(r.Context(), r.PathValue("id"), req.HPRID)
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
+// addedStaff is the answer to the operator who added a clinician: the
+// account and its one-time password, shown once.
+func addedStaff(st *Staff, password string) map[string]any {
 	out := staffOut(st)
-	out["password"] = pw
+	out["password"] = password
 	out["note"] = "A one-time password, shown once: the clinician sets their own with it before signing in."
-	w.Header().Set("Cache-Control", "no-store")
-	httpx.WriteJSON(w, http.StatusCreated, out)
+	return out
 }
 
 func (h *Handler) listStaff(w http.ResponseWriter, r *http.Request) {
@@ -127,49 +117,6 @@ func (h *Handler) listStaff(w http.ResponseWriter, r *http.Request) {
 		out[i] = staffOut(s)
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]any{"staff": out})
-}
-
-func (h *Handler) disableStaff(w http.ResponseWriter, r *http.Request) {
-	if err := h.svc.DisableStaff(r.Context(), r.PathValue("id"), r.PathValue("hprId")); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		HPRID    string `json:"hprId"`
-		Password string `json:"password"`
-	}
-	if err := httpx.DecodeJSON(r, &req); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	tok, exp, err := h.svc.StaffSignIn(r.Context(), r.PathValue("hiuId"), req.HPRID, req.Password)
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	w.Header().Set("Cache-Control", "no-store")
-	httpx.WriteJSON(w, http.StatusOK, map[string]any{"token": tok, "expiresAt": exp})
-}
-
-func (h *Handler) password(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		HPRID       string `json:"hprId"`
-		Password    string `json:"password"`
-		NewPassword string `json:"newPassword"`
-	}
-	if err := httpx.DecodeJSON(r, &req); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	if err := h.svc.ChangeStaffPassword(r.Context(), r.PathValue("hiuId"), req.HPRID, req.Password, req.NewPassword); err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func findOut(f *Find) map[string]any {

@@ -10,7 +10,7 @@ import (
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/audit"
 	"github.com/arogya-health/arogya/internal/auth"
-	"github.com/arogya-health/arogya/internal/ratelimit"
+	"github.com/arogya-health/arogya/internal/staff"
 )
 
 // Registry tells whether a facility is verified, and its name: the
@@ -46,8 +46,8 @@ type Service struct {
 	mu   sync.Mutex
 	keys map[string][]byte // facilities' data keys, unsealed
 
-	signInFails *ratelimit.Window
-	bridge      *Bridge // set by NewBridge
+	accounts *staff.Accounts // the clinicians'
+	bridge   *Bridge         // set by NewBridge
 }
 
 // NewService returns the HIU service.
@@ -55,10 +55,9 @@ func NewService(store Store, registry Registry, auditor Auditor, cfg Config) *Se
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	if cfg.Argon == (auth.ArgonParams{}) {
-		cfg.Argon = auth.DefaultArgon
-	}
-	return &Service{store: store, registry: registry, audit: auditor, cfg: cfg, keys: map[string][]byte{}, signInFails: newSignInLimit()}
+	s := &Service{store: store, registry: registry, audit: auditor, cfg: cfg, keys: map[string][]byte{}}
+	s.accounts = s.newAccounts()
+	return s
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Millisecond) }
