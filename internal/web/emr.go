@@ -43,7 +43,7 @@ type EMR struct {
 // made from opts.Secret. It panics if the embedded templates do not
 // parse, which is a build defect caught by any test.
 func NewEMR(svc *hip.Service, opts Options) *EMR {
-	return &EMR{svc: svc, phrURL: opts.PHRURL, pageSet: newPageSet(emrPageNames, "templates/emr_layout.html"),
+	return &EMR{svc: svc, phrURL: opts.PHRURL, pageSet: newPageSet(emrPageNames, "templates/emr_layout.html", "templates/staff_password.html"),
 		signedSessions: signedSessions{
 			cookieScope: cookieScope{path: "/emr", sameSite: http.SameSiteStrictMode, csrf: "emr_csrf", maxForm: maxEMRForm},
 			name:        emrCookie, life: emrSessionFor, maxLen: 512, fields: 2, expiryAt: 2,

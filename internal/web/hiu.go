@@ -45,7 +45,7 @@ type HIU struct {
 // with a key made from opts.Secret. It panics if the embedded templates
 // do not parse, which is a build defect caught by any test.
 func NewHIU(svc *hiu.Service, opts Options) *HIU {
-	return &HIU{svc: svc, now: time.Now, pageSet: newPageSet(hiuPageNames, "templates/hiu_layout.html"),
+	return &HIU{svc: svc, now: time.Now, pageSet: newPageSet(hiuPageNames, "templates/hiu_layout.html", "templates/staff_password.html"),
 		signedSessions: signedSessions{
 			cookieScope: cookieScope{path: "/hiu", sameSite: http.SameSiteStrictMode, csrf: "hiu_csrf", maxForm: maxHIUForm},
 			name:        hiuCookie, life: hiuSessionFor, maxLen: 512, fields: 2, expiryAt: 2,
