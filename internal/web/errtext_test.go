@@ -59,7 +59,7 @@ func TestErrCodesInCatalogues(t *testing.T) {
 
 // errPackages are the packages whose error messages reach people's pages.
 // internal/gateway's go to machines only.
-var errPackages = []string{"abha", "registry", "hip", "hiu", "phr", "consent"}
+var errPackages = []string{"abha", "registry", "hip", "hiu", "staff", "phr", "consent"}
 
 // errWrappers are the packages' helpers that pass their first argument to
 // arogya.Errorf or arogya.ABDMError as the message, by package and name.
