@@ -158,15 +158,3 @@ func actorOf(ctx context.Context) string {
 
 func normalFacility(id string) string { return strings.ToUpper(strings.TrimSpace(id)) }
 
-func ungroup(id string) string {
-	return strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(id))
-}
-
-func allDigits(s string) bool {
-	for i := range len(s) {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return s != ""
-}
