@@ -157,4 +157,3 @@ func actorOf(ctx context.Context) string {
 }
 
 func normalFacility(id string) string { return strings.ToUpper(strings.TrimSpace(id)) }
-
