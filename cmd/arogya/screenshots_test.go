@@ -14,7 +14,7 @@ import (
 // PNGs of a phone's screen (390×844 CSS px at twice the density): the
 // ABHA landing, the PHR's timeline, consent inbox, access log and
 // timeline in Hindi, the clinician's consent request, records and a
-// rendered record, and a HIP facility's EMR (a patient, the consultation
+// rendered record (and that record in Hindi), and a HIP facility's EMR (a patient, the consultation
 // form, the desk's Scan & Share code). It runs only with
 // AROGYA_SCREENSHOTS set: to a directory to write them to, or to 1 for
 // docs/screenshots (as the web package's browser tests take it), so CI

@@ -194,7 +194,7 @@ var wordsHI = words{
 	"dosage.whenNeeded":  "ज़रूरत होने पर",
 
 	// Results and reports.
-	"results.caption":         "परिणाम",
+	"results.caption":         "जाँच के परिणाम",
 	"results.test":            "जाँच",
 	"results.result":          "परिणाम",
 	"results.range":           "सामान्य सीमा",

@@ -271,7 +271,7 @@ func TestRenderHindi(t *testing.T) {
 			"<dt>ABHA नंबर</dt>", // the identifier's type text is its code's standard name (headings.go)
 			`<p class="kind">जाँच रिपोर्ट · 12 जून 2025, 10:30 IST</p>`, "14 मार्च 1988",
 			"OPD विज़िट, 12 जून 2025, 10:05 IST से 12 जून 2025, 10:25 IST तक",
-			"<caption>परिणाम</caption>", `<th scope="col">जाँच</th>`, `<th scope="col">सामान्य सीमा</th>`,
+			"<caption>जाँच के परिणाम</caption>", `<th scope="col">जाँच</th>`, `<th scope="col">सामान्य सीमा</th>`,
 			`<span class="flag-abnormal">कम</span>`, `<span class="flag-abnormal">अधिक</span>`, "<td>सामान्य</td>",
 			"जारी: 12 जून 2025, 10:30 IST", "नमूना: Blood specimen, 12 जून 2025, 08:15 IST को लिया गया",
 			"<strong>निष्कर्ष:</strong> Mild anaemia with leucocytosis.", // the conclusion is the record's own

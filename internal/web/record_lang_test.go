@@ -32,7 +32,7 @@ func TestRecordInHindi(t *testing.T) {
 
 	inHindi(t, b, m[1])
 	p := b.get(m[1])
-	checkPage(t, p, http.StatusOK, `<html lang="hi">`, `<caption>परिणाम</caption>`, `<th scope="col">सामान्य सीमा</th>`,
+	checkPage(t, p, http.StatusOK, `<html lang="hi">`, `<caption>जाँच के परिणाम</caption>`, `<th scope="col">सामान्य सीमा</th>`,
 		`<span class="flag-abnormal">कम</span>`, "<td>Haemoglobin</td>")
 	for _, english := range []string{"Reference range", `<span class="flag-abnormal">Low</span>`, "<dt>Patient</dt>"} {
 		if strings.Contains(p.body, english) {
