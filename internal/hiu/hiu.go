@@ -184,9 +184,16 @@ type Effects struct {
 	ConsentRequest *ConsentRequest // inserted or replaced
 	Artefacts      []*Artefact     // inserted or replaced
 	Transfer       *Transfer       // inserted or replaced
-	Records        []*Record       // inserted
-	Find           *Find           // inserted or replaced
-	Jobs           []*Job          // inserted unless their ID is stored
+	// TransferWas, when set, is Transfer as it was read: Transfer then
+	// replaces the stored row only if that still has its transaction,
+	// status and pages, and nothing is written otherwise (ECONFLICT). Two
+	// nodes taking two pages of one transfer side by side would each
+	// write the transfer with only its own page added, and it would wait
+	// for the lost one until its key expired.
+	TransferWas *Transfer
+	Records     []*Record // inserted
+	Find        *Find     // inserted or replaced
+	Jobs        []*Job    // inserted unless their ID is stored
 }
 
 // Erased counts what an erasure deleted.

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -231,9 +232,39 @@ func (b *Bridge) Receive(ctx context.Context, body []byte) error {
 		// Not this transaction's key: nothing of the page is taken.
 		return arogya.Errorf(arogya.EINVALID, "no entry of the page decrypts with this transaction's key")
 	}
-	// Read afresh: other pages may have been added meanwhile, or the
-	// consent ended and the transfer with it.
-	fresh, err := b.svc.store.HIUTransfer(ctx, t.ID)
+	recs := make([]pageEntry, len(out))
+	for i, k := range out {
+		recs[i] = pageEntry{k.ref, k.r, k.err}
+	}
+	// b.pushMu keeps this node's pages of a transfer one at a time; a
+	// page another node took meanwhile shows as a conflict, and the page
+	// is added again to the transfer as it is now.
+	for attempt := 1; ; attempt++ {
+		err := b.addPage(ctx, t.ID, p, recs)
+		if arogya.ErrorCode(err) != arogya.ECONFLICT || attempt == addPageAttempts {
+			return err
+		}
+	}
+}
+
+// addPageAttempts bounds the tries at adding a page to a transfer that
+// other nodes' pages keep changing.
+const addPageAttempts = 8
+
+// pageEntry is an entry of a page once opened: the record to keep, or why
+// not.
+type pageEntry struct {
+	ref string
+	r   *Record
+	err error
+}
+
+// addPage adds an opened page to its transfer, read afresh: other pages
+// may have been added meanwhile, or the consent ended and the transfer
+// with it. ECONFLICT if the transfer changed between the read and the
+// write (another node took another page). b.pushMu is held.
+func (b *Bridge) addPage(ctx context.Context, id string, p *Page, entries []pageEntry) error {
+	fresh, err := b.svc.store.HIUTransfer(ctx, id)
 	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
 		return errNoTransfer
 	} else if err != nil {
@@ -246,14 +277,17 @@ func (b *Bridge) Receive(ctx context.Context, body []byte) error {
 	if slices.Contains(fresh.Pages, p.PageNumber) {
 		return nil // a page sent again
 	}
-	t = fresh
+	was := *fresh
+	t := fresh
+	t.Pages = slices.Clone(fresh.Pages)
+	t.Results = maps.Clone(fresh.Results)
 	t.TransactionID = p.TransactionID
 	now := b.svc.now()
 	if t.Results == nil {
 		t.Results = map[string]string{}
 	}
 	var recs []*Record
-	for _, k := range out {
+	for _, k := range entries {
 		if k.err != nil {
 			t.Results[k.ref] = "ERRORED"
 			b.log.Info("hiu: a pushed entry was not kept", "transaction", t.TransactionID, "page", p.PageNumber, "why", arogya.ErrorMessage(k.err))
@@ -270,8 +304,9 @@ func (b *Bridge) Receive(ctx context.Context, body []byte) error {
 	if t.Status == TransferRequested {
 		t.Status = TransferAccepted
 	}
-	fx := &Effects{Transfer: t, Records: recs}
-	if len(t.Pages) >= t.PageCount {
+	fx := &Effects{Transfer: t, TransferWas: &was, Records: recs}
+	done := len(t.Pages) >= t.PageCount
+	if done {
 		fx.Jobs = append(fx.Jobs, b.notice(t))
 		t.Status, t.PrivateKey = TransferDone, nil
 		for _, st := range t.Results {
@@ -279,10 +314,12 @@ func (b *Bridge) Receive(ctx context.Context, body []byte) error {
 				t.Status = TransferFailed
 			}
 		}
-		b.dropSession(t.ID)
 	}
 	if err := b.svc.store.ApplyHIU(ctx, fx); err != nil {
 		return err
+	}
+	if done {
+		b.dropSession(t.ID)
 	}
 	b.Kick()
 	b.svc.auditEvent(ctx, "hip:"+t.HIPID, "hiu.data.receive", t.FacilityID, "ok",

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -430,4 +431,59 @@ func TestRevocationErases(t *testing.T) {
 	if st := e.post(hip.page(t, e, uuid.NewString(), 1, 1, entry{context: "OP-1", plain: bundle(t, day("2025-03-11"))})); st != http.StatusNotFound {
 		t.Fatalf("a page for the waiting transfer after revocation: HTTP %d, want 404", st)
 	}
+}
+
+// TestPushTwoNodes: two nodes (two bridges over one store, each with its
+// own lock) take the two pages of each transfer side by side. Each page
+// is added to the transfer as the store has it when written, so none is
+// lost: every transfer ends with both records and its notify.
+func TestPushTwoNodes(t *testing.T) {
+	e := newPushEnv(t)
+	other := hiu.NewService(e.db, nil, audit.NewLog(e.db, time.Now), hiu.Config{WrapKey: bytes.Repeat([]byte{7}, 32), TokenKey: bytes.Repeat([]byte{9}, 32)})
+	ob := hiu.NewBridge(other, hiu.BridgeConfig{GatewayURL: "http://127.0.0.1:9/gateway", CMID: "sbx", CallbackURL: "http://hiu.test/hiu"})
+	mux := http.NewServeMux()
+	ob.Register(mux)
+	second := httptest.NewServer(mux)
+	defer second.Close()
+	post := func(base string, body []byte) int {
+		resp, err := http.Post(base+hiu.PushPath, "application/json", bytes.NewReader(body))
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	const transfers = 12
+	for i := range transfers {
+		if i > 0 {
+			e.request()
+		}
+		hip := newHIPSide(t, e.hiuKey)
+		tx := uuid.NewString()
+		one := hip.page(t, e, tx, 1, 2, entry{context: "OP-1", plain: bundle(t, day("2025-03-11"))})
+		two := hip.page(t, e, tx, 2, 2, entry{context: "OP-2", plain: bundle(t, day("2025-08-20"))})
+		codes := make(chan int, 2)
+		go func() { codes <- post(e.srv.URL, one) }()
+		go func() { codes <- post(second.URL, two) }()
+		for range 2 {
+			if st := <-codes; st != http.StatusAccepted {
+				t.Fatalf("transfer %d: a page answered HTTP %d", i, st)
+			}
+		}
+		tr, err := e.db.HIUTransfer(context.Background(), tx)
+		if err != nil || tr.Status != hiu.TransferDone || tr.Records != 2 || !slices.Equal(tr.Pages, []int{1, 2}) {
+			t.Fatalf("transfer %d after both pages: %v", i, transferState(tr, err))
+		}
+		if status, results := e.notice(tx); status != "TRANSFERRED" || len(results) != 2 {
+			t.Fatalf("transfer %d's notify: %s %v", i, status, results)
+		}
+	}
+}
+
+// transferState is what a test says of a transfer: its state, not its key.
+func transferState(tr *hiu.Transfer, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return fmt.Sprintf("status %s, pages %v of %d, records %d, results %v", tr.Status, tr.Pages, tr.PageCount, tr.Records, tr.Results)
 }

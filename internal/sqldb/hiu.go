@@ -27,6 +27,7 @@ var (
 	errHIUTransferNotFound = arogya.Errorf(arogya.ENOTFOUND, "No health-information request with that ID.")
 	errHIUFindNotFound     = arogya.Errorf(arogya.ENOTFOUND, "No patient search with that ID.")
 	errHIURecordNotFound   = arogya.Errorf(arogya.ENOTFOUND, "No record with that ID.")
+	errHIUTransferChanged  = arogya.Errorf(arogya.ECONFLICT, "The transfer changed while a page was added to it.")
 )
 
 // AddHIUFacility stores f; ECONFLICT if the node serves it already.
@@ -118,6 +119,45 @@ func (db *DB) FinishHIUJob(ctx context.Context, id string, at time.Time, fx *hiu
 	return hiuJobs.finish(ctx, db, id, at, func(tx *sql.Tx) error { return applyHIU(ctx, tx, fx) })
 }
 
+// replaceHIUTransfer writes t over the stored transfer only if that is
+// still as was says: its transaction, status and pages (a page only ever
+// adds to them); errHIUTransferChanged, and nothing written, if another
+// writer (another node taking another page) came first.
+func replaceHIUTransfer(ctx context.Context, tx *sql.Tx, t, was *hiu.Transfer) error {
+	key := t.PrivateKey
+	if key == nil {
+		key = []byte{}
+	}
+	res, err := tx.ExecContext(ctx, "UPDATE hiu_transfers SET transaction_id = $1, private_key = $2, status = $3, error = $4, page_count = $5,"+
+		" pages = $6, results = $7, records = $8, updated_at = $9"+
+		" WHERE id = $10 AND transaction_id = $11 AND status = $12 AND pages = $13",
+		t.TransactionID, key, t.Status, t.Error, t.PageCount, jsonText(nonNilInts(t.Pages)), jsonText(nonNilResults(t.Results)), t.Records, millis(t.UpdatedAt),
+		t.ID, was.TransactionID, was.Status, jsonText(nonNilInts(was.Pages)))
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return errHIUTransferChanged
+	}
+	return nil
+}
+
+func nonNilInts(s []int) []int {
+	if s == nil {
+		return []int{}
+	}
+	return s
+}
+
+func nonNilResults(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
 // ApplyHIU writes fx in one transaction.
 func (db *DB) ApplyHIU(ctx context.Context, fx *hiu.Effects) error {
 	err := db.Transact(ctx, func(tx *sql.Tx) error { return applyHIU(ctx, tx, fx) })
@@ -156,7 +196,11 @@ func applyHIU(ctx context.Context, tx *sql.Tx, fx *hiu.Effects) error {
 			return err
 		}
 	}
-	if t := fx.Transfer; t != nil {
+	if t := fx.Transfer; t != nil && fx.TransferWas != nil {
+		if err := replaceHIUTransfer(ctx, tx, t, fx.TransferWas); err != nil {
+			return err
+		}
+	} else if t != nil {
 		key := t.PrivateKey
 		if key == nil {
 			key = []byte{}

@@ -116,6 +116,32 @@ func testHIUConsentFlow(t *testing.T, db *sqldb.DB) {
 	if ts, err := db.HIUUnboundTransfers(c, ms(0), 10); err != nil || len(ts) != 0 {
 		t.Fatalf("a bound transfer is listed unbound: %v, %v", ts, err)
 	}
+	// A page added to the transfer as read, when another writer has added
+	// one since, writes nothing: neither the transfer nor its records.
+	stale := *got
+	stale.Pages = nil // as read before page 1 was added
+	stale.Status = hiu.TransferRequested
+	stale.TransactionID = ""
+	late := *got
+	late.Pages, late.Records = []int{2}, 2
+	lateRec := *rec
+	lateRec.ID, lateRec.Patient, lateRec.ConsentID = "rec-late", "ravi@sbx", "a9" // out of the way of the checks below
+	wantCode(t, "ApplyHIU(a page over a stale read)", db.ApplyHIU(c, &hiu.Effects{Transfer: &late, TransferWas: &stale, Records: []*hiu.Record{&lateRec}}), arogya.ECONFLICT)
+	if again, err := db.HIUTransfer(c, "tx1"); err != nil || len(again.Pages) != 1 || again.Pages[0] != 1 || again.Status != hiu.TransferAccepted {
+		t.Fatalf("the transfer after a refused stale write: %+v, %v", again, err)
+	}
+	if _, err := db.HIURecord(c, "rec-late"); arogya.ErrorCode(err) != arogya.ENOTFOUND {
+		t.Fatalf("a refused page's record was kept: %v", err)
+	}
+	// Over the transfer as it is, it is written.
+	late.Pages = []int{1, 2}
+	must(t, "ApplyHIU(a page over a fresh read)", db.ApplyHIU(c, &hiu.Effects{Transfer: &late, TransferWas: got, Records: []*hiu.Record{&lateRec}}))
+	if again, err := db.HIUTransfer(c, "tx1"); err != nil || len(again.Pages) != 2 || again.Records != 2 {
+		t.Fatalf("the transfer after a fresh write: %+v, %v", again, err)
+	}
+	if _, err := db.HIURecord(c, "rec-late"); err != nil {
+		t.Fatalf("a taken page's record: %v", err)
+	}
 	if rs, err := db.HIURecords(c, "F", "asha@sbx", ""); err != nil || len(rs) != 1 || string(rs[0].Sealed) != "sealed" || !rs[0].Date.Equal(ms(-time.Minute)) {
 		t.Fatalf("HIURecords = %v, %v", rs, err)
 	}
