@@ -56,7 +56,7 @@ func TestDemoHIUClinician(t *testing.T) {
 	})
 	var banner strings.Builder
 	printBanner(&banner, n, s, true)
-	for _, want := range []string{"/hiu/", "Demo clinician at " + st.FacilityName, "HPR " + st.HPRID, "one-time password " + st.Password, "/cm/ops/facilities"} {
+	for _, want := range []string{"/hiu/", "Demo clinician at " + st.FacilityName + " (" + st.Facility + "), served as HIP and HIU", "HPR " + st.HPRID, "one-time password " + st.Password, "/cm/ops/facilities"} {
 		if !strings.Contains(banner.String(), want) {
 			t.Errorf("the banner lacks %q:\n%s", want, banner.String())
 		}

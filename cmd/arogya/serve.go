@@ -13,8 +13,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/hip"
 )
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, demo bool) error {
@@ -210,7 +214,14 @@ func printBanner(w io.Writer, n *node, s *seedResult, demo bool) {
 	}
 	if s != nil && s.HIU != nil {
 		st := s.HIU
-		fmt.Fprintf(w, "\nDemo clinician at %s (%s), served as HIU: HPR %s, one-time password %s\n", st.FacilityName, st.Facility, st.HPRID, st.Password)
+		role := "served as HIU"
+		if n.hip != nil {
+			if f, err := n.hip.Facilities(arogya.NewContext(context.Background(), arogya.Actor{Kind: arogya.ActorOperator})); err == nil &&
+				slices.ContainsFunc(f, func(f *hip.Facility) bool { return f.ID == st.Facility }) {
+				role = "served as HIP and HIU: its doctors ask other hospitals for records"
+			}
+		}
+		fmt.Fprintf(w, "\nDemo clinician at %s (%s), %s: HPR %s, one-time password %s\n", st.FacilityName, st.Facility, role, st.HPRID, st.Password)
 		fmt.Fprintf(w, "  first set a password of their own: %s/hiu/password, then sign in: %s/hiu/sign-in\n", u, u)
 	}
 	if s != nil && s.Registry != nil {
