@@ -303,6 +303,19 @@ func TestHIUEndToEnd(t *testing.T) {
 	if empty.Records != 0 || empty.PagesReceived != 1 {
 		t.Fatalf("the transfer of nothing: %+v", empty)
 	}
+	// The artefact's data requests, newest first, with no key in them.
+	var listedTransfers struct{ DataRequests []transfer }
+	status, raw := jsonDo(t, "GET", api+"/artefacts/"+artefactOf[hips[1]]+"/data-requests", doctor, nil)
+	if err := json.Unmarshal(raw, &listedTransfers); status != 200 || err != nil {
+		t.Fatalf("the artefact's data requests: HTTP %d %v", status, err)
+	}
+	if ts := listedTransfers.DataRequests; len(ts) != 2 || ts[0].ID != empty.ID || ts[1].Records != 1 || ts[0].Status != "TRANSFERRED" || ts[1].Status != "TRANSFERRED" {
+		t.Fatalf("the artefact's data requests: %+v", ts)
+	}
+	if strings.Contains(strings.ToLower(string(raw)), "privatekey") || strings.Contains(string(raw), "nonce") {
+		t.Fatal("the data requests' list shows key material")
+	}
+	jsonCall(t, "GET", api+"/artefacts/"+uuid.NewString()+"/data-requests", doctor, nil, 404, nil)
 
 	// The records, grouped by facility and day, are exactly those
 	// consented, byte for byte.

@@ -93,6 +93,7 @@ var hiuRoutes = []string{
 	"GET /api/v1/hiu/{hiuId}/consent-requests/{id}",
 	"GET /api/v1/hiu/{hiuId}/artefacts",
 	"GET /api/v1/hiu/{hiuId}/artefacts/{id}",
+	"GET /api/v1/hiu/{hiuId}/artefacts/{id}/data-requests",
 	"POST /api/v1/hiu/{hiuId}/artefacts/{id}/data-requests",
 	"GET /api/v1/hiu/{hiuId}/data-requests/{id}",
 	"GET /api/v1/hiu/{hiuId}/records",

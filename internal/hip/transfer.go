@@ -177,10 +177,12 @@ func (b *Bridge) pushEmpty(ctx context.Context, t transferJob, priv *fidelius.Pr
 	}
 }
 
-// pushAttempts is how many times a page is pushed before it is given up:
-// the HIU completes a transfer only when every page has come, so a page
-// lost to a moment's network trouble would leave it waiting for a day.
-const pushAttempts = 3
+// pushAttempts is how many times a page is pushed before it is given up
+// (over 3.5 s): the HIU completes a transfer only when every page has
+// come, so a page lost to a moment's network trouble would leave it
+// waiting for a day; and an empty page that comes before the consent
+// manager told the HIU of the transaction is answered 503 until it has.
+const pushAttempts = 4
 
 // pushRetryDelay is the wait before the second attempt, doubled after it.
 var pushRetryDelay = 500 * time.Millisecond

@@ -316,6 +316,28 @@ func (s *Service) Transfer(ctx context.Context, facilityID, id string) (*Transfe
 	return t, nil
 }
 
+// maxTransfersListed bounds an artefact's transfers listed: its frequency
+// allows a few an hour, and the newest are the ones a clinician follows.
+const maxTransfersListed = 100
+
+// Transfers lists the health-information requests made under one of the
+// facility's artefacts, newest first, without their keys; ENOTFOUND for an
+// artefact that is not the facility's.
+func (s *Service) Transfers(ctx context.Context, facilityID, artefactID string) ([]*Transfer, error) {
+	a, err := s.store.HIUArtefact(ctx, artefactID)
+	if err != nil || a.FacilityID != normalFacility(facilityID) {
+		return nil, arogya.Errorf(arogya.ENOTFOUND, "no consent artefact with that ID")
+	}
+	ts, err := s.store.HIUTransfers(ctx, a.ID, maxTransfersListed)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		t.PrivateKey = nil
+	}
+	return ts, nil
+}
+
 // RecordGroup is the records of one HIP on one day.
 type RecordGroup struct {
 	HIPID   string

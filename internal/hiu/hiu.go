@@ -239,6 +239,9 @@ type Store interface {
 	HIUArtefacts(ctx context.Context, facilityID, consentRequestID string) ([]*Artefact, error)
 	// HIUTransfer returns a transfer by its ID or its transaction ID.
 	HIUTransfer(ctx context.Context, id string) (*Transfer, error)
+	// HIUTransfers lists the transfers under a consent artefact, newest
+	// first, at most limit.
+	HIUTransfers(ctx context.Context, consentID string, limit int) ([]*Transfer, error)
 	// HIUUnboundTransfers lists transfers still REQUESTED with no
 	// transaction ID, made since since, newest first, at most limit.
 	HIUUnboundTransfers(ctx context.Context, since time.Time, limit int) ([]*Transfer, error)

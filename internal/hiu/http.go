@@ -36,6 +36,7 @@ func (h *Handler) Register(mux *http.ServeMux, requireAdmin func(http.Handler) h
 	mux.HandleFunc("GET /api/v1/hiu/{hiuId}/artefacts", h.clinician(h.artefacts))
 	mux.HandleFunc("GET /api/v1/hiu/{hiuId}/artefacts/{id}", h.clinician(h.artefact))
 	mux.HandleFunc("POST /api/v1/hiu/{hiuId}/artefacts/{id}/data-requests", h.clinician(h.requestData))
+	mux.HandleFunc("GET /api/v1/hiu/{hiuId}/artefacts/{id}/data-requests", h.clinician(h.transfers))
 	mux.HandleFunc("GET /api/v1/hiu/{hiuId}/data-requests/{id}", h.clinician(h.transfer))
 	mux.HandleFunc("GET /api/v1/hiu/{hiuId}/records", h.clinician(h.records))
 	mux.HandleFunc("GET /api/v1/hiu/{hiuId}/records/{id}", h.clinician(h.record))
@@ -300,6 +301,19 @@ func (h *Handler) requestData(w http.ResponseWriter, r *http.Request, facilityID
 		return
 	}
 	httpx.WriteJSON(w, http.StatusAccepted, transferOut(t))
+}
+
+func (h *Handler) transfers(w http.ResponseWriter, r *http.Request, facilityID string) {
+	ts, err := h.svc.Transfers(r.Context(), facilityID, r.PathValue("id"))
+	if err != nil {
+		httpx.Error(w, r, err)
+		return
+	}
+	out := make([]map[string]any, len(ts))
+	for i, t := range ts {
+		out[i] = transferOut(t)
+	}
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"dataRequests": out})
 }
 
 func (h *Handler) transfer(w http.ResponseWriter, r *http.Request, facilityID string) {

@@ -336,6 +336,13 @@ func (b *Bridge) startPage(ctx context.Context, p *Page) (*Transfer, *Artefact, 
 	t, err := b.svc.store.HIUTransfer(ctx, p.TransactionID)
 	if arogya.ErrorCode(err) == arogya.ENOTFOUND {
 		t, err = b.bindPage(ctx, p)
+		if code := arogya.ErrorCode(err); code == arogya.ENOTFOUND || code == arogya.EUNAVAILABLE {
+			// Another node may have bound it, with another page, between
+			// the two reads.
+			if bound, rerr := b.svc.store.HIUTransfer(ctx, p.TransactionID); rerr == nil {
+				t, err = bound, nil
+			}
+		}
 	}
 	if err != nil {
 		return nil, nil, nil, nil, err
@@ -366,13 +373,19 @@ var errUndecryptable = arogya.Errorf(arogya.EINVALID, "the content does not decr
 
 var errNoTransfer = arogya.Errorf(arogya.ENOTFOUND, "no transfer in progress with that transactionId")
 
+// errNotYet answers a page with nothing to open for a transaction the
+// consent manager has not named yet: 503, so that the HIP tries again.
+var errNotYet = arogya.Errorf(arogya.EUNAVAILABLE, "no transfer with that transactionId yet: try again in a moment")
+
 // bindPage finds the request a page answers before on-request named its
 // transaction: a recent one with no transaction yet whose key opens the
 // page's first entry. b.pushMu is held.
 func (b *Bridge) bindPage(ctx context.Context, p *Page) (*Transfer, error) {
 	i := slices.IndexFunc(p.Entries, func(e Entry) bool { return e.Content != "" })
 	if i < 0 {
-		return nil, errNoTransfer
+		// Nothing to match by key: a HIP with nothing to send pushes one
+		// page of no entries, which can come before on-request.
+		return nil, errNotYet
 	}
 	ts, err := b.svc.store.HIUUnboundTransfers(ctx, b.svc.now().Add(-transferKeyLife), 32)
 	if err != nil {

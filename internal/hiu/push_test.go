@@ -344,6 +344,34 @@ func TestPushRefusals(t *testing.T) {
 	}
 }
 
+// TestPushNothingToSend: a HIP with nothing to send pushes one page of no
+// entries. Before the consent manager has named the transaction it is
+// answered 503, so that the HIP tries again (it has no key to match it
+// by); once named, it ends the transfer with no records and its notify.
+func TestPushNothingToSend(t *testing.T) {
+	e := newPushEnv(t)
+	hip := newHIPSide(t, e.hiuKey)
+	tx := uuid.NewString()
+	empty := hip.page(t, e, tx, 1, 1)
+	if st := e.post(empty); st != http.StatusServiceUnavailable {
+		t.Fatalf("an empty page before on-request: HTTP %d, want 503", st)
+	}
+	e.transfer.TransactionID, e.transfer.Status = tx, hiu.TransferAccepted // as on-request does
+	if err := e.db.ApplyHIU(context.Background(), &hiu.Effects{Transfer: e.transfer}); err != nil {
+		t.Fatal(err)
+	}
+	if st := e.post(empty); st != http.StatusAccepted {
+		t.Fatalf("the empty page again: HTTP %d, want 202", st)
+	}
+	tr, err := e.db.HIUTransfer(context.Background(), tx)
+	if err != nil || tr.Status != hiu.TransferDone || tr.Records != 0 || tr.PrivateKey != nil {
+		t.Fatalf("the transfer of nothing: %s", transferState(tr, err))
+	}
+	if status, _ := e.notice(tx); status != "TRANSFERRED" {
+		t.Fatalf("its notify: %q", status)
+	}
+}
+
 func mustKey(t *testing.T) *fidelius.PublicKey {
 	t.Helper()
 	k, err := fidelius.GenerateKey(rand.Reader)

@@ -381,6 +381,26 @@ func (db *DB) HIUTransfer(ctx context.Context, id string) (*hiu.Transfer, error)
 	return t, nil
 }
 
+// HIUTransfers lists the transfers asked for under a consent artefact,
+// newest first, at most limit.
+func (db *DB) HIUTransfers(ctx context.Context, consentID string, limit int) ([]*hiu.Transfer, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT "+hiuTransferColumns+" FROM hiu_transfers WHERE consent_id = $1"+
+		" ORDER BY created_at DESC, id DESC LIMIT $2", consentID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("sqldb: hiu transfers: %w", err)
+	}
+	defer rows.Close()
+	var out []*hiu.Transfer
+	for rows.Next() {
+		t, err := scanHIUTransfer(rows)
+		if err != nil {
+			return nil, fmt.Errorf("sqldb: hiu transfers: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
 // HIUUnboundTransfers lists REQUESTED transfers with no transaction ID yet.
 func (db *DB) HIUUnboundTransfers(ctx context.Context, since time.Time, limit int) ([]*hiu.Transfer, error) {
 	rows, err := db.read.QueryContext(ctx, "SELECT "+hiuTransferColumns+" FROM hiu_transfers WHERE transaction_id = '' AND status = $1 AND created_at >= $2"+
