@@ -142,6 +142,18 @@ func testHIUConsentFlow(t *testing.T, db *sqldb.DB) {
 	if _, err := db.HIURecord(c, "rec-late"); err != nil {
 		t.Fatalf("a taken page's record: %v", err)
 	}
+	tr2 := &hiu.Transfer{ID: "t2", ConsentID: "a1", FacilityID: "F", HIPID: "H", From: ms(-time.Hour), To: ms(0), PrivateKey: []byte("k2"), Nonce: "n2",
+		KeyExpiresAt: ms(24 * time.Hour), Status: hiu.TransferRequested, CreatedAt: ms(3 * time.Second), UpdatedAt: ms(3 * time.Second)}
+	must(t, "ApplyHIU(a second transfer)", db.ApplyHIU(c, &hiu.Effects{Transfer: tr2}))
+	if ts, err := db.HIUTransfers(c, "a1", 10); err != nil || len(ts) != 2 || ts[0].ID != "t2" || ts[1].ID != "t1" {
+		t.Fatalf("HIUTransfers = %v, %v; want t2 then t1", ts, err)
+	}
+	if ts, err := db.HIUTransfers(c, "a1", 1); err != nil || len(ts) != 1 {
+		t.Fatalf("HIUTransfers(limit 1) = %v, %v", ts, err)
+	}
+	if ts, err := db.HIUTransfers(c, "a9", 10); err != nil || len(ts) != 0 {
+		t.Fatalf("HIUTransfers(another artefact) = %v, %v", ts, err)
+	}
 	if rs, err := db.HIURecords(c, "F", "asha@sbx", ""); err != nil || len(rs) != 1 || string(rs[0].Sealed) != "sealed" || !rs[0].Date.Equal(ms(-time.Minute)) {
 		t.Fatalf("HIURecords = %v, %v", rs, err)
 	}
@@ -159,7 +171,7 @@ func testHIUConsentFlow(t *testing.T, db *sqldb.DB) {
 
 	// A revocation erases what came under the artefact, and its keys.
 	n, err := db.EraseHIUConsent(c, "a1", "REVOKED", ms(time.Hour))
-	if err != nil || n.Records != 1 || n.Keys != 1 {
+	if err != nil || n.Records != 1 || n.Keys != 2 { // t1's and t2's
 		t.Fatalf("EraseHIUConsent = %+v, %v", n, err)
 	}
 	if _, err := db.HIURecord(c, "rec1"); arogya.ErrorCode(err) != arogya.ENOTFOUND {
