@@ -206,12 +206,7 @@ func (b *Bridge) Receive(ctx context.Context, body []byte) error {
 	s.users++
 	b.pushMu.Unlock()
 
-	type kept struct {
-		ref string
-		r   *Record
-		err error
-	}
-	var out []kept
+	var out []pageEntry
 	undecryptable := 0
 	for _, e := range p.Entries {
 		r, err := b.entry(s, p, e, t, a)
@@ -221,7 +216,7 @@ func (b *Bridge) Receive(ctx context.Context, body []byte) error {
 		if err == nil {
 			r.Sealed, err = auth.SealAD(key, r.Sealed, recordAD(r.FacilityID, r.ID))
 		}
-		out = append(out, kept{e.CareContextReference, r, err})
+		out = append(out, pageEntry{e.CareContextReference, r, err})
 	}
 
 	b.pushMu.Lock()
@@ -232,15 +227,11 @@ func (b *Bridge) Receive(ctx context.Context, body []byte) error {
 		// Not this transaction's key: nothing of the page is taken.
 		return arogya.Errorf(arogya.EINVALID, "no entry of the page decrypts with this transaction's key")
 	}
-	recs := make([]pageEntry, len(out))
-	for i, k := range out {
-		recs[i] = pageEntry{k.ref, k.r, k.err}
-	}
 	// b.pushMu keeps this node's pages of a transfer one at a time; a
 	// page another node took meanwhile shows as a conflict, and the page
 	// is added again to the transfer as it is now.
 	for attempt := 1; ; attempt++ {
-		err := b.addPage(ctx, t.ID, p, recs)
+		err := b.addPage(ctx, t.ID, p, out)
 		if arogya.ErrorCode(err) != arogya.ECONFLICT || attempt == addPageAttempts {
 			return err
 		}
