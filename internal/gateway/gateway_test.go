@@ -417,6 +417,38 @@ func TestBridgeSelfService(t *testing.T) {
 		t.Fatalf("v3 bridge-services: %d %+v", st, got)
 	}
 
+	// A service's types are declared one per entry, as ABDM keeps them: a
+	// later call adds its type to the service's, or takes it away (active
+	// false); with none left the service is inactive.
+	services := func() (types string, active bool) {
+		t.Helper()
+		if st := e.call("GET", "/gateway/v1/bridges/getServices", tok, nil, &got); st != 200 || len(got.Services) != 1 {
+			t.Fatalf("getServices: %d %+v", st, got)
+		}
+		return strings.Join(got.Services[0].Types, ","), got.Services[0].Active
+	}
+	for _, step := range []struct {
+		name       string
+		body       []map[string]any
+		types      string
+		wantActive bool
+	}{
+		{"HIU taken away", []map[string]any{{"id": e.verified, "name": "Coastal General Hospital", "type": "HIU", "active": false}}, "HIP", true},
+		{"HIU declared in a call of its own", []map[string]any{{"id": e.verified, "name": "Coastal General Hospital", "type": "HIU"}}, "HIP,HIU", true},
+		{"HIP declared again: no change", []map[string]any{{"id": e.verified, "name": "Coastal General Hospital", "type": "HIP", "active": true}}, "HIP,HIU", true},
+		{"both taken away: inactive, its types kept", []map[string]any{{"id": e.verified, "name": "Coastal General Hospital", "type": "HIP", "active": false},
+			{"id": e.verified, "name": "Coastal General Hospital", "type": "HIU", "active": false}}, "HIP,HIU", false},
+		{"one declared again after", []map[string]any{{"id": e.verified, "name": "Coastal General Hospital", "type": "HIU"}}, "HIU", true},
+		{"the other added back", []map[string]any{{"id": e.verified, "name": "Coastal General Hospital", "types": []string{"HIP"}}}, "HIU,HIP", true},
+	} {
+		if st := e.call("POST", "/gateway/v1/bridges/addUpdateServices", tok, step.body, nil); st != 200 {
+			t.Fatalf("%s: %d", step.name, st)
+		}
+		if types, active := services(); types != step.types || active != step.wantActive {
+			t.Fatalf("%s: types %s active %v, want %s %v", step.name, types, active, step.types, step.wantActive)
+		}
+	}
+
 	// Another bridge may not take over the service.
 	other := bearer(e.session(e.bridge("other-lab")).AccessToken)
 	if st := e.call("POST", "/gateway/v1/bridges/addUpdateServices", other, []map[string]any{{"id": e.verified, "name": "Mine now", "type": "HIU"}}, nil); st != 409 {

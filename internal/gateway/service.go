@@ -361,6 +361,11 @@ const MaxServicesPerCall = 100
 
 // AddUpdateServices registers or updates services of the bridge. Each ID
 // must be a facility verified in the registry, and not another bridge's.
+//
+// As ABDM registers a service once per type, an entry adds its type to
+// what the bridge declared of the service before, or (active false) takes
+// it away: a bridge may declare a facility HIP in one call and HIU in the
+// next, and it is then both. A service left with no type is inactive.
 func (s *Service) AddUpdateServices(ctx context.Context, b *Bridge, in []ServiceInput) error {
 	if len(in) == 0 || len(in) > MaxServicesPerCall {
 		return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "send 1 to 100 services")
@@ -368,6 +373,7 @@ func (s *Service) AddUpdateServices(ctx context.Context, b *Bridge, in []Service
 	now := s.now()
 	out := make([]*HIService, 0, len(in))
 	seen := map[string]int{}
+	gone := map[string][]string{} // by ID, the types entries with active false take away
 	for i, si := range in {
 		id := strings.ToUpper(strings.TrimSpace(si.ID))
 		name := strings.Join(strings.Fields(si.Name), " ")
@@ -390,15 +396,17 @@ func (s *Service) AddUpdateServices(ctx context.Context, b *Bridge, in []Service
 		if len(types) == 0 {
 			return arogya.ABDMError(arogya.EINVALID, "ABDM-1017", "services["+strconv.Itoa(i)+"].type is required")
 		}
+		if !si.Active {
+			gone[id] = append(gone[id], types...)
+			types = nil
+		}
 		if j, ok := seen[id]; ok {
-			// The same ID twice in one call: merge the types, as ABDM
-			// registers a service once per type.
+			// The same ID twice in one call: merge the types.
 			for _, t := range types {
 				if !slices.Contains(out[j].Types, t) {
 					out[j].Types = append(out[j].Types, t)
 				}
 			}
-			out[j].Active = out[j].Active || si.Active
 			continue
 		}
 		ok, err := s.facilities.FacilityVerified(ctx, id)
@@ -410,6 +418,9 @@ func (s *Service) AddUpdateServices(ctx context.Context, b *Bridge, in []Service
 		}
 		seen[id] = len(out)
 		out = append(out, &HIService{ID: id, BridgeID: b.ID, Name: name, Types: types, Active: si.Active, UpdatedAt: now})
+	}
+	if err := s.mergeTypes(ctx, b, out, gone); err != nil {
+		return err
 	}
 	if err := s.store.PutServices(ctx, b.ID, out); err != nil {
 		if arogya.ErrorCode(err) == arogya.ECONFLICT {
@@ -423,6 +434,44 @@ func (s *Service) AddUpdateServices(ctx context.Context, b *Bridge, in []Service
 		return updated || v.BridgeID == b.ID
 	})
 	return s.record(ctx, "gateway.bridge.services", b.ID, "ok", strconv.Itoa(len(out))+" services")
+}
+
+// mergeTypes gives each service of out the types the bridge declared of it
+// before (while it was active), with out's added and gone's taken away; a
+// service left with none is inactive, keeping the types it had. The
+// services are read before they are written, outside the write's
+// transaction: a bridge declares its services one call at a time, and two
+// bridges never share a service.
+func (s *Service) mergeTypes(ctx context.Context, b *Bridge, out []*HIService, gone map[string][]string) error {
+	before, err := s.store.Services(ctx, b.ID)
+	if err != nil {
+		return err
+	}
+	prev := make(map[string]*HIService, len(before))
+	for _, p := range before {
+		prev[p.ID] = p
+	}
+	for _, o := range out {
+		var types []string
+		if p := prev[o.ID]; p != nil && p.Active {
+			types = slices.Clone(p.Types)
+		}
+		for _, t := range o.Types {
+			if !slices.Contains(types, t) {
+				types = append(types, t)
+			}
+		}
+		types = slices.DeleteFunc(types, func(t string) bool { return slices.Contains(gone[o.ID], t) })
+		switch {
+		case len(types) > 0:
+			o.Types, o.Active = types, true
+		case prev[o.ID] != nil && len(prev[o.ID].Types) > 0:
+			o.Types, o.Active = prev[o.ID].Types, false
+		default:
+			o.Types, o.Active = gone[o.ID], false
+		}
+	}
+	return nil
 }
 
 // Services lists the bridge's services.
