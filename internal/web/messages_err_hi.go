@@ -246,6 +246,7 @@ var messagesErrHI = catalogue{
 	"no such document":                                                                                           "ऐसा कोई दस्तावेज़ नहीं है",
 	"no such record in that care context":                                                                        "उस केयर कॉन्टेक्स्ट में ऐसा कोई रिकॉर्ड नहीं है",
 	"no transfer in progress with that transactionId":                                                            "इस transactionId का कोई ट्रांसफ़र चल नहीं रहा है",
+	"no transfer with that transactionId yet: try again in a moment":                                             "इस transactionId का ट्रांसफ़र अभी शुरू नहीं हुआ है: थोड़ी देर में फिर कोशिश करें",
 	"no verified facility has that ID":                                                                           "इस आईडी की कोई सत्यापित सुविधा नहीं है",
 	"no verified professional has that HPR number or address":                                                    "इस HPR नंबर या पते का कोई सत्यापित स्वास्थ्य पेशेवर नहीं है",
 	"nothing to update":                                                                                          "बदलने के लिए कुछ नहीं है",
