@@ -368,6 +368,17 @@ var errNoTransfer = arogya.Errorf(arogya.ENOTFOUND, "no transfer in progress wit
 // consent manager has not named yet: 503, so that the HIP tries again.
 var errNotYet = arogya.Errorf(arogya.EUNAVAILABLE, "no transfer with that transactionId yet: try again in a moment")
 
+// A page that comes before on-request is matched by trying the keys of the
+// requests that have none yet, made within earlyPageWindow, the newest
+// maxEarlyMatches of them: on-request follows a request within seconds,
+// so the window holds only those in flight, and a page for no request of
+// this node's (anyone may push) costs that many key agreements, not one
+// per request of the last day.
+const (
+	earlyPageWindow = 10 * time.Minute
+	maxEarlyMatches = 32
+)
+
 // bindPage finds the request a page answers before on-request named its
 // transaction: a recent one with no transaction yet whose key opens the
 // page's first entry. b.pushMu is held.
@@ -378,7 +389,7 @@ func (b *Bridge) bindPage(ctx context.Context, p *Page) (*Transfer, error) {
 		// page of no entries, which can come before on-request.
 		return nil, errNotYet
 	}
-	ts, err := b.svc.store.HIUUnboundTransfers(ctx, b.svc.now().Add(-transferKeyLife), 32)
+	ts, err := b.svc.store.HIUUnboundTransfers(ctx, b.svc.now().Add(-earlyPageWindow), maxEarlyMatches)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -514,4 +515,26 @@ func transferState(tr *hiu.Transfer, err error) string {
 		return err.Error()
 	}
 	return fmt.Sprintf("status %s, pages %v of %d, records %d, results %v", tr.Status, tr.Pages, tr.PageCount, tr.Records, tr.Results)
+}
+
+// TestPushEarlyPageWindow: a page that comes before on-request is matched
+// by key only to requests of the last few minutes; an older request's
+// page waits for on-request like any other (404 until then).
+func TestPushEarlyPageWindow(t *testing.T) {
+	var at atomic.Int64
+	start := time.Now()
+	at.Store(start.UnixNano())
+	e := newPushEnvClock(t, func() time.Time { return time.Unix(0, at.Load()) }, 0)
+	hip := newHIPSide(t, e.hiuKey)
+	page := func(tx string) []byte {
+		return hip.page(t, e, tx, 1, 1, entry{context: "OP-1", plain: bundle(t, day("2025-03-11"))})
+	}
+	at.Store(start.Add(11 * time.Minute).UnixNano())
+	if st := e.post(page(uuid.NewString())); st != http.StatusNotFound {
+		t.Fatalf("an early page 11 minutes after its request: HTTP %d, want 404", st)
+	}
+	at.Store(start.Add(time.Minute).UnixNano())
+	if st := e.post(page(uuid.NewString())); st != http.StatusAccepted {
+		t.Fatalf("an early page a minute after its request: HTTP %d, want 202", st)
+	}
 }
