@@ -45,7 +45,7 @@ func (n *node) sharedBridge(master []byte, opt nodeOptions) *bridgeclient.Shared
 	if _, err := n.db.HIUBridge(n.bg); err == nil {
 		// A data dir of an earlier version, whose HIU has a bridge of its
 		// own with its facilities as services: they stay there, as before.
-		n.log.Warn("bridge: this node's HIU has a bridge of its own, made by an earlier version; its HIP and HIU keep a bridge each, so a facility cannot be both here")
+		n.log.Warn("bridge: this node's HIU has a bridge of its own (made by an earlier version, or while the node was HIU only); its HIP and HIU keep a bridge each, so a facility cannot be both here")
 		return nil
 	}
 	public := strings.TrimRight(cfg.PublicURL, "/")
