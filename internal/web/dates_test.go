@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/arogya-health/arogya/internal/staff"
 )
 
 // TestDatesInHindi: every date a handler makes (registry, ops, HIU) names
@@ -13,7 +15,7 @@ import (
 func TestDatesInHindi(t *testing.T) {
 	d := time.Date(2026, time.March, 4, 9, 32, 0, 0, time.UTC) // 15:02 IST
 	march := messagesHI["month.3"]
-	st := staffAccount{HPRID: "71-1234-5678-9012", Name: "Dr Anita Rao", FacilityID: "IN2810000001", CreatedAt: d, DisabledAt: d.AddDate(0, 1, 0)}
+	st := &staff.Account{HPRID: "71-1234-5678-9012", Name: "Dr Anita Rao", FacilityID: "IN2810000001", CreatedAt: d, DisabledAt: d.AddDate(0, 1, 0)}
 	hm, em := member(messagesHI, "staff", st), member(messagesEN, "staff", st)
 	tests := []struct {
 		name, got, want string

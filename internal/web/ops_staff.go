@@ -5,11 +5,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/arogya-health/arogya"
 	"github.com/arogya-health/arogya/internal/hip"
 	"github.com/arogya-health/arogya/internal/hiu"
+	"github.com/arogya-health/arogya/internal/staff"
 )
 
 // The operator's staff pages: for each facility this node serves as HIP
@@ -23,42 +23,51 @@ import (
 // /cm/ops/facilities/{id}/staff, its HIU clinicians at
 // /cm/ops/facilities/{id}/clinicians.
 
-// staffAccounts is what the staff pages need of a role's service; the
-// hip and hiu services' accounts differ only in their types, which
-// hipAccounts and hiuAccounts adapt.
-type staffAccounts interface {
-	facilities(ctx context.Context) ([]opsFacility, error)
-	list(ctx context.Context, facilityID string) ([]staffAccount, error)
-	add(ctx context.Context, facilityID, hprID string) (staffAccount, string, error)
-	disable(ctx context.Context, facilityID, hprID string) error
-}
-
-// staffAccount is one account, of either role.
-type staffAccount struct {
-	FacilityID, HPRID, Name string
-	MustChange              bool
-	CreatedAt, DisabledAt   time.Time
+// staffService is what the staff pages need of a role's service: the hip
+// and hiu services keep the same accounts (internal/staff).
+type staffService interface {
+	Staff(ctx context.Context, facilityID string) ([]*staff.Account, error)
+	AddStaff(ctx context.Context, facilityID, hprID string) (*staff.Account, string, error)
+	DisableStaff(ctx context.Context, facilityID, hprID string) error
 }
 
 // staffRole is one role's staff pages: its URL segment, the suffix of
-// the messages that differ between roles, and its accounts.
+// the messages that differ between roles, its accounts, and the
+// facilities it serves.
 type staffRole struct {
 	seg, suffix string
-	accounts    staffAccounts
+	accounts    staffService
+	facilities  func(ctx context.Context) ([]opsFacility, error)
 }
 
 // WithStaff adds the staff pages of the facilities svc serves as HIP to
 // the operator's pages, for a node that is also a HIP; it returns o.
 func (o *Ops) WithStaff(svc *hip.Service) *Ops {
-	o.roles = append(o.roles, &staffRole{seg: "staff", accounts: hipAccounts{svc}})
+	o.roles = append(o.roles, &staffRole{seg: "staff", accounts: svc, facilities: func(ctx context.Context) ([]opsFacility, error) {
+		fs, err := svc.Facilities(ctx)
+		return opsFacilities(fs, func(f *hip.Facility) (string, string) { return f.ID, f.Name }), err
+	}})
 	return o
 }
 
 // WithClinicians adds the clinicians' pages of the facilities svc serves
 // as HIU, for a node that is also an HIU; it returns o.
 func (o *Ops) WithClinicians(svc *hiu.Service) *Ops {
-	o.roles = append(o.roles, &staffRole{seg: "clinicians", suffix: ".hiu", accounts: hiuAccounts{svc}})
+	o.roles = append(o.roles, &staffRole{seg: "clinicians", suffix: ".hiu", accounts: svc, facilities: func(ctx context.Context) ([]opsFacility, error) {
+		fs, err := svc.Facilities(ctx)
+		return opsFacilities(fs, func(f *hiu.Facility) (string, string) { return f.ID, f.Name }), err
+	}})
 	return o
+}
+
+// opsFacilities lists a role's facilities as the staff pages show them.
+func opsFacilities[F any](fs []F, idName func(F) (string, string)) []opsFacility {
+	out := make([]opsFacility, 0, len(fs))
+	for _, f := range fs {
+		id, name := idName(f)
+		out = append(out, opsFacility{ID: id, Name: name})
+	}
+	return out
 }
 
 // registerStaff adds the staff pages to mux, if enabled.
@@ -117,7 +126,7 @@ const staffTimeLayout = "2 Jan 2006 15:04 MST"
 
 // member is st's row on the staff page of role seg, its dates with the
 // month in cat's words.
-func member(cat catalogue, seg string, st staffAccount) opsMember {
+func member(cat catalogue, seg string, st *staff.Account) opsMember {
 	m := opsMember{HPRID: st.HPRID, Name: st.Name, Added: dateIn(cat, st.CreatedAt.UTC(), staffTimeLayout), MustChange: st.MustChange,
 		DisableURL: roleStaffURL(seg, st.FacilityID) + "/" + url.PathEscape(st.HPRID) + "/disable"}
 	if !st.DisabledAt.IsZero() {
@@ -134,7 +143,7 @@ func (o *Ops) facilities(w http.ResponseWriter, r *http.Request) {
 	}
 	v := o.view(w, r)
 	for _, role := range o.roles {
-		fs, err := role.accounts.facilities(ctx)
+		fs, err := role.facilities(ctx)
 		if err != nil {
 			o.failPage(w, r, v, err)
 			return
@@ -154,13 +163,13 @@ func (o *Ops) facilities(w http.ResponseWriter, r *http.Request) {
 func (o *Ops) staffPage(w http.ResponseWriter, r *http.Request, v *opsView, role *staffRole) bool {
 	ctx := operatorContext(r.Context())
 	id := r.PathValue("id")
-	list, err := role.accounts.list(ctx, id)
+	list, err := role.accounts.Staff(ctx, id)
 	if err != nil {
 		o.failPage(w, r, v, err)
 		return false
 	}
 	name := id
-	if fs, err := role.accounts.facilities(ctx); err == nil {
+	if fs, err := role.facilities(ctx); err == nil {
 		for _, f := range fs {
 			if strings.EqualFold(f.ID, id) {
 				id, name = f.ID, f.Name
@@ -199,7 +208,7 @@ func (o *Ops) staffAdd(role *staffRole) func(http.ResponseWriter, *http.Request,
 			return
 		}
 		hpr := strings.TrimSpace(r.PostForm.Get("hprId"))
-		st, password, err := role.accounts.add(operatorContext(r.Context()), v.Staff.Facility.ID, hpr)
+		st, password, err := role.accounts.AddStaff(operatorContext(r.Context()), v.Staff.Facility.ID, hpr)
 		var msg string
 		switch arogya.ErrorCode(err) {
 		case "":
@@ -265,89 +274,10 @@ func (o *Ops) staffDisablePost(role *staffRole) func(http.ResponseWriter, *http.
 			return
 		}
 		id := r.PathValue("id")
-		if err := role.accounts.disable(operatorContext(r.Context()), id, r.PathValue("hpr")); err != nil {
+		if err := role.accounts.DisableStaff(operatorContext(r.Context()), id, r.PathValue("hpr")); err != nil {
 			o.failPage(w, r, v, err)
 			return
 		}
 		redirect(w, r, roleStaffURL(role.seg, id), "ops.staff.disabled")
 	}
 }
-
-// hipAccounts are the EMR staff of the facilities served as HIP.
-type hipAccounts struct{ svc *hip.Service }
-
-func (a hipAccounts) facilities(ctx context.Context) ([]opsFacility, error) {
-	fs, err := a.svc.Facilities(ctx)
-	out := make([]opsFacility, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, opsFacility{ID: f.ID, Name: f.Name})
-	}
-	return out, err
-}
-
-func hipAccount(st *hip.Staff) staffAccount {
-	return staffAccount{FacilityID: st.FacilityID, HPRID: st.HPRID, Name: st.Name, MustChange: st.MustChange, CreatedAt: st.CreatedAt, DisabledAt: st.DisabledAt}
-}
-
-func (a hipAccounts) list(ctx context.Context, facilityID string) ([]staffAccount, error) {
-	list, err := a.svc.Staff(ctx, facilityID)
-	out := make([]staffAccount, 0, len(list))
-	for _, st := range list {
-		out = append(out, hipAccount(st))
-	}
-	return out, err
-}
-
-func (a hipAccounts) add(ctx context.Context, facilityID, hprID string) (staffAccount, string, error) {
-	st, pw, err := a.svc.AddStaff(ctx, facilityID, hprID)
-	if err != nil {
-		return staffAccount{}, "", err
-	}
-	return hipAccount(st), pw, nil
-}
-
-func (a hipAccounts) disable(ctx context.Context, facilityID, hprID string) error {
-	return a.svc.DisableStaff(ctx, facilityID, hprID)
-}
-
-// hiuAccounts are the clinicians of the facilities served as HIU.
-type hiuAccounts struct{ svc *hiu.Service }
-
-func (a hiuAccounts) facilities(ctx context.Context) ([]opsFacility, error) {
-	fs, err := a.svc.Facilities(ctx)
-	out := make([]opsFacility, 0, len(fs))
-	for _, f := range fs {
-		out = append(out, opsFacility{ID: f.ID, Name: f.Name})
-	}
-	return out, err
-}
-
-func hiuAccount(st *hiu.Staff) staffAccount {
-	return staffAccount{FacilityID: st.FacilityID, HPRID: st.HPRID, Name: st.Name, MustChange: st.MustChange, CreatedAt: st.CreatedAt, DisabledAt: st.DisabledAt}
-}
-
-func (a hiuAccounts) list(ctx context.Context, facilityID string) ([]staffAccount, error) {
-	list, err := a.svc.Staff(ctx, facilityID)
-	out := make([]staffAccount, 0, len(list))
-	for _, st := range list {
-		out = append(out, hiuAccount(st))
-	}
-	return out, err
-}
-
-func (a hiuAccounts) add(ctx context.Context, facilityID, hprID string) (staffAccount, string, error) {
-	st, pw, err := a.svc.AddStaff(ctx, facilityID, hprID)
-	if err != nil {
-		return staffAccount{}, "", err
-	}
-	return hiuAccount(st), pw, nil
-}
-
-func (a hiuAccounts) disable(ctx context.Context, facilityID, hprID string) error {
-	return a.svc.DisableStaff(ctx, facilityID, hprID)
-}
-
-var (
-	_ staffAccounts = hipAccounts{}
-	_ staffAccounts = hiuAccounts{}
-)
