@@ -4,10 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"strings"
 	"sync"
 	"time"
@@ -155,9 +151,7 @@ func recordAD(facilityID, recordID string) []byte {
 	return []byte("arogya/hip/record\x00" + facilityID + "\x00" + recordID)
 }
 
-// API keys are "hk_<id>.<secret>": the ID (16 hex digits) names the key
-// in the store, the secret (256 bits, base64url) is checked against its
-// SHA-256.
+// API keys are "hk_<id>.<secret>" (auth.NewAPIKey).
 const apiKeyPrefix = "hk_"
 
 // CreateAPIKey makes a key with which the facility's own system pushes
@@ -171,29 +165,20 @@ func (s *Service) CreateAPIKey(ctx context.Context, facilityID, name string) (*A
 	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
 		return nil, "", arogya.Errorf(arogya.EINVALID, "name must be 1 to 100 characters, e.g. the system that will use the key")
 	}
-	var idb [8]byte
-	var secret [32]byte
-	rand.Read(idb[:])
-	rand.Read(secret[:])
-	sec := base64.RawURLEncoding.EncodeToString(secret[:])
-	sum := sha256.Sum256([]byte(sec))
-	k := &APIKey{ID: hex.EncodeToString(idb[:]), FacilityID: f.ID, Hash: sum[:], Name: name, CreatedAt: s.now()}
+	id, key, hash := auth.NewAPIKey(apiKeyPrefix)
+	k := &APIKey{ID: id, FacilityID: f.ID, Hash: hash, Name: name, CreatedAt: s.now()}
 	if err := s.store.AddHIPAPIKey(ctx, k); err != nil {
 		return nil, "", err
 	}
 	_ = s.audit.Record(ctx, audit.Event{Actor: actorOf(ctx), Action: "hip.apikey.create", Subject: "facility:" + f.ID, Outcome: "ok", Detail: k.ID})
-	return k, apiKeyPrefix + k.ID + "." + sec, nil
+	return k, key, nil
 }
 
 // CheckAPIKey returns the facility a key belongs to.
 func (s *Service) CheckAPIKey(ctx context.Context, key string) (string, error) {
 	bad := arogya.Errorf(arogya.EUNAUTHORIZED, "a facility API key, a staff token or the operator token is required")
-	rest, ok := strings.CutPrefix(key, apiKeyPrefix)
+	id, sec, ok := auth.ParseAPIKey(apiKeyPrefix, key)
 	if !ok {
-		return "", bad
-	}
-	id, sec, ok := strings.Cut(rest, ".")
-	if !ok || len(id) != 16 || len(sec) != 43 {
 		return "", bad
 	}
 	k, err := s.store.HIPAPIKey(ctx, id)
@@ -202,8 +187,7 @@ func (s *Service) CheckAPIKey(ctx context.Context, key string) (string, error) {
 	} else if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256([]byte(sec))
-	if subtle.ConstantTimeCompare(sum[:], k.Hash) != 1 {
+	if !auth.APIKeyMatches(sec, k.Hash) {
 		return "", bad
 	}
 	return k.FacilityID, nil

@@ -2,23 +2,18 @@ package hiu
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
-	"encoding/hex"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/arogya-health/arogya"
+	"github.com/arogya-health/arogya/internal/auth"
 )
 
 // APIKey lets a system act for one facility on the HIU's API, as a
 // clinician of it does: the PHR that fetches people's own records as the
 // facility, from a node other than the operator's. Shaped as the HIP's
-// keys: "hiu_<id>.<secret>", the ID (16 hex digits) names the key in the
-// store, the secret (256 bits, base64url) is checked against its SHA-256.
+// keys (auth.NewAPIKey): "hiu_<id>.<secret>".
 type APIKey struct {
 	ID         string
 	FacilityID string
@@ -40,44 +35,19 @@ func (s *Service) CreateAPIKey(ctx context.Context, facilityID, name string) (*A
 	if n := utf8.RuneCountInString(name); n < 1 || n > 100 {
 		return nil, "", arogya.Errorf(arogya.EINVALID, "name must be 1 to 100 characters, e.g. the system that will use the key")
 	}
-	var idb [8]byte
-	var secret [32]byte
-	rand.Read(idb[:])
-	rand.Read(secret[:])
-	sec := base64.RawURLEncoding.EncodeToString(secret[:])
-	sum := sha256.Sum256([]byte(sec))
-	k := &APIKey{ID: hex.EncodeToString(idb[:]), FacilityID: f.ID, Hash: sum[:], Name: name, CreatedAt: s.now()}
+	id, key, hash := auth.NewAPIKey(apiKeyPrefix)
+	k := &APIKey{ID: id, FacilityID: f.ID, Hash: hash, Name: name, CreatedAt: s.now()}
 	if err := s.store.AddHIUAPIKey(ctx, k); err != nil {
 		return nil, "", err
 	}
 	s.auditEvent(ctx, actorOf(ctx), "hiu.apikey.create", f.ID, "ok", k.ID)
-	return k, apiKeyPrefix + k.ID + "." + sec, nil
-}
-
-// ParseAPIKey splits a key into its ID and secret; ok is false for
-// anything not shaped as a key.
-func ParseAPIKey(key string) (id, secret string, ok bool) {
-	rest, ok := strings.CutPrefix(key, apiKeyPrefix)
-	if !ok {
-		return "", "", false
-	}
-	id, secret, ok = strings.Cut(rest, ".")
-	if !ok || len(id) != 16 || len(secret) != 43 {
-		return "", "", false
-	}
-	if _, err := hex.DecodeString(id); err != nil || strings.ToLower(id) != id {
-		return "", "", false
-	}
-	if _, err := base64.RawURLEncoding.DecodeString(secret); err != nil {
-		return "", "", false
-	}
-	return id, secret, true
+	return k, key, nil
 }
 
 // CheckAPIKey returns the facility a key acts for and the key's ID.
 func (s *Service) CheckAPIKey(ctx context.Context, key string) (facilityID, id string, err error) {
 	bad := arogya.Errorf(arogya.EUNAUTHORIZED, "a clinician token, a facility API key or the operator token is required")
-	id, sec, ok := ParseAPIKey(key)
+	id, sec, ok := auth.ParseAPIKey(apiKeyPrefix, key)
 	if !ok {
 		return "", "", bad
 	}
@@ -87,8 +57,7 @@ func (s *Service) CheckAPIKey(ctx context.Context, key string) (facilityID, id s
 	} else if err != nil {
 		return "", "", err
 	}
-	sum := sha256.Sum256([]byte(sec))
-	if subtle.ConstantTimeCompare(sum[:], k.Hash) != 1 {
+	if !auth.APIKeyMatches(sec, k.Hash) {
 		return "", "", bad
 	}
 	return k.FacilityID, k.ID, nil
