@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/arogya-health/arogya/internal/auth"
 	"github.com/arogya-health/arogya/internal/bridgeclient"
 	"github.com/arogya-health/arogya/internal/hip"
 	"github.com/arogya-health/arogya/internal/protocol"
@@ -32,49 +30,25 @@ func (c *Config) sharesBridge() bool {
 		(c.HIUGatewayURL == "" || c.HIUGatewayURL == c.HIPGatewayURL)
 }
 
-// sharedBridge makes the bridge the HIP and HIU roles share, or returns
-// nil when they do not (sharesBridge). It is the HIP's bridge as before,
-// the same credentials (given or stored), now with one callback URL under
-// which both roles' callbacks are mounted, and one declaration listing
-// each facility with the types of the roles that serve it.
-func (n *node) sharedBridge(master []byte, opt nodeOptions) *bridgeclient.Shared {
-	cfg := n.cfg
-	if !cfg.sharesBridge() {
+// sharedBridge makes the bridge the HIP and HIU roles share over the HIP's
+// bridge config bc (its credentials, given or stored), or returns nil when
+// they do not share one (sharesBridge, or a HIU with a bridge of its own).
+// It has one callback URL under which both roles' callbacks are mounted,
+// and one declaration listing each facility with the types of the roles
+// that serve it.
+func (n *node) sharedBridge(bc hip.BridgeConfig, now func() time.Time) *bridgeclient.Shared {
+	if !n.cfg.sharesBridge() {
 		return nil
 	}
 	if _, err := n.db.HIUBridge(n.bg); err == nil {
-		// A data dir of an earlier version, whose HIU has a bridge of its
-		// own with its facilities as services: they stay there, as before.
+		// A data dir whose HIU has a bridge of its own with its
+		// facilities as services: they stay there, as before.
 		n.log.Warn("bridge: this node's HIU has a bridge of its own (made by an earlier version, or while the node was HIU only); its HIP and HIU keep a bridge each, so a facility cannot be both here")
 		return nil
 	}
-	public := strings.TrimRight(cfg.PublicURL, "/")
-	gatewayURL := cmp.Or(cfg.HIPGatewayURL, public+"/gateway")
-	creds := bridgeclient.Credentials{Role: "hip", ClientID: cfg.HIPClientID, ClientSecret: cfg.HIPClientSecret,
-		SecretKey: auth.DeriveKey(master, "hip/bridge-secret"),
-		Stored: func(ctx context.Context) (string, []byte, error) {
-			c, err := n.db.HIPBridge(ctx)
-			if err != nil {
-				return "", nil, err
-			}
-			return c.ClientID, c.Secret, nil
-		},
-		Store: func(ctx context.Context, id, clientID string, sealed []byte) error {
-			now := time.Now
-			if opt.Now != nil {
-				now = opt.Now
-			}
-			return n.db.PutHIPBridge(ctx, &hip.BridgeCreds{ID: id, ClientID: clientID, Secret: sealed, GatewayURL: gatewayURL, CreatedAt: now()})
-		}}
-	if cfg.HIPClientID == "" && cfg.has("cm") {
-		id := "arogya-hip-" + auth.KeyedHash(auth.DeriveKey(master, "hip/node-id"), "hip")[:8] // the HIP's bridge of earlier versions
-		creds.Provision = func(ctx context.Context) (string, string, string, error) {
-			return n.provisionBridge(ctx, public, id, "Arogya bridge")
-		}
-	}
-	lazy := bridgeclient.NewLazy(bridgeclient.Config{Role: "bridge", Version: protocol.V05, Base: gatewayURL, CMID: cfg.CMID,
-		HTTP: &http.Client{Timeout: 15 * time.Second}, Now: opt.Now}, creds)
-	return bridgeclient.NewShared(lazy, public+sharedCallbackPath, n.log)
+	lazy := bridgeclient.NewLazy(bridgeclient.Config{Role: "bridge", Version: protocol.V05, Base: bc.GatewayURL, CMID: bc.CMID,
+		HTTP: &http.Client{Timeout: 15 * time.Second}, Now: now}, n.hip.BridgeCredentials(bc))
+	return bridgeclient.NewShared(lazy, strings.TrimRight(n.cfg.PublicURL, "/")+sharedCallbackPath, n.log)
 }
 
 // provisionBridge creates a bridge at this node's gateway with the

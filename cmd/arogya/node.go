@@ -174,7 +174,6 @@ func newNode(ctx context.Context, cfg Config, logger *slog.Logger, opt nodeOptio
 		go n.expireConsents(logger)
 	}
 	n.opsSecret = auth.DeriveKey(master, "cm/ops-session") // the operator's pages: the cm's, or the staff pages alone
-	n.bridge = n.sharedBridge(master, opt)                 // nil unless the node is both HIP and HIU
 	if cfg.has("hip") {
 		n.wireHIP(master, opt)
 	}
@@ -304,14 +303,15 @@ func (n *node) wireHIP(master []byte, opt nodeOptions) {
 		TokenKey: auth.DeriveKey(master, "hip/link-token"),
 		SMS:      n.sms, Logger: n.log,
 		AllowPrivatePush: cfg.HIPPushPrivate == "yes" || (cfg.HIPPushPrivate != "no" && privateURL(public)), // "" is auto
-		Shared:           n.bridge,
 	}
-	if cfg.HIPClientID == "" && cfg.has("cm") && n.bridge == nil {
+	if cfg.HIPClientID == "" && cfg.has("cm") {
 		id := "arogya-hip-" + auth.KeyedHash(auth.DeriveKey(master, "hip/node-id"), "hip")[:8]
 		bc.Provision = func(ctx context.Context) (string, string, string, error) {
 			return n.provisionBridge(ctx, public, id, "Arogya HIP bridge")
 		}
 	}
+	n.bridge = n.sharedBridge(bc, opt.Now) // nil unless the node is both HIP and HIU
+	bc.Shared = n.bridge
 	n.hipBridge = hip.NewBridge(n.hip, bc)
 	go n.hipBridge.Run(n.bg)
 }

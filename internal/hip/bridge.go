@@ -105,22 +105,29 @@ func NewBridge(svc *Service, cfg BridgeConfig) *Bridge {
 		svc.onFacility = cfg.Shared.Join(bridgeclient.HIP, b.services, b.Kick)
 	} else {
 		b.gw = bridgeclient.NewLazy(bridgeclient.Config{Role: "hip", Version: cfg.Version, Base: cfg.GatewayURL, V3Base: cfg.V3URL, CMID: cfg.CMID, HTTP: cfg.HTTP, Now: svc.cfg.Now},
-			bridgeclient.Credentials{Role: "hip", ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, SecretKey: cfg.SecretKey, Provision: cfg.Provision,
-				Stored: func(ctx context.Context) (string, []byte, error) {
-					c, err := svc.store.HIPBridge(ctx)
-					if err != nil {
-						return "", nil, err
-					}
-					return c.ClientID, c.Secret, nil
-				},
-				Store: func(ctx context.Context, id, clientID string, sealed []byte) error {
-					return svc.store.PutHIPBridge(ctx, &BridgeCreds{ID: id, ClientID: clientID, Secret: sealed, GatewayURL: cfg.GatewayURL, CreatedAt: svc.now()})
-				}})
+			svc.BridgeCredentials(cfg))
 		svc.onFacility = func() { signal(b.registered) }
 	}
 	svc.newContext = b.linkJob
 	svc.kick = b.Kick
 	return b
+}
+
+// BridgeCredentials are the HIP bridge's credentials: cfg's, or those the
+// store keeps once cfg.Provision has made them. The node's shared bridge
+// (BridgeConfig.Shared) is the HIP's bridge, and uses them too.
+func (s *Service) BridgeCredentials(cfg BridgeConfig) bridgeclient.Credentials {
+	return bridgeclient.Credentials{Role: "hip", ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, SecretKey: cfg.SecretKey, Provision: cfg.Provision,
+		Stored: func(ctx context.Context) (string, []byte, error) {
+			c, err := s.store.HIPBridge(ctx)
+			if err != nil {
+				return "", nil, err
+			}
+			return c.ClientID, c.Secret, nil
+		},
+		Store: func(ctx context.Context, id, clientID string, sealed []byte) error {
+			return s.store.PutHIPBridge(ctx, &BridgeCreds{ID: id, ClientID: clientID, Secret: sealed, GatewayURL: cfg.GatewayURL, CreatedAt: s.now()})
+		}}
 }
 
 func signal(c chan struct{}) {
