@@ -241,13 +241,13 @@ func (e *EMR) record(w http.ResponseWriter, r *http.Request) {
 		e.failPage(w, r, v, err)
 		return
 	}
-	var buf bytes.Buffer
-	if err := fhir.RenderHTMLFragmentIn(&buf, b, requestLang(r)); err != nil {
+	html, err := bundleHTML(r, b)
+	if err != nil {
 		e.failPage(w, r, v, err)
 		return
 	}
 	v.Record = &emrRecord{PatientURL: patientURL(r.PathValue("ref")), PDFURL: r.URL.Path + "/pdf",
-		HTML: template.HTML(buf.String())} // #nosec: fhir's templates escape the record
+		HTML: html}
 	e.render(w, r, http.StatusOK, "emr_record", v)
 }
 

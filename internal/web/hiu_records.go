@@ -1,14 +1,12 @@
 package web
 
 import (
-	"bytes"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/arogya-health/arogya"
-	"github.com/arogya-health/arogya/internal/fhir"
 	"github.com/arogya-health/arogya/internal/hiu"
 )
 
@@ -136,14 +134,8 @@ func (h *HIU) record(w http.ResponseWriter, r *http.Request) {
 		h.failPage(w, r, v, err)
 		return
 	}
-	b, err := fhir.Parse(data)
-	clear(data)
+	html, err := recordHTML(r, data)
 	if err != nil {
-		h.failPage(w, r, v, arogya.Errorf(arogya.EINTERNAL, "a stored record does not parse"))
-		return
-	}
-	var buf bytes.Buffer
-	if err := fhir.RenderHTMLFragmentIn(&buf, b, requestLang(r)); err != nil {
 		h.failPage(w, r, v, err)
 		return
 	}
@@ -153,7 +145,7 @@ func (h *HIU) record(w http.ResponseWriter, r *http.Request) {
 		hip = rec.HIPID
 	}
 	v.Record = &hiuRecord{RecordsURL: u + "/records", FHIRURL: r.URL.Path + "/fhir", HIP: hip, EraseAt: istTimeIn(h.catFor(r), rec.EraseAt),
-		HTML: template.HTML(buf.String())} // #nosec: fhir's templates escape the record
+		HTML: html}
 	h.render(w, r, http.StatusOK, "hiu_record", v)
 }
 

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"html/template"
@@ -13,7 +12,6 @@ import (
 	"time"
 
 	"github.com/arogya-health/arogya"
-	"github.com/arogya-health/arogya/internal/fhir"
 	"github.com/arogya-health/arogya/internal/phr"
 )
 
@@ -540,20 +538,14 @@ func (p *PHR) viewRecord(w http.ResponseWriter, r *http.Request, who *person, v 
 		p.viewFail(w, r, v, err, nil)
 		return
 	}
-	b, err := fhir.Parse(data)
-	clear(data)
+	html, err := recordHTML(r, data)
 	if err != nil {
-		p.viewFail(w, r, v, arogya.Errorf(arogya.EINTERNAL, "a stored record does not parse"), nil)
-		return
-	}
-	var buf bytes.Buffer
-	if err := fhir.RenderHTMLFragmentIn(&buf, b, requestLang(r)); err != nil {
 		p.viewFail(w, r, v, err, nil)
 		return
 	}
 	v.View = &viewPage{Stage: "record", Facility: cmp.Or(rec.HIPName, rec.HIPID), EraseAt: viewTime(rec.DataEraseAt.Time),
 		FHIRURL: r.URL.Path + "/fhir", BackURL: viewURL(req.ID), Kind: p.hiTypeLabelFor(r, rec.HIType),
-		HTML: template.HTML(buf.String())} // #nosec: fhir's templates escape the record
+		HTML: html}
 	p.render(w, r, http.StatusOK, "phr_view_record", v)
 }
 
