@@ -124,14 +124,10 @@ func (db *DB) FinishHIUJob(ctx context.Context, id string, at time.Time, fx *hiu
 // adds to them); errHIUTransferChanged, and nothing written, if another
 // writer (another node taking another page) came first.
 func replaceHIUTransfer(ctx context.Context, tx *sql.Tx, t, was *hiu.Transfer) error {
-	key := t.PrivateKey
-	if key == nil {
-		key = []byte{}
-	}
 	res, err := tx.ExecContext(ctx, "UPDATE hiu_transfers SET transaction_id = $1, private_key = $2, status = $3, error = $4, page_count = $5,"+
 		" pages = $6, results = $7, records = $8, updated_at = $9"+
 		" WHERE id = $10 AND transaction_id = $11 AND status = $12 AND pages = $13",
-		t.TransactionID, key, t.Status, t.Error, t.PageCount, jsonText(nonNilInts(t.Pages)), jsonText(nonNilResults(t.Results)), t.Records, millis(t.UpdatedAt),
+		t.TransactionID, nonNilBytes(t.PrivateKey), t.Status, t.Error, t.PageCount, jsonText(nonNilInts(t.Pages)), jsonText(nonNilResults(t.Results)), t.Records, millis(t.UpdatedAt),
 		t.ID, was.TransactionID, was.Status, jsonText(nonNilInts(was.Pages)))
 	if err != nil {
 		return err
@@ -149,6 +145,14 @@ func nonNilInts(s []int) []int {
 		return []int{}
 	}
 	return s
+}
+
+// nonNilBytes stores a key that is gone as empty, not NULL.
+func nonNilBytes(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
 
 func nonNilResults(m map[string]string) map[string]string {
@@ -201,26 +205,14 @@ func applyHIU(ctx context.Context, tx *sql.Tx, fx *hiu.Effects) error {
 			return err
 		}
 	} else if t != nil {
-		key := t.PrivateKey
-		if key == nil {
-			key = []byte{}
-		}
-		results := t.Results
-		if results == nil {
-			results = map[string]string{}
-		}
-		pages := t.Pages
-		if pages == nil {
-			pages = []int{}
-		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO hiu_transfers (id, transaction_id, consent_id, facility_id, hip_id, date_from, date_to, private_key,"+
 			" nonce, key_expires_at, status, error, page_count, pages, results, records, created_at, updated_at)"+
 			" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"+
 			" ON CONFLICT (id) DO UPDATE SET transaction_id = excluded.transaction_id, private_key = excluded.private_key, status = excluded.status,"+
 			" error = excluded.error, page_count = excluded.page_count, pages = excluded.pages, results = excluded.results, records = excluded.records,"+
 			" updated_at = excluded.updated_at",
-			t.ID, t.TransactionID, t.ConsentID, t.FacilityID, t.HIPID, millis(t.From), millis(t.To), key, t.Nonce, millis(t.KeyExpiresAt),
-			t.Status, t.Error, t.PageCount, jsonText(pages), jsonText(results), t.Records, millis(t.CreatedAt), millis(t.UpdatedAt)); err != nil {
+			t.ID, t.TransactionID, t.ConsentID, t.FacilityID, t.HIPID, millis(t.From), millis(t.To), nonNilBytes(t.PrivateKey), t.Nonce, millis(t.KeyExpiresAt),
+			t.Status, t.Error, t.PageCount, jsonText(nonNilInts(t.Pages)), jsonText(nonNilResults(t.Results)), t.Records, millis(t.CreatedAt), millis(t.UpdatedAt)); err != nil {
 			return err
 		}
 	}
